@@ -1,0 +1,1 @@
+"""Published conformance: the CapabilityStatement and definitions, built from the registries."""

@@ -1,0 +1,1 @@
+"""The composition root: HTTP (FastAPI), PostgreSQL (SQLAlchemy), embedded services, CLI."""

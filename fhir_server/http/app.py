@@ -1,0 +1,71 @@
+"""The ASGI application: one explicit route table, error handlers, resources per process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fhir_server.db.engine import create_engine
+from fhir_server.http import errors
+from fhir_server.http.history_routes import instance_history, system_history, type_history
+from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
+from fhir_server.http.search_routes import search
+from fhir_server.http.service_routes import health, metadata, ready
+from fhir_server.settings import Settings
+from fhir_server.store.resource_store import PostgresResourceStore
+from resources.identity import now
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
+    ("GET", "/health", health),
+    ("GET", "/ready", ready),
+    ("GET", "/fhir/metadata", metadata),
+    ("GET", "/fhir/_history", system_history),
+    ("GET", "/fhir/{type}/_history", type_history),
+    ("POST", "/fhir/{type}/_search", search),
+    ("GET", "/fhir/{type}", search),
+    ("POST", "/fhir/{type}", create),
+    ("GET", "/fhir/{type}/{id}/_history", instance_history),
+    ("GET", "/fhir/{type}/{id}/_history/{vid}", vread),
+    ("GET", "/fhir/{type}/{id}", read),
+    ("PUT", "/fhir/{type}/{id}", update),
+    ("PATCH", "/fhir/{type}/{id}", patch),
+    ("DELETE", "/fhir/{type}/{id}", delete),
+)
+"""Every HTTP route, in match order."""
+
+
+def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI:
+    """Build the app; the engine and Redis client are created per process at startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(database_url, settings.db_pool_size)
+        app.state.engine = engine
+        app.state.store = PostgresResourceStore(engine)
+        app.state.redis = aioredis.Redis.from_url(redis_url)
+        try:
+            yield
+        finally:
+            await app.state.redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Nutri-Vision FHIR server",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.started_at = now()
+    for method, path, endpoint in ROUTES:
+        app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
+    errors.install(app)
+    return app

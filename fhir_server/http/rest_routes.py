@@ -1,0 +1,251 @@
+"""Instance and type interactions: create, read, vread, update, patch, delete.
+
+https://hl7.org/fhir/R4/http.html
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jsonpatch
+import jsonpointer
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fhir_server.http.body import parse_json, read_bytes, read_resource
+from fhir_server.http.negotiation import (
+    JSON_PATCH,
+    Preferences,
+    preferences,
+    require_content_type,
+    response_media_type,
+)
+from fhir_server.http.responses import fhir_response, version_headers
+from resources import error_codes
+from resources.errors import Gone, Invalid, NotFound, Unprocessable, information
+from resources.identity import check_id, etag, parse_etag
+from resources.model import is_served_type, validation_issues
+from resources.ports import Criteria, ResourceStore
+from resources.stored import StoredVersion, WriteResult
+
+
+def store_of(request: Request) -> ResourceStore:
+    """The request's resource store."""
+    store: ResourceStore = request.app.state.store
+    return store
+
+
+def body_limit(request: Request) -> int:
+    """The configured maximum body size."""
+    return int(request.app.state.settings.max_body_bytes)
+
+
+def resource_type_of(request: Request) -> str:
+    """The served resource type named in the path, else 404."""
+    name: str = request.path_params["type"]
+    if not is_served_type(name):
+        raise NotFound(f"Unknown resource type {name!r}", error_codes.UNKNOWN_RESOURCE_TYPE)
+    return name
+
+
+def _id_of(request: Request) -> str:
+    return check_id(request.path_params["id"])
+
+
+def _if_match(request: Request) -> int | None:
+    header = request.headers.get("if-match")
+    return parse_etag(header) if header else None
+
+
+def validate(resource_type: str, resource: dict[str, Any]) -> None:
+    """Check the body's type and content; ``Invalid`` lists every problem."""
+    if resource["resourceType"] != resource_type:
+        raise Invalid(
+            f"Body resourceType {resource['resourceType']!r} is not the URL's {resource_type!r}",
+            error_codes.RESOURCE_TYPE_MISMATCH,
+            ("resourceType",),
+        )
+    issues = validation_issues(resource)
+    if issues:
+        raise Invalid(
+            f"{resource_type} is not valid: {len(issues)} problem(s)",
+            error_codes.RESOURCE_INVALID,
+            issues=issues,
+        )
+
+
+def _gone(stored: StoredVersion) -> Gone:
+    error = Gone(f"{stored.reference} was deleted", error_codes.RESOURCE_GONE)
+    error.headers["ETag"] = etag(stored.version)
+    return error
+
+
+def write_response(request: Request, result: WriteResult, prefs: Preferences) -> Response:
+    """201 with Location for a creation, 200 with Content-Location otherwise; body per Prefer."""
+    stored = result.stored
+    location = "Location" if result.created else "Content-Location"
+    headers = version_headers(request, stored, location)
+    status = 201 if result.created else 200
+    if prefs.return_ == "minimal":
+        return fhir_response(request, None, status, headers)
+    if prefs.return_ == "OperationOutcome":
+        verb = "Created" if result.created else "Stored"
+        outcome = information(f"{verb} {stored.reference} version {stored.version}")
+        return fhir_response(request, outcome, status, headers)
+    return fhir_response(request, stored.body, status, headers)
+
+
+def if_none_exist(request: Request, resource_type: str) -> Criteria | None:
+    """The criteria of an ``If-None-Exist`` header (``a=b&c=d``, optionally ``Type?a=b``)."""
+    header = request.headers.get("if-none-exist")
+    if header is None:
+        return None
+    query = header.split("?", 1)[1] if "?" in header else header
+    criteria = parse_qsl(query, keep_blank_values=True)
+    if not criteria:
+        raise Invalid("If-None-Exist has no search criteria", error_codes.CONDITIONAL_UNSUPPORTED)
+    return criteria
+
+
+async def create(request: Request) -> Response:
+    """``POST [base]/[type]``, conditional with ``If-None-Exist``."""
+    resource_type = resource_type_of(request)
+    prefs = preferences(request)
+    response_media_type(request)
+    require_content_type(request)
+    resource = await read_resource(request, body_limit(request))
+    validate(resource_type, resource)
+    criteria = if_none_exist(request, resource_type)
+    result = await store_of(request).create(resource_type, resource, criteria)
+    return write_response(request, result, prefs)
+
+
+def _not_modified(request: Request, stored: StoredVersion) -> bool:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or f'"{stored.version}"' in tags
+    since_header = request.headers.get("if-modified-since")
+    if since_header is None:
+        return False
+    try:
+        since: datetime = parsedate_to_datetime(since_header)
+    except (TypeError, ValueError):
+        return False
+    return stored.last_updated.replace(microsecond=0) <= since
+
+
+async def read(request: Request) -> Response:
+    """``GET [base]/[type]/[id]``; 410 when deleted, 304 on a matching precondition."""
+    resource_type = resource_type_of(request)
+    id_ = _id_of(request)
+    response_media_type(request)
+    stored = await store_of(request).read(resource_type, id_)
+    if stored is None:
+        raise NotFound(f"{resource_type}/{id_} is not known", error_codes.RESOURCE_NOT_FOUND)
+    if stored.deleted:
+        raise _gone(stored)
+    headers = version_headers(request, stored)
+    if _not_modified(request, stored):
+        return Response(status_code=304, headers=headers)
+    return fhir_response(request, stored.body, 200, headers)
+
+
+async def vread(request: Request) -> Response:
+    """``GET [base]/[type]/[id]/_history/[vid]``."""
+    resource_type = resource_type_of(request)
+    id_ = _id_of(request)
+    response_media_type(request)
+    raw = request.path_params["vid"]
+    stored = None
+    if raw.isdigit():
+        stored = await store_of(request).vread(resource_type, id_, int(raw))
+    if stored is None:
+        raise NotFound(
+            f"{resource_type}/{id_} has no version {raw!r}", error_codes.VERSION_NOT_FOUND
+        )
+    if stored.deleted:
+        raise _gone(stored)
+    headers = version_headers(request, stored, "Content-Location")
+    return fhir_response(request, stored.body, 200, headers)
+
+
+async def update(request: Request) -> Response:
+    """``PUT [base]/[type]/[id]``: a new version, or creation with the client's id."""
+    resource_type = resource_type_of(request)
+    id_ = _id_of(request)
+    prefs = preferences(request)
+    response_media_type(request)
+    require_content_type(request)
+    resource = await read_resource(request, body_limit(request))
+    if "id" not in resource:
+        raise Invalid("An update must carry the resource id", error_codes.ID_MISSING, ("id",))
+    if resource["id"] != id_:
+        raise Invalid(
+            f"Body id {resource['id']!r} does not match the URL id {id_!r}",
+            error_codes.ID_MISMATCH,
+            ("id",),
+        )
+    validate(resource_type, resource)
+    result = await store_of(request).update(
+        resource_type, id_, lambda _current: resource, _if_match(request), "PUT"
+    )
+    return write_response(request, result, prefs)
+
+
+def _apply_patch(
+    resource_type: str, id_: str, operations: list[Any], current: StoredVersion | None
+) -> dict[str, Any]:
+    if current is None:
+        raise NotFound(f"{resource_type}/{id_} is not known", error_codes.RESOURCE_NOT_FOUND)
+    if current.deleted or current.body is None:
+        raise _gone(current)
+    document = orjson.loads(current.body)
+    try:
+        patched: dict[str, Any] = jsonpatch.apply_patch(document, operations)
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
+        raise Unprocessable(
+            f"JSON Patch could not be applied: {error}", error_codes.BAD_PATCH
+        ) from None
+    if not isinstance(patched, dict) or patched.get("id") != id_:
+        raise Invalid("A patch may not change the resource id", error_codes.PATCH_CHANGES_IDENTITY)
+    if patched.get("resourceType") != resource_type:
+        raise Invalid("A patch may not change resourceType", error_codes.PATCH_CHANGES_IDENTITY)
+    validate(resource_type, patched)
+    return patched
+
+
+async def patch(request: Request) -> Response:
+    """``PATCH [base]/[type]/[id]`` with a JSON Patch document."""
+    resource_type = resource_type_of(request)
+    id_ = _id_of(request)
+    prefs = preferences(request)
+    response_media_type(request)
+    require_content_type(request, frozenset({JSON_PATCH}))
+    operations = parse_json(await read_bytes(request, body_limit(request)))
+    if not isinstance(operations, list) or not all(isinstance(op, dict) for op in operations):
+        raise Invalid("A JSON Patch document is an array of operations", error_codes.BAD_PATCH)
+    result = await store_of(request).update(
+        resource_type,
+        id_,
+        lambda current: _apply_patch(resource_type, id_, operations, current),
+        _if_match(request),
+        "PATCH",
+    )
+    return write_response(request, result, prefs)
+
+
+async def delete(request: Request) -> Response:
+    """``DELETE [base]/[type]/[id]``: a logical delete recorded in history."""
+    resource_type = resource_type_of(request)
+    id_ = _id_of(request)
+    response_media_type(request)
+    stored = await store_of(request).delete(resource_type, id_, _if_match(request))
+    if stored is None:
+        raise NotFound(f"{resource_type}/{id_} is not known", error_codes.RESOURCE_NOT_FOUND)
+    outcome = information(f"Deleted {stored.reference}; version {stored.version} records it")
+    return fhir_response(request, outcome, 200, {"ETag": etag(stored.version)})

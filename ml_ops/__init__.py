@@ -1,0 +1,1 @@
+"""Models: training, evaluation and inference (torch, ultralytics, statsmodels imported lazily)."""

@@ -1,0 +1,1 @@
+"""Our implementation guide: profiles, extensions and value sets, and validation against them."""

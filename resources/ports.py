@@ -1,0 +1,60 @@
+"""Ports: what the REST core needs from storage, as Protocols the adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from resources.stored import HistoryPage, Method, StoredVersion, WriteResult
+
+Criteria = list[tuple[str, str]]
+"""Search parameters as (name, value) pairs, in request order."""
+
+Mutation = Callable[[StoredVersion | None], dict[str, Any]]
+"""Given the current version (or None), return the new resource JSON (without meta)."""
+
+
+class ResourceStore(Protocol):
+    """Versioned resource storage; every method is one database transaction."""
+
+    async def read(self, resource_type: str, id_: str) -> StoredVersion | None:
+        """The current version, deleted or not; None if the id never existed."""
+
+    async def vread(self, resource_type: str, id_: str, version: int) -> StoredVersion | None:
+        """One version; None if there is no such version."""
+
+    async def create(
+        self, resource_type: str, resource: dict[str, Any], if_none_exist: Criteria | None
+    ) -> WriteResult:
+        """Store a new resource with a server id (or return the one match of the criteria)."""
+
+    async def update(
+        self,
+        resource_type: str,
+        id_: str,
+        mutate: Mutation,
+        if_match: int | None,
+        method: Method,
+    ) -> WriteResult:
+        """Write a new version computed from the current one, holding a row lock."""
+
+    async def delete(
+        self, resource_type: str, id_: str, if_match: int | None
+    ) -> StoredVersion | None:
+        """Logically delete; None when the id never existed. Idempotent on deleted ones."""
+
+    async def history(
+        self,
+        resource_type: str | None,
+        id_: str | None,
+        since: datetime | None,
+        count: int,
+        cursor: int | None,
+    ) -> HistoryPage:
+        """Versions newest first, at most ``count``, older than ``cursor``."""
+
+    async def search(
+        self, resource_type: str, criteria: Criteria, count: int, cursor: str | None
+    ) -> tuple[list[StoredVersion], str | None]:
+        """Current, non-deleted resources matching the criteria, and the next page's cursor."""

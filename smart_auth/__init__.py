@@ -1,0 +1,1 @@
+"""SMART on FHIR: scopes, access policy and token rules."""

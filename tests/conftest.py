@@ -1,0 +1,44 @@
+"""Shared fixtures: one FHIR server per test session, on real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fhir_server.embedded import ServiceUrls
+from fhir_server.settings import Settings
+from tests.servers import backing_services, running_server
+
+TEST_BODY_LIMIT = 256 * 1024
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceUrls]:
+    """PostgreSQL and Redis for the session, with a fresh database."""
+    data_dir: Path = tmp_path_factory.mktemp("nutrivision")
+    with backing_services(data_dir) as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """Server settings for tests: a small body limit so the 413 path is cheap to reach."""
+    return Settings(max_body_bytes=TEST_BODY_LIMIT)
+
+
+@pytest.fixture(scope="session")
+def base_url(services: ServiceUrls, settings: Settings) -> Iterator[str]:
+    """The FHIR base URL of a server running for the whole session."""
+    with running_server(services, settings) as url:
+        yield url
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client on the FHIR base, sending FHIR JSON by default."""
+    headers = {"Accept": "application/fhir+json", "Content-Type": "application/fhir+json"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+        yield http

@@ -1,0 +1,85 @@
+"""Test servers: PostgreSQL and Redis (embedded, or external from the environment) and the
+FHIR server itself, started in a thread on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import uvicorn
+
+from fhir_server.db import migrate
+from fhir_server.db.engine import sync_url
+from fhir_server.embedded import EmbeddedServices, ServiceUrls
+from fhir_server.http.app import create_app
+from fhir_server.settings import Settings
+
+EXTERNAL_DB = "NUTRIVISION_TEST_DATABASE_URL"
+EXTERNAL_REDIS = "NUTRIVISION_TEST_REDIS_URL"
+
+
+def _libpq(url: str) -> str:
+    return sync_url(url).replace("postgresql+psycopg://", "postgresql://")
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server of ``server_url``, dropped afterwards."""
+    name = f"nvtest_{uuid.uuid4().hex[:12]}"
+    admin = _libpq(server_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, query = server_url.partition("?")
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def backing_services(data_dir: Path) -> Iterator[ServiceUrls]:
+    """External servers when the environment names them, else embedded ones."""
+    if os.environ.get(EXTERNAL_DB) and os.environ.get(EXTERNAL_REDIS):
+        with fresh_database(os.environ[EXTERNAL_DB]) as database_url:
+            yield ServiceUrls(database_url, os.environ[EXTERNAL_REDIS])
+        return
+    with EmbeddedServices(data_dir) as urls, fresh_database(urls.database_url) as database_url:
+        yield ServiceUrls(database_url, urls.redis_url)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(urls: ServiceUrls, settings: Settings) -> Iterator[str]:
+    """Migrate, then serve the app in a thread; yields the FHIR base URL."""
+    migrate.upgrade(urls.database_url)
+    app = create_app(settings, urls.database_url, urls.redis_url)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}/fhir"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
