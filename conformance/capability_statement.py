@@ -54,6 +54,21 @@ def _resource_entry(resource_type: str) -> dict[str, Any]:
     return entry
 
 
+def _rest() -> dict[str, Any]:
+    rest: dict[str, Any] = {
+        "mode": "server",
+        "resource": [_resource_entry(name) for name in sorted(SERVED_TYPES)],
+        "interaction": [{"code": "history-system"}],
+    }
+    operations = [
+        {"name": module.DEFINITION["code"], "definition": module.DEFINITION["url"]}
+        for module in REGISTRY
+    ]
+    if operations:  # FHIR JSON has no empty arrays
+        rest["operation"] = operations
+    return rest
+
+
 def capability_statement(base_url: str, date: str) -> dict[str, Any]:
     """The CapabilityStatement for a server reachable at ``base_url``."""
     return {
@@ -67,15 +82,5 @@ def capability_statement(base_url: str, date: str) -> dict[str, Any]:
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
         "patchFormat": ["application/json-patch+json"],
-        "rest": [
-            {
-                "mode": "server",
-                "resource": [_resource_entry(name) for name in sorted(SERVED_TYPES)],
-                "interaction": [{"code": "history-system"}],
-                "operation": [
-                    {"name": module.DEFINITION["code"], "definition": module.DEFINITION["url"]}
-                    for module in REGISTRY
-                ],
-            }
-        ],
+        "rest": [_rest()],
     }

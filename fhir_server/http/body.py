@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 
-from resources import error_codes
+from resources import error_codes, fhir_json
 from resources.errors import Invalid, PayloadTooLarge
 
 
@@ -35,8 +34,8 @@ def parse_json(data: bytes) -> Any:
     if not data.strip():
         raise Invalid("The request body is empty", error_codes.BODY_REQUIRED)
     try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as error:
+        return fhir_json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
         raise Invalid(f"Malformed JSON: {error}", error_codes.INVALID_JSON) from None
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import orjson
 from fastapi import FastAPI
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,6 +44,14 @@ async def http_error(request: Request, error: Exception) -> Response:
     return _outcome(error.status_code, operation_outcome([issue]), error.headers)
 
 
+async def database_unavailable(request: Request, error: Exception) -> Response:
+    """The database cannot be reached: 503, so clients and balancers retry elsewhere."""
+    _log.error("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    message = "The database is unavailable; retry later"
+    issue = Issue("error", "transient", message, nv_code=error_codes.DATABASE_UNAVAILABLE)
+    return _outcome(503, operation_outcome([issue]), {"Retry-After": "5"})
+
+
 async def unexpected_error(request: Request, error: Exception) -> Response:
     """Anything else: a 500 that names no internals; the log keeps the trace."""
     _log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -54,4 +63,6 @@ def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
     app.add_exception_handler(FhirError, fhir_error)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(InterfaceError, database_unavailable)
     app.add_exception_handler(Exception, unexpected_error)

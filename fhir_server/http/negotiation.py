@@ -26,7 +26,8 @@ def response_media_type(request: Request) -> str:
     """The media type to answer with, or ``NotAcceptable`` (406)."""
     requested = request.query_params.get("_format")
     if requested is not None:
-        media = requested.split(";")[0].strip().lower()
+        # An unescaped "+" in a query string decodes to a space ("application/fhir json").
+        media = requested.split(";")[0].strip().lower().replace(" ", "+")
         if media not in JSON_TYPES:
             raise NotAcceptable(
                 f"_format={requested} is not supported; this server speaks FHIR JSON",

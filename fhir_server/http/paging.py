@@ -8,6 +8,22 @@ from starlette.requests import Request
 
 from resources import error_codes
 from resources.errors import Invalid
+from resources.identity import check_id
+
+MAX_TXID = 2**63 - 1
+"""History cursors are ``bigint`` transaction ids; a larger one was never issued."""
+
+
+def ascii_int(raw: str, maximum: int) -> int | None:
+    """``raw`` as a non-negative integer no larger than ``maximum``, else None.
+
+    ``str.isdigit`` alone is not enough: it accepts digits such as ``"²"`` that ``int``
+    refuses, and an unbounded number overflows the database column it is compared with.
+    """
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if value <= maximum else None
 
 
 def page_size(request: Request) -> int:
@@ -16,7 +32,7 @@ def page_size(request: Request) -> int:
     raw = request.query_params.get("_count")
     if raw is None:
         return int(settings.default_page_size)
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise Invalid(f"_count={raw} is not a non-negative integer", error_codes.BAD_PARAMETER)
     return min(int(raw), int(settings.max_page_size))
 
@@ -26,11 +42,25 @@ def int_cursor(request: Request) -> int | None:
     raw = request.query_params.get("_cursor")
     if raw is None:
         return None
-    if not raw.isdigit():
+    cursor = ascii_int(raw, MAX_TXID)
+    if cursor is None:
         raise Invalid(
             f"_cursor={raw} is not a cursor this server issued", error_codes.BAD_PARAMETER
         )
-    return int(raw)
+    return cursor
+
+
+def id_cursor(request: Request) -> str | None:
+    """The ``_cursor`` of a search page: the last id of the page before, so a FHIR id."""
+    raw = request.query_params.get("_cursor")
+    if raw is None:
+        return None
+    try:
+        return check_id(raw)
+    except Invalid:
+        raise Invalid(
+            f"_cursor={raw} is not a cursor this server issued", error_codes.BAD_PARAMETER
+        ) from None
 
 
 def since(request: Request) -> datetime | None:

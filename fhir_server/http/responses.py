@@ -5,11 +5,11 @@ from __future__ import annotations
 from email.utils import format_datetime
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.http.negotiation import is_pretty, response_media_type
+from resources import fhir_json
 from resources.identity import etag
 from resources.stored import StoredVersion
 
@@ -24,9 +24,9 @@ def base_url(request: Request) -> str:
 
 def _encode(request: Request, body: bytes | dict[str, Any]) -> bytes:
     if is_pretty(request):
-        value = orjson.loads(body) if isinstance(body, bytes) else body
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2)
-    return body if isinstance(body, bytes) else orjson.dumps(body)
+        value = fhir_json.loads(body) if isinstance(body, bytes) else body
+        return fhir_json.dumps(value, pretty=True)
+    return body if isinstance(body, bytes) else fhir_json.dumps(body)
 
 
 def fhir_response(

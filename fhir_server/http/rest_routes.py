@@ -5,14 +5,13 @@ https://hl7.org/fhir/R4/http.html
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import jsonpatch
 import jsonpointer
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,13 +23,17 @@ from fhir_server.http.negotiation import (
     require_content_type,
     response_media_type,
 )
+from fhir_server.http.paging import ascii_int
 from fhir_server.http.responses import fhir_response, version_headers
-from resources import error_codes
+from resources import error_codes, fhir_json
 from resources.errors import Gone, Invalid, NotFound, Unprocessable, information
 from resources.identity import check_id, etag, parse_etag
 from resources.model import is_served_type, validation_issues
 from resources.ports import Criteria, ResourceStore
 from resources.stored import StoredVersion, WriteResult
+
+_MAX_VERSION = 2**31 - 1
+"""``version_id`` is a PostgreSQL ``integer``; no version is larger."""
 
 
 def store_of(request: Request) -> ResourceStore:
@@ -136,6 +139,8 @@ def _not_modified(request: Request, stored: StoredVersion) -> bool:
         since: datetime = parsedate_to_datetime(since_header)
     except (TypeError, ValueError):
         return False
+    if since.tzinfo is None:  # an HTTP date without a zone (or "-0000") is GMT (RFC 9110)
+        since = since.replace(tzinfo=UTC)
     return stored.last_updated.replace(microsecond=0) <= since
 
 
@@ -161,9 +166,10 @@ async def vread(request: Request) -> Response:
     id_ = _id_of(request)
     response_media_type(request)
     raw = request.path_params["vid"]
+    version = ascii_int(raw, _MAX_VERSION)
     stored = None
-    if raw.isdigit():
-        stored = await store_of(request).vread(resource_type, id_, int(raw))
+    if version is not None:
+        stored = await store_of(request).vread(resource_type, id_, version)
     if stored is None:
         raise NotFound(
             f"{resource_type}/{id_} has no version {raw!r}", error_codes.VERSION_NOT_FOUND
@@ -204,7 +210,7 @@ def _apply_patch(
         raise NotFound(f"{resource_type}/{id_} is not known", error_codes.RESOURCE_NOT_FOUND)
     if current.deleted or current.body is None:
         raise _gone(current)
-    document = orjson.loads(current.body)
+    document = fhir_json.loads(current.body)
     try:
         patched: dict[str, Any] = jsonpatch.apply_patch(document, operations)
     except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from fhir_server.http.body import read_bytes
 from fhir_server.http.bundles import bundle, outcome_entry, page_url, search_entry
 from fhir_server.http.negotiation import preferences, response_media_type
-from fhir_server.http.paging import page_size
+from fhir_server.http.paging import id_cursor, page_size
 from fhir_server.http.responses import base_url, fhir_response
 from fhir_server.http.rest_routes import body_limit, resource_type_of, store_of
 from fhir_server.store.criteria import SUPPORTED
@@ -46,7 +46,7 @@ async def search(request: Request) -> Response:
             error_codes.UNKNOWN_PARAMETER,
         )
     count = page_size(request)
-    cursor = request.query_params.get("_cursor")
+    cursor = id_cursor(request)
     versions, next_cursor = await store_of(request).search(resource_type, criteria, count, cursor)
     base = base_url(request)
     kept = [*criteria, ("_count", str(count))]

@@ -45,6 +45,8 @@ def compile_criteria(criteria: Criteria) -> ColumnElement[bool]:
         values = [v for v in raw.split(",") if v]
         if not values:
             raise Invalid(f"Search parameter {name} has no value", error_codes.BAD_PARAMETER)
+        if "\x00" in raw:  # PostgreSQL text cannot hold NUL; it matches nothing we store
+            raise Invalid(f"Search parameter {name} contains NUL", error_codes.BAD_PARAMETER)
         if name == "_id":
             clauses.append(resource.c.id.in_(values))
         elif name == "identifier":

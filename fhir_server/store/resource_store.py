@@ -11,7 +11,6 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Row, and_, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from fhir_server.db.schema import resource, resource_version, search_token
 from fhir_server.store.criteria import compile_criteria
 from fhir_server.store.token_index import identifier_tokens
-from resources import error_codes
+from resources import error_codes, fhir_json
 from resources.errors import PreconditionFailed
 from resources.identity import instant, new_id, now
 from resources.ports import Criteria, Mutation
@@ -66,7 +65,7 @@ def _with_meta(
     meta["versionId"] = str(version)
     meta["lastUpdated"] = instant(at)
     rest = {k: v for k, v in body.items() if k not in ("resourceType", "id", "meta")}
-    return orjson.dumps({"resourceType": resource_type, "id": id_, "meta": meta, **rest})
+    return fhir_json.dumps({"resourceType": resource_type, "id": id_, "meta": meta, **rest})
 
 
 def _check_version(if_match: int | None, current: int | None, id_: str) -> None:
@@ -129,10 +128,11 @@ class PostgresResourceStore:
         method: Method,
     ) -> WriteResult:
         async with self.engine.begin() as conn:
-            at = now()
             current = await self._lock(conn, resource_type, id_)
+            at = now()  # taken under the lock, so one resource's versions are in time order
             if current is None and not await self._insert_new(conn, resource_type, id_, at):
                 current = await self._lock(conn, resource_type, id_)  # created concurrently
+                at = now()
             _check_version(if_match, current.version if current else None, id_)
             body = mutate(current)
             version = current.version + 1 if current else 1
@@ -185,7 +185,7 @@ class PostgresResourceStore:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
             total = await self._instance_total(conn, resource_type, id_, since, cursor)
-        more = len(rows) > count
+        more = count > 0 and len(rows) > count  # _count=0 asks for no entries and no next
         rows = rows[:count]
         return HistoryPage([_stored(r) for r in rows], rows[-1].txid if more else None, total)
 
@@ -194,7 +194,7 @@ class PostgresResourceStore:
     ) -> tuple[list[StoredVersion], str | None]:
         async with self.engine.connect() as conn:
             rows = await self._search(conn, resource_type, criteria, count + 1, cursor)
-        more = len(rows) > count
+        more = count > 0 and len(rows) > count  # _count=0 asks for no entries and no next
         rows = rows[:count]
         return [_stored(r) for r in rows], rows[-1].id if more else None
 
@@ -234,12 +234,14 @@ class PostgresResourceStore:
     async def _lock(
         self, conn: AsyncConnection, resource_type: str, id_: str
     ) -> StoredVersion | None:
-        query = (
-            select(*_VERSION_COLUMNS)
-            .select_from(_CURRENT_JOIN)
-            .where(_R.resource_type == resource_type, _R.id == id_)
-            .with_for_update(of=resource)
-        )
+        # The row is locked alone, then read by a second statement. Locking the join instead
+        # fails after waiting on a concurrent writer: PostgreSQL re-checks the join with the
+        # updated resource row but the old version row, and returns no row at all.
+        locked = select(_R.version_id).where(_R.resource_type == resource_type, _R.id == id_)
+        if (await conn.execute(locked.with_for_update())).first() is None:
+            return None
+        query = select(*_VERSION_COLUMNS).select_from(_CURRENT_JOIN)
+        query = query.where(_R.resource_type == resource_type, _R.id == id_)
         row = (await conn.execute(query)).first()
         return _stored(row) if row else None
 

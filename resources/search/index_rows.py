@@ -1,0 +1,186 @@
+"""THE SEAM: the one step from extracted index values to the rows the storage adapter writes.
+
+Everything that decides how a value is stored (which table, which columns, normalised forms)
+happens in ``index_rows``. The PHI-protection work will replace the string and token values of
+some parameters with keyed hashes here, and nowhere else, so it receives the resource type too.
+Rows carry the parameter code; the adapter adds resource type, id and version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence, Sized
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from resources.search.strings import normalise
+from resources.search.values import (
+    CompositeValue,
+    DateValue,
+    IndexValue,
+    NumberValue,
+    QuantityValue,
+    ReferenceValue,
+    SimpleValue,
+    StringValue,
+    TokenValue,
+    UriValue,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StringRow:
+    """A row of the string table (``normalised`` for the default search and ``:contains``)."""
+
+    param: str
+    normalised: str
+    exact: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """A row of the token table; ``text`` is the normalised display text for ``:text``."""
+
+    param: str
+    system: str | None
+    code: str | None
+    text: str | None
+    type_system: str | None
+    type_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DateRow:
+    """A row of the date table: ``[low, high)`` in UTC."""
+
+    param: str
+    low: datetime
+    high: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRow:
+    """A row of the number table (None bounds are open)."""
+
+    param: str
+    low: Decimal | None
+    high: Decimal | None
+    value: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityRow:
+    """A row of the quantity table (UCUM canonicalisation is left to the adapter)."""
+
+    param: str
+    low: Decimal | None
+    high: Decimal | None
+    value: Decimal | None
+    system: str | None
+    code: str | None
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRow:
+    """A row of the reference table."""
+
+    param: str
+    target_type: str | None
+    target_id: str | None
+    version: str | None
+    url: str | None
+    identifier_system: str | None
+    identifier_value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UriRow:
+    """A row of the uri table."""
+
+    param: str
+    uri: str
+
+
+SimpleRow = StringRow | TokenRow | DateRow | NumberRow | QuantityRow | ReferenceRow | UriRow
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeRow:
+    """A row of the composite table: one row per component, each as its own table's row."""
+
+    param: str
+    parts: tuple[SimpleRow, ...]
+
+
+@dataclass(frozen=True)
+class IndexRows:
+    """Every index row of one resource version, grouped per table."""
+
+    string: list[StringRow] = field(default_factory=list)
+    token: list[TokenRow] = field(default_factory=list)
+    date: list[DateRow] = field(default_factory=list)
+    number: list[NumberRow] = field(default_factory=list)
+    quantity: list[QuantityRow] = field(default_factory=list)
+    reference: list[ReferenceRow] = field(default_factory=list)
+    uri: list[UriRow] = field(default_factory=list)
+    composite: list[CompositeRow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        tables: tuple[Sized, ...] = (
+            self.string, self.token, self.date, self.number,
+            self.quantity, self.reference, self.uri, self.composite,
+        )  # fmt: skip
+        return sum(len(table) for table in tables)
+
+
+def index_rows(resource_type: str, values: Mapping[str, Sequence[IndexValue]]) -> IndexRows:
+    """The rows to store for these values (``extract_all``'s output) of a ``resource_type``."""
+    del resource_type  # not used yet: the keyed-hash step will choose parameters by type
+    rows = IndexRows()
+    for param, items in values.items():
+        for value in items:
+            if isinstance(value, CompositeValue):
+                parts = tuple(simple_row(param, part) for part in value.components)
+                rows.composite.append(CompositeRow(param, parts))
+            else:
+                _append(rows, simple_row(param, value))
+    return rows
+
+
+def simple_row(param: str, value: SimpleValue) -> SimpleRow:
+    """The row of one non-composite value."""
+    match value:
+        case StringValue(normalised, exact):
+            return StringRow(param, normalised, exact)
+        case TokenValue(system, code, display, type_system, type_code):
+            text = normalise(display) if display else None
+            return TokenRow(param, system, code, text, type_system, type_code)
+        case DateValue(low, high):
+            return DateRow(param, low, high)
+        case NumberValue(low, high, number):
+            return NumberRow(param, low, high, number)
+        case QuantityValue(low, high, number, system, code, unit):
+            return QuantityRow(param, low, high, number, system, code, unit)
+        case ReferenceValue(target_type, target_id, version, url, id_system, id_value):
+            return ReferenceRow(param, target_type, target_id, version, url, id_system, id_value)
+        case UriValue(uri):
+            return UriRow(param, uri)
+
+
+def _append(rows: IndexRows, row: SimpleRow) -> None:
+    match row:
+        case StringRow():
+            rows.string.append(row)
+        case TokenRow():
+            rows.token.append(row)
+        case DateRow():
+            rows.date.append(row)
+        case NumberRow():
+            rows.number.append(row)
+        case QuantityRow():
+            rows.quantity.append(row)
+        case ReferenceRow():
+            rows.reference.append(row)
+        case UriRow():
+            rows.uri.append(row)
