@@ -30,6 +30,8 @@ class Config:
     threads: int
     seed_count: int
     out_dir: Path
+    label: str = ""
+    """What was measured, when the code's own git revision cannot say."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def parse_config(argv: list[str] | None) -> Config:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--seed", type=int, default=1000, help="Patients created for reads")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--label", default="", help="names the code measured, in the results")
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 120 or not 0 <= args.warmup <= 30:
         parser.error("--duration must be 1..120 s and --warmup 0..30 s")
@@ -89,4 +92,5 @@ def parse_config(argv: list[str] | None) -> Config:
         threads=args.threads,
         seed_count=args.seed,
         out_dir=args.out,
+        label=args.label,
     )

@@ -29,7 +29,7 @@ class Child:
     ) -> None:
         self.name = name
         self.log = log
-        with log.open("ab") as sink:
+        with log.open("wb") as sink:
             self.process = subprocess.Popen(
                 list(argv),
                 env=dict(env),
@@ -120,13 +120,18 @@ def _stat_fields(pid: int) -> list[str] | None:
     return text.rsplit(")", 1)[1].split()
 
 
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User plus system CPU seconds of each process still alive."""
+def cpu_seconds(pids: list[int], reaper: int | None = None) -> dict[int, float]:
+    """User plus system CPU seconds of each process still alive; for ``reaper`` also those
+    of its children that have exited, so that short-lived ones (PostgreSQL backends of
+    pool overflow connections) are not lost."""
     found: dict[int, float] = {}
     for pid in pids:
         fields = _stat_fields(pid)
         if fields is not None:
-            found[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+            ticks = int(fields[11]) + int(fields[12])
+            if pid == reaper:
+                ticks += int(fields[13]) + int(fields[14])
+            found[pid] = ticks / _TICKS
     return found
 
 

@@ -30,9 +30,25 @@ def machine_info() -> dict[str, Any]:
         "cpu_model": model,
         "loadavg_at_start": load_average(),
         "python": platform.python_version(),
-        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "",
+        "wrk": (wrk.stdout or wrk.stderr or "?").splitlines()[0].split(" Copyright")[0],
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def code_revision(label: str) -> str:
+    """Where the served ``fhir_server`` comes from, its git revision, and whether the tree
+    outside ``bench/`` has uncommitted changes."""
+    import fhir_server
+
+    root = Path(fhir_server.__file__).resolve().parent.parent
+    git = ["git", "-C", str(root)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if head.returncode != 0:
+        return f"{label or root} (not a git checkout)"
+    status = [*git, "status", "--porcelain", "--", ".", ":!bench"]
+    dirty = subprocess.run(status, capture_output=True, text=True, check=False).stdout.strip()
+    changes = " + uncommitted changes" if dirty else ""
+    return f"{label + ': ' if label else ''}{root} @ {head.stdout.strip()}{changes}"
 
 
 def load_average() -> list[float]:
@@ -105,7 +121,7 @@ def markdown(config: Config, machine: dict[str, Any], rows: list[Row]) -> str:
     lines = [
         f"Machine: {machine['nproc']} cores ({machine['cpu_model']}), {machine['date']}, "
         f"{machine.get('postgres', '')}, {machine['wrk']}; {config.duration_s:g} s runs after "
-        f"{config.warmup_s:g} s warm-up, wrk -t{config.threads}; "
+        f"{config.warmup_s:g} s warm-up, wrk -t{config.threads}; code {machine.get('code', '?')}; "
         f"load average at start {machine['loadavg_at_start']}, "
         f"at end {machine.get('loadavg_at_end', '?')}.",
         "",
@@ -129,6 +145,14 @@ def markdown(config: Config, machine: dict[str, Any], rows: list[Row]) -> str:
             "",
             f"One psycopg connection committing each insert: {m.rps:,.0f}/s "
             f"(p50 {m.p50_ms:.2f} ms, p99 {m.p99_ms:.2f} ms).",
+        ]
+    failed = [r for r in rows if r.measured.errors]
+    for row in failed:
+        m = row.measured
+        lines += [
+            "",
+            f"**Errors**: {row.target} {row.scenario} workers={row.workers} "
+            f"conns={row.connections}: {m.errors} ({m.status_errors} non-2xx responses).",
         ]
     lines += [
         "",

@@ -7,6 +7,7 @@ loopback ports; every process started here is stopped on the way out, failure in
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,22 +67,28 @@ class Bench:
         self.rows: list[Row] = []
 
     def run(self) -> list[Row]:
-        """Per worker count: our server and the bare app side by side, each run next to its
-        ceiling's, so that a drift in the machine's load hits both sides of a ratio alike."""
+        """Per worker count, each of our runs right next to its ceiling's, so that a drift in
+        the machine's load hits both sides of a ratio alike. The server starts first: it
+        migrates the schema that the bare app and the inserts use."""
         for workers in self.config.workers:
-            with self.server(workers) as server, self.bare_asgi(workers) as bare:
+            with self.server(workers) as server:
                 self.seed_once(server.port)
                 for connections in self.config.connections:
-                    self._pairs(workers, connections, server, bare)
+                    self._pairs(workers, connections, server)
         self._single_connection_insert()
         return self.rows
 
-    def _pairs(self, workers: int, connections: int, server: Served, bare: Served) -> None:
+    def _pairs(self, workers: int, connections: int, server: Served) -> None:
         for scenario in self.config.scenarios:
-            self._measure(SERVER, scenario, workers, connections, server)
             if scenario == "read":
-                self._measure(BARE_ASGI, "read", workers, connections, bare)
-            elif scenario == "create":
+                # The bare app runs only beside the reads, so that its pool's connections
+                # and the insert clients' stay under PostgreSQL's max_connections (100).
+                with self.bare_asgi(workers) as bare:
+                    self._measure(SERVER, scenario, workers, connections, server)
+                    self._measure(BARE_ASGI, "read", workers, connections, bare)
+                continue
+            self._measure(SERVER, scenario, workers, connections, server)
+            if scenario == "create":
                 self._direct_insert(workers, connections)
 
     def _log(self, text: str) -> None:
@@ -111,7 +118,7 @@ class Bench:
     def server(self, workers: int) -> AbstractContextManager[Served]:
         """``nutrivision serve``, which also migrates the schema the bare app reads."""
         port = free_port()
-        nutrivision = str(Path(sys.executable).with_name("nutrivision"))
+        nutrivision = _nutrivision()
         argv = [nutrivision, "serve", "--host", "127.0.0.1", "--port", str(port)]
         argv += ["--workers", str(workers), "--log-level", "info"]
         return self._serving("server", argv, port, workers)
@@ -149,16 +156,17 @@ class Bench:
         if self.config.warmup_s > 0:
             run_wrk(url, scenario, Load(connections, threads, self.config.warmup_s), args)
         self._checkpoint()
-        app_before, db_before = cpu_seconds(session_pids(served.child.pid)), self._db_cpu()
+        app_before, db_before = _app_cpu(served), self._db_cpu()
         measured = run_wrk(url, scenario, Load(connections, threads, self.config.duration_s), args)
-        app_cpu = cpu_spent(app_before, cpu_seconds(session_pids(served.child.pid)))
+        app_cpu = cpu_spent(app_before, _app_cpu(served))
         measured = measured.with_cpu(app_cpu, cpu_spent(db_before, self._db_cpu()))
         self._record(Row(target, scenario, workers, connections, measured))
 
     def _db_cpu(self) -> dict[int, float]:
         """CPU seconds so far of the postmaster and its backends (first line: its pid)."""
         pid_file = self.folder / "data" / "postgres" / "postmaster.pid"
-        return cpu_seconds(family_pids(int(pid_file.read_text().split()[0])))
+        postmaster = int(pid_file.read_text().split()[0])
+        return cpu_seconds(family_pids(postmaster), reaper=postmaster)
 
     def _record(self, row: Row) -> None:
         self.rows.append(row)
@@ -235,6 +243,19 @@ def _collect(
     return measured_from_latencies(latencies, duration_s), cpu_s
 
 
+def _app_cpu(served: Served) -> dict[int, float]:
+    return cpu_seconds(session_pids(served.child.pid), reaper=served.child.pid)
+
+
+def _nutrivision() -> str:
+    """The ``nutrivision`` command beside this interpreter, else the one on PATH."""
+    beside = Path(sys.executable).with_name("nutrivision")
+    found = str(beside) if beside.exists() else shutil.which("nutrivision")
+    if found is None:
+        raise RuntimeError("`nutrivision` not found: install the project (pip install -e .)")
+    return found
+
+
 def _wait_workers(child: Child, workers: int, timeout_s: float = 60.0) -> None:
     """Until every worker has logged its startup, so none is still importing when wrk starts."""
     deadline = time.monotonic() + timeout_s
@@ -253,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     config = parse_config(argv)
     signal.signal(signal.SIGTERM, _terminate)
     machine = report.machine_info()
+    machine["code"] = report.code_revision(config.label)
     print(f"nproc: {machine['nproc']}  ({machine['cpu_model']})", flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="nv-bench-") as tmp:

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".nutrivision"), description="Embedded servers' data")
     base_url: str | None = Field(None, description="Public base URL of /fhir, if proxied")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, le=1024**3)
-    db_pool_size: int = Field(10, ge=1, le=200)
+    db_pool_size: int = Field(20, ge=1, le=500)
     default_page_size: int = Field(20, ge=1, le=1000)
     max_page_size: int = Field(1000, ge=1, le=10000)
 

@@ -6,10 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from resources.stored import HistoryPage, Method, StoredVersion, WriteResult
-
-Criteria = list[tuple[str, str]]
-"""Search parameters as (name, value) pairs, in request order."""
+from resources.search.query import SearchQuery
+from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 
 Mutation = Callable[[StoredVersion | None], dict[str, Any]]
 """Given the current version (or None), return the new resource JSON (without meta)."""
@@ -25,9 +23,10 @@ class ResourceStore(Protocol):
         """One version; None if there is no such version."""
 
     async def create(
-        self, resource_type: str, resource: dict[str, Any], if_none_exist: Criteria | None
+        self, resource_type: str, resource: dict[str, Any], if_none_exist: SearchQuery | None
     ) -> WriteResult:
-        """Store a new resource with a server id (or return the one match of the criteria)."""
+        """Store a new resource with a server id, unless ``if_none_exist`` matches: one match
+        is returned as it is, several are ``PreconditionFailed`` (412)."""
 
     async def update(
         self,
@@ -55,6 +54,8 @@ class ResourceStore(Protocol):
         """Versions newest first, at most ``count``, older than ``cursor``."""
 
     async def search(
-        self, resource_type: str, criteria: Criteria, count: int, cursor: str | None
-    ) -> tuple[list[StoredVersion], str | None]:
-        """Current, non-deleted resources matching the criteria, and the next page's cursor."""
+        self, query: SearchQuery, cursor: str | None, base_url: str | None = None
+    ) -> SearchPage:
+        """One page of the current, non-deleted resources matching ``query``, after ``cursor``
+        (from the previous page's ``next_cursor``); ``base_url`` makes absolute references to
+        this server local."""

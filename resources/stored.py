@@ -42,3 +42,15 @@ class HistoryPage:
     versions: list[StoredVersion]
     next_cursor: int | None
     total: int | None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search: the matches in order, the resources they include, the cursor of
+    the next page (None on the last), the total when asked for, and warnings for the Bundle."""
+
+    matches: list[StoredVersion]
+    included: list[StoredVersion]
+    next_cursor: str | None
+    total: int | None
+    warnings: tuple[str, ...] = ()

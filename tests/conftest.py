@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +17,14 @@ TEST_BODY_LIMIT = 256 * 1024
 
 
 @pytest.fixture(scope="session")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceUrls]:
-    """PostgreSQL and Redis for the session, with a fresh database."""
-    data_dir: Path = tmp_path_factory.mktemp("nutrivision")
-    with backing_services(data_dir) as urls:
+def services() -> Iterator[ServiceUrls]:
+    """PostgreSQL and Redis for the session, with a fresh database.
+
+    The data lives in a directory of its own rather than pytest's rotating temporary
+    directories, which another pytest run on the machine may clean up under a running server.
+    """
+    temporary = tempfile.TemporaryDirectory(prefix="nutrivision-test-", ignore_cleanup_errors=True)
+    with temporary as data_dir, backing_services(Path(data_dir)) as urls:
         yield urls
 
 

@@ -14,11 +14,13 @@ def sync_url(database_url: str) -> str:
 
 
 def create_engine(database_url: str, pool_size: int) -> AsyncEngine:
-    """An async engine with a bounded pool; connections are checked on checkout."""
+    """An async engine with a fixed pool: requests beyond it wait for a connection rather
+    than open and close overflow connections (each a new PostgreSQL backend) under load."""
     return create_async_engine(
         sync_url(database_url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
+        pool_timeout=30,
         pool_pre_ping=False,
         pool_recycle=1800,
     )

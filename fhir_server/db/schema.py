@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -11,6 +13,8 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
+    SmallInteger,
     Table,
     Text,
 )
@@ -42,13 +46,102 @@ resource_version = Table(
 )
 """One row per version, the current one included; ``body`` is the resource's JSON."""
 
-search_token = Table(
+C_TEXT = Text(collation="C")
+"""Byte-order text: prefix searches become btree ranges, whatever the database's collation."""
+INSTANT = DateTime(timezone=True)
+
+
+def _index_table(name: str, *columns: Column[Any]) -> Table:
+    """An index table: the owner (type, id), the parameter code, the value columns, and
+    ``composite_ord``, set only on the component rows of a composite value (see
+    ``search_composite``)."""
+    return Table(
+        name,
+        metadata,
+        Column("resource_type", Text, nullable=False),
+        Column("resource_id", Text, nullable=False),
+        Column("param", Text, nullable=False),
+        *columns,
+        Column("composite_ord", SmallInteger, nullable=True),
+    )
+
+
+search_string = _index_table(
+    "search_string",
+    Column("normalised", C_TEXT, nullable=False),
+    Column("exact", C_TEXT, nullable=False),
+)
+"""String values of the current versions: normalised (lowercase, no accents) and as written."""
+
+search_token = _index_table(
     "search_token",
+    Column("system", C_TEXT, nullable=True),
+    Column("code", C_TEXT, nullable=True),
+    Column("text", C_TEXT, nullable=True),
+    Column("type_system", C_TEXT, nullable=True),
+    Column("type_code", C_TEXT, nullable=True),
+)
+"""Token values: ``system|code``, the normalised display text, an identifier's type."""
+
+search_date = _index_table(
+    "search_date",
+    Column("low", INSTANT, nullable=False),
+    Column("high", INSTANT, nullable=False),
+)
+"""Date values as half-open UTC ranges ``[low, high)``."""
+
+search_number = _index_table(
+    "search_number",
+    Column("low", Numeric, nullable=True),
+    Column("high", Numeric, nullable=True),
+    Column("value", Numeric, nullable=True),
+)
+"""Numbers: the value and its precision range (None bounds are open)."""
+
+search_quantity = _index_table(
+    "search_quantity",
+    Column("low", Numeric, nullable=True),
+    Column("high", Numeric, nullable=True),
+    Column("value", Numeric, nullable=True),
+    Column("system", C_TEXT, nullable=True),
+    Column("code", C_TEXT, nullable=True),
+    Column("unit", C_TEXT, nullable=True),
+)
+"""Quantities: as numbers, plus the unit's system, code and display unit."""
+
+search_reference = _index_table(
+    "search_reference",
+    Column("target_type", C_TEXT, nullable=True),
+    Column("target_id", C_TEXT, nullable=True),
+    Column("version", C_TEXT, nullable=True),
+    Column("url", C_TEXT, nullable=True),
+    Column("identifier_system", C_TEXT, nullable=True),
+    Column("identifier_value", C_TEXT, nullable=True),
+)
+"""References: the local target (``Type/id``), an absolute or canonical URL, an identifier."""
+
+search_uri = _index_table("search_uri", Column("uri", C_TEXT, nullable=False))
+"""Uri values as written."""
+
+search_composite = Table(
+    "search_composite",
     metadata,
     Column("resource_type", Text, nullable=False),
     Column("resource_id", Text, nullable=False),
     Column("param", Text, nullable=False),
-    Column("system", Text, nullable=True),
-    Column("code", Text, nullable=False),
+    Column("ord", SmallInteger, nullable=False),
 )
-"""Token index rows of the current version (``identifier`` for conditional create)."""
+"""One row per composite value (its key); the components are rows of the typed tables with
+``param`` = ``code$i`` (i = component position) and ``composite_ord`` = ``ord``."""
+
+INDEX_TABLES: dict[str, Table] = {
+    "string": search_string,
+    "token": search_token,
+    "date": search_date,
+    "number": search_number,
+    "quantity": search_quantity,
+    "reference": search_reference,
+    "uri": search_uri,
+    "composite": search_composite,
+}
+"""The index table of each search-parameter type."""

@@ -14,9 +14,10 @@ from fhir_server.db.engine import create_engine
 from fhir_server.http import errors
 from fhir_server.http.history_routes import instance_history, system_history, type_history
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
-from fhir_server.http.search_routes import search
+from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.settings import Settings
+from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
 from resources.identity import now
 
@@ -26,12 +27,17 @@ ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
     ("GET", "/health", health),
     ("GET", "/ready", ready),
     ("GET", "/fhir/metadata", metadata),
+    ("GET", "/fhir", system_search),
+    ("GET", "/fhir/", system_search),
+    ("GET", "/fhir/_search", system_search),
+    ("POST", "/fhir/_search", system_search),
     ("GET", "/fhir/_history", system_history),
     ("GET", "/fhir/{type}/_history", type_history),
     ("POST", "/fhir/{type}/_search", search),
     ("GET", "/fhir/{type}", search),
     ("POST", "/fhir/{type}", create),
     ("GET", "/fhir/{type}/{id}/_history", instance_history),
+    ("GET", "/fhir/{type}/{id}/{member}", compartment_search),
     ("GET", "/fhir/{type}/{id}/_history/{vid}", vread),
     ("GET", "/fhir/{type}/{id}", read),
     ("PUT", "/fhir/{type}/{id}", update),
@@ -47,13 +53,16 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(database_url, settings.db_pool_size)
+        reader = FastReader(database_url, max(2, settings.db_pool_size // 2))
+        await reader.open()
         app.state.engine = engine
-        app.state.store = PostgresResourceStore(engine)
+        app.state.store = PostgresResourceStore(engine, reader)
         app.state.redis = aioredis.Redis.from_url(redis_url)
         try:
             yield
         finally:
             await app.state.redis.aclose()
+            await reader.close()
             await engine.dispose()
 
     app = FastAPI(

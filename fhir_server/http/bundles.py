@@ -7,16 +7,20 @@ from urllib.parse import urlencode
 
 import orjson
 
+from resources import error_codes
+from resources.errors import Issue, operation_outcome
 from resources.identity import etag, instant, new_id, now
 from resources.stored import StoredVersion
 
+UNKNOWN_PREFIX = "Unknown search parameter"
+"""How the parser's warnings about unknown parameters begin."""
 _STATUS = {"POST": "201 Created", "PUT": "200 OK", "PATCH": "200 OK", "DELETE": "204 No Content"}
 
 
 def page_url(base: str, path: str, params: list[tuple[str, str]]) -> str:
     """An absolute URL under the FHIR base with encoded query parameters."""
     query = urlencode(params)
-    return f"{base}/{path}" + (f"?{query}" if query else "")
+    return (f"{base}/{path}" if path else base) + (f"?{query}" if query else "")
 
 
 def bundle(
@@ -59,6 +63,34 @@ def search_entry(base: str, version: StoredVersion) -> dict[str, Any]:
         "resource": orjson.Fragment(version.body or b"{}"),
         "search": {"mode": "match"},
     }
+
+
+def include_entry(base: str, version: StoredVersion) -> dict[str, Any]:
+    """A resource included by ``_include`` or ``_revinclude``."""
+    return {
+        "fullUrl": f"{base}/{version.reference}",
+        "resource": orjson.Fragment(version.body or b"{}"),
+        "search": {"mode": "include"},
+    }
+
+
+def warning_outcome(warnings: tuple[str, ...]) -> dict[str, Any]:
+    """An OperationOutcome with one warning per message.
+
+    An unknown parameter carries NV-0024, anything else the search did not do NV-0030.
+    """
+    issues = [
+        Issue(
+            "warning",
+            "not-supported",
+            message,
+            nv_code=error_codes.UNKNOWN_PARAMETER
+            if message.startswith(UNKNOWN_PREFIX)
+            else error_codes.SEARCH_NOT_SUPPORTED,
+        )
+        for message in warnings
+    ]
+    return operation_outcome(issues)
 
 
 def outcome_entry(outcome: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from starlette.requests import Request
 
 from resources import error_codes
 from resources.errors import Invalid
-from resources.identity import check_id
 
 MAX_TXID = 2**63 - 1
 """History cursors are ``bigint`` transaction ids; a larger one was never issued."""
@@ -50,17 +49,21 @@ def int_cursor(request: Request) -> int | None:
     return cursor
 
 
-def id_cursor(request: Request) -> str | None:
-    """The ``_cursor`` of a search page: the last id of the page before, so a FHIR id."""
-    raw = request.query_params.get("_cursor")
-    if raw is None:
-        return None
-    try:
-        return check_id(raw)
-    except Invalid:
-        raise Invalid(
-            f"_cursor={raw} is not a cursor this server issued", error_codes.BAD_PARAMETER
-        ) from None
+def check_no_nul(params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The parameters, refused (400) if one holds NUL: PostgreSQL text cannot store it, so it
+    can match nothing, and a driver would fail on it."""
+    for name, value in params:
+        if "\x00" in name or "\x00" in value:
+            raise Invalid(f"Search parameter {name!r} contains NUL", error_codes.BAD_PARAMETER)
+    return params
+
+
+def search_cursor(params: list[tuple[str, str]]) -> str | None:
+    """The opaque ``_cursor`` of a search page (read by the store, which checks it)."""
+    for name, value in params:
+        if name == "_cursor":
+            return value
+    return None
 
 
 def since(request: Request) -> datetime | None:

@@ -23,13 +23,16 @@ from fhir_server.http.negotiation import (
     require_content_type,
     response_media_type,
 )
-from fhir_server.http.paging import ascii_int
+from fhir_server.http.paging import ascii_int, check_no_nul
 from fhir_server.http.responses import fhir_response, version_headers
 from resources import error_codes, fhir_json
 from resources.errors import Gone, Invalid, NotFound, Unprocessable, information
 from resources.identity import check_id, etag, parse_etag
 from resources.model import is_served_type, validation_issues
-from resources.ports import Criteria, ResourceStore
+from resources.ports import ResourceStore
+from resources.search.parse import parse_search
+from resources.search.query import SearchQuery
+from resources.search.registry import SearchRegistry, default_registry
 from resources.stored import StoredVersion, WriteResult
 
 _MAX_VERSION = 2**31 - 1
@@ -40,6 +43,12 @@ def store_of(request: Request) -> ResourceStore:
     """The request's resource store."""
     store: ResourceStore = request.app.state.store
     return store
+
+
+def registry_of(request: Request) -> SearchRegistry:
+    """The search-parameter registry in force (the built-in one unless the app set another)."""
+    registry: SearchRegistry | None = getattr(request.app.state, "registry", None)
+    return registry or default_registry()
 
 
 def body_limit(request: Request) -> int:
@@ -102,16 +111,19 @@ def write_response(request: Request, result: WriteResult, prefs: Preferences) ->
     return fhir_response(request, stored.body, status, headers)
 
 
-def if_none_exist(request: Request, resource_type: str) -> Criteria | None:
-    """The criteria of an ``If-None-Exist`` header (``a=b&c=d``, optionally ``Type?a=b``)."""
+def if_none_exist(request: Request, resource_type: str) -> SearchQuery | None:
+    """The search of an ``If-None-Exist`` header (``a=b&c=d``, optionally ``Type?a=b``).
+
+    It is parsed strictly: a parameter the server would ignore could match too much.
+    """
     header = request.headers.get("if-none-exist")
     if header is None:
         return None
     query = header.split("?", 1)[1] if "?" in header else header
-    criteria = parse_qsl(query, keep_blank_values=True)
+    criteria = check_no_nul(parse_qsl(query, keep_blank_values=True))
     if not criteria:
         raise Invalid("If-None-Exist has no search criteria", error_codes.CONDITIONAL_UNSUPPORTED)
-    return criteria
+    return parse_search((resource_type,), criteria, registry_of(request), strict=True)
 
 
 async def create(request: Request) -> Response:

@@ -1,7 +1,10 @@
-"""Type-level search (https://hl7.org/fhir/R4/search.html), ``GET`` and ``POST _search``.
+"""Search (https://hl7.org/fhir/R4/search.html): type level (``GET [type]``, ``POST
+[type]/_search``), system level (``GET [base]?_type=...``, ``[base]/_search``) and compartment
+(``GET [compartment]/[id]/[type]``).
 
-Parameters the store cannot answer yet are reported as a warning in the Bundle, or refused
-with 400 under ``Prefer: handling=strict``.
+The parameters (query string, plus the form body of a POST) go to ``parse_search``, under
+``Prefer: handling=strict`` when asked; the store answers one keyset page. Parser warnings
+become an OperationOutcome entry (``search.mode`` outcome).
 """
 
 from __future__ import annotations
@@ -12,50 +15,99 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.http.body import read_bytes
-from fhir_server.http.bundles import bundle, outcome_entry, page_url, search_entry
+from fhir_server.http.bundles import (
+    bundle,
+    include_entry,
+    outcome_entry,
+    page_url,
+    search_entry,
+    warning_outcome,
+)
 from fhir_server.http.negotiation import preferences, response_media_type
-from fhir_server.http.paging import id_cursor, page_size
+from fhir_server.http.paging import check_no_nul, search_cursor
 from fhir_server.http.responses import base_url, fhir_response
-from fhir_server.http.rest_routes import body_limit, resource_type_of, store_of
-from fhir_server.store.criteria import SUPPORTED
+from fhir_server.http.rest_routes import body_limit, registry_of, resource_type_of, store_of
 from resources import error_codes
-from resources.errors import Invalid, Issue, operation_outcome
+from resources.errors import NotFound
+from resources.identity import check_id
+from resources.resource_types import SERVED_TYPES
+from resources.search.parse import parse_search
 
-CONTROL_PARAMS = frozenset({"_count", "_cursor", "_format", "_pretty"})
+Params = list[tuple[str, str]]
 
 
-async def _parameters(request: Request) -> list[tuple[str, str]]:
+async def _parameters(request: Request) -> Params:
     params = list(request.query_params.multi_items())
     if request.method == "POST":
         form = (await read_bytes(request, body_limit(request))).decode("utf-8", "replace")
         params += parse_qsl(form, keep_blank_values=True)
-    return params
+    return check_no_nul(params)
+
+
+def _types(params: Params) -> tuple[str, ...]:
+    """``_type=A,B`` (repeatable) for a system-level search; unknown types are 404."""
+    named = [t.strip() for k, v in params if k == "_type" for t in v.split(",") if t.strip()]
+    for name in named:
+        if name not in SERVED_TYPES:
+            raise NotFound(f"Unknown resource type {name!r}", error_codes.UNKNOWN_RESOURCE_TYPE)
+    return tuple(dict.fromkeys(named))
+
+
+async def _answer(
+    request: Request,
+    types: tuple[str, ...],
+    path: str,
+    params: Params,
+    compartment: tuple[str, str] | None = None,
+) -> Response:
+    response_media_type(request)
+    settings = request.app.state.settings
+    query = parse_search(
+        types,
+        params,
+        registry_of(request),
+        strict=preferences(request).strict,
+        default_count=int(settings.default_page_size),
+        max_count=int(settings.max_page_size),
+        compartment=compartment,
+    )
+    cursor = search_cursor(params)
+    base = base_url(request)
+    page = await store_of(request).search(query, cursor, base)
+    echo = list(query.echo)
+    links = {
+        "self": page_url(base, path, echo + ([("_cursor", cursor)] if cursor else [])),
+        "first": page_url(base, path, echo),
+    }
+    if page.next_cursor is not None:
+        links["next"] = page_url(base, path, [*echo, ("_cursor", page.next_cursor)])
+    entries = [search_entry(base, v) for v in page.matches]
+    entries += [include_entry(base, v) for v in page.included]
+    if page.warnings:
+        entries.append(outcome_entry(warning_outcome(page.warnings)))
+    return fhir_response(request, bundle("searchset", entries, links, page.total))
 
 
 async def search(request: Request) -> Response:
-    """Search one type; the next page continues after the last id (a keyset cursor)."""
+    """``GET [type]`` and ``POST [type]/_search``."""
     resource_type = resource_type_of(request)
-    response_media_type(request)
-    strict = preferences(request).strict
     params = await _parameters(request)
-    criteria = [(k, v) for k, v in params if k in SUPPORTED]
-    unknown = sorted({k for k, _ in params if k not in SUPPORTED and k not in CONTROL_PARAMS})
-    if unknown and strict:
-        raise Invalid(
-            f"Unknown or unsupported search parameter(s): {', '.join(unknown)}",
-            error_codes.UNKNOWN_PARAMETER,
-        )
-    count = page_size(request)
-    cursor = id_cursor(request)
-    versions, next_cursor = await store_of(request).search(resource_type, criteria, count, cursor)
-    base = base_url(request)
-    kept = [*criteria, ("_count", str(count))]
-    links = {"self": page_url(base, resource_type, kept)}
-    if next_cursor is not None:
-        links["next"] = page_url(base, resource_type, [*kept, ("_cursor", next_cursor)])
-    entries = [search_entry(base, v) for v in versions]
-    if unknown:
-        message = f"Ignored unknown or unsupported search parameter(s): {', '.join(unknown)}"
-        issue = Issue("warning", "not-supported", message, nv_code=error_codes.UNKNOWN_PARAMETER)
-        entries.append(outcome_entry(operation_outcome([issue])))
-    return fhir_response(request, bundle("searchset", entries, links, None))
+    return await _answer(request, (resource_type,), resource_type, params)
+
+
+async def system_search(request: Request) -> Response:
+    """``GET [base]?_type=...`` and ``GET|POST [base]/_search``: every type, or those named."""
+    params = await _parameters(request)
+    return await _answer(request, _types(params), "", params)
+
+
+async def compartment_search(request: Request) -> Response:
+    """``GET [compartment]/[id]/[type]``: the type's resources in that compartment."""
+    owner = resource_type_of(request)
+    owner_id = check_id(request.path_params["id"])
+    member: str = request.path_params["member"]
+    if member not in SERVED_TYPES:
+        raise NotFound(f"Unknown resource type {member!r}", error_codes.UNKNOWN_RESOURCE_TYPE)
+    params = await _parameters(request)
+    path = f"{owner}/{owner_id}/{member}"
+    return await _answer(request, (member,), path, params, (owner, owner_id))

@@ -2,70 +2,42 @@
 
 Every write is one transaction holding the resource's row lock, so concurrent updates of
 one resource are serialised: each sees the version the previous one wrote, and the primary
-key on (type, id, version) makes a lost or duplicated version impossible.
+key on (type, id, version) makes a lost or duplicated version impossible. The search index
+rows of the new version are written in that same transaction (``index_writer``).
 """
 
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from fhir_server.db.schema import resource, resource_version, search_token
-from fhir_server.store.criteria import compile_criteria
-from fhir_server.store.token_index import identifier_tokens
+from fhir_server.db.schema import resource, resource_version
+from fhir_server.store.fast_reads import FastReader
+from fhir_server.store.index_writer import replace_index
+from fhir_server.store.rows import CURRENT_JOIN, VERSION_COLUMNS, R, V, stored
+from fhir_server.store.search_engine import match_at_most, run_search
 from resources import error_codes, fhir_json
 from resources.errors import PreconditionFailed
 from resources.identity import instant, new_id, now
-from resources.ports import Criteria, Mutation
-from resources.stored import HistoryPage, Method, StoredVersion, WriteResult
-
-_V = resource_version.c
-_R = resource.c
-_VERSION_COLUMNS = (
-    _V.resource_type,
-    _V.id,
-    _V.version_id,
-    _V.last_updated,
-    _V.deleted,
-    _V.method,
-    _V.body,
-)
-AnyRow = Row[*tuple[Any, ...]]
-_CURRENT_JOIN = resource.join(
-    resource_version,
-    and_(
-        _V.resource_type == _R.resource_type,
-        _V.id == _R.id,
-        _V.version_id == _R.version_id,
-    ),
-)
-
-
-def _stored(row: AnyRow) -> StoredVersion:
-    return StoredVersion(
-        resource_type=row.resource_type,
-        id=row.id,
-        version=row.version_id,
-        last_updated=row.last_updated.astimezone(UTC),
-        deleted=row.deleted,
-        method=row.method,
-        body=row.body,
-    )
+from resources.ports import Mutation
+from resources.search.query import SearchQuery
+from resources.search.registry import SearchRegistry, default_registry
+from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 
 
 def _with_meta(
     resource_type: str, id_: str, version: int, at: datetime, body: dict[str, Any]
-) -> bytes:
+) -> dict[str, Any]:
     meta = dict(body.get("meta") or {})
     meta["versionId"] = str(version)
     meta["lastUpdated"] = instant(at)
     rest = {k: v for k, v in body.items() if k not in ("resourceType", "id", "meta")}
-    return fhir_json.dumps({"resourceType": resource_type, "id": id_, "meta": meta, **rest})
+    return {"resourceType": resource_type, "id": id_, "meta": meta, **rest}
 
 
 def _check_version(if_match: int | None, current: int | None, id_: str) -> None:
@@ -79,30 +51,28 @@ def _check_version(if_match: int | None, current: int | None, id_: str) -> None:
 class PostgresResourceStore:
     """The ``ResourceStore`` port on an async SQLAlchemy engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, reader: FastReader, registry: SearchRegistry | None = None
+    ) -> None:
         self.engine = engine
+        self.fast = reader
+        # Other reads run in autocommit: no BEGIN/ROLLBACK round trips, and psycopg keeps
+        # its prepared statements (a ROLLBACK on return to the pool would discard them).
+        self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.registry = registry or default_registry()
 
     async def read(self, resource_type: str, id_: str) -> StoredVersion | None:
-        query = select(*_VERSION_COLUMNS).select_from(_CURRENT_JOIN)
-        query = query.where(_R.resource_type == resource_type, _R.id == id_)
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return _stored(row) if row else None
+        return await self.fast.read(resource_type, id_)
 
     async def vread(self, resource_type: str, id_: str, version: int) -> StoredVersion | None:
-        query = select(*_VERSION_COLUMNS).where(
-            _V.resource_type == resource_type, _V.id == id_, _V.version_id == version
-        )
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return _stored(row) if row else None
+        return await self.fast.vread(resource_type, id_, version)
 
     async def create(
-        self, resource_type: str, body: dict[str, Any], if_none_exist: Criteria | None
+        self, resource_type: str, body: dict[str, Any], if_none_exist: SearchQuery | None
     ) -> WriteResult:
         async with self.engine.begin() as conn:
             if if_none_exist is not None:
-                existing = await self._match_one(conn, resource_type, if_none_exist)
+                existing = await self._match_one(conn, if_none_exist)
                 if existing is not None:
                     return WriteResult(existing, created=False)
             id_ = new_id()
@@ -116,8 +86,8 @@ class PostgresResourceStore:
                     deleted=False,
                 )
             )
-            stored = await self._write_version(conn, resource_type, id_, 1, at, "POST", body)
-        return WriteResult(stored, created=True)
+            written = await self._write_version(conn, resource_type, id_, 1, at, "POST", body)
+        return WriteResult(written, created=True)
 
     async def update(
         self,
@@ -138,8 +108,8 @@ class PostgresResourceStore:
             version = current.version + 1 if current else 1
             if current is not None:
                 await self._point_current(conn, resource_type, id_, version, at, deleted=False)
-            stored = await self._write_version(conn, resource_type, id_, version, at, method, body)
-        return WriteResult(stored, created=current is None)
+            written = await self._write_version(conn, resource_type, id_, version, at, method, body)
+        return WriteResult(written, created=current is None)
 
     async def delete(
         self, resource_type: str, id_: str, if_match: int | None
@@ -162,7 +132,7 @@ class PostgresResourceStore:
                     body=None,
                 )
             )
-            await self._replace_tokens(conn, resource_type, id_, {})
+            await replace_index(conn, resource_type, id_, None, self.registry)
         return StoredVersion(resource_type, id_, version, at, True, "DELETE", None)
 
     async def history(
@@ -173,63 +143,39 @@ class PostgresResourceStore:
         count: int,
         cursor: int | None,
     ) -> HistoryPage:
-        query = select(*_VERSION_COLUMNS, _V.txid).order_by(_V.txid.desc()).limit(count + 1)
+        query = select(*VERSION_COLUMNS, V.txid).order_by(V.txid.desc()).limit(count + 1)
         if resource_type is not None:
-            query = query.where(_V.resource_type == resource_type)
+            query = query.where(V.resource_type == resource_type)
         if id_ is not None:
-            query = query.where(_V.id == id_)
+            query = query.where(V.id == id_)
         if since is not None:
-            query = query.where(_V.last_updated >= since)
+            query = query.where(V.last_updated >= since)
         if cursor is not None:
-            query = query.where(_V.txid < cursor)
-        async with self.engine.connect() as conn:
+            query = query.where(V.txid < cursor)
+        async with self.reader.connect() as conn:
             rows = (await conn.execute(query)).all()
             total = await self._instance_total(conn, resource_type, id_, since, cursor)
         more = count > 0 and len(rows) > count  # _count=0 asks for no entries and no next
         rows = rows[:count]
-        return HistoryPage([_stored(r) for r in rows], rows[-1].txid if more else None, total)
+        return HistoryPage([stored(r) for r in rows], rows[-1].txid if more else None, total)
 
     async def search(
-        self, resource_type: str, criteria: Criteria, count: int, cursor: str | None
-    ) -> tuple[list[StoredVersion], str | None]:
-        async with self.engine.connect() as conn:
-            rows = await self._search(conn, resource_type, criteria, count + 1, cursor)
-        more = count > 0 and len(rows) > count  # _count=0 asks for no entries and no next
-        rows = rows[:count]
-        return [_stored(r) for r in rows], rows[-1].id if more else None
+        self, query: SearchQuery, cursor: str | None, base_url: str | None = None
+    ) -> SearchPage:
+        async with self.reader.connect() as conn:
+            return await run_search(conn, query, cursor, base_url)
 
-    async def _search(
-        self,
-        conn: AsyncConnection,
-        resource_type: str,
-        criteria: Criteria,
-        limit: int,
-        cursor: str | None,
-    ) -> list[AnyRow]:
-        query = (
-            select(*_VERSION_COLUMNS)
-            .select_from(_CURRENT_JOIN)
-            .where(_R.resource_type == resource_type, ~_R.deleted, compile_criteria(criteria))
-            .order_by(_R.id)
-            .limit(limit)
-        )
-        if cursor is not None:
-            query = query.where(_R.id > cursor)
-        return list((await conn.execute(query)).all())
-
-    async def _match_one(
-        self, conn: AsyncConnection, resource_type: str, criteria: Criteria
-    ) -> StoredVersion | None:
+    async def _match_one(self, conn: AsyncConnection, query: SearchQuery) -> StoredVersion | None:
         # Identical conditional creates are serialised so that two cannot both create.
-        key = zlib.crc32(f"{resource_type}?{sorted(criteria)}".encode())
+        key = zlib.crc32(f"{query.resource_types}?{sorted(query.echo)}".encode())
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-        rows = await self._search(conn, resource_type, criteria, 2, None)
-        if len(rows) > 1:
+        found = await match_at_most(conn, query, 2)
+        if len(found) > 1:
             raise PreconditionFailed(
-                f"If-None-Exist matches more than one {resource_type}",
+                f"If-None-Exist matches more than one {query.resource_types[0]}",
                 error_codes.CONDITIONAL_MULTIPLE,
             )
-        return _stored(rows[0]) if rows else None
+        return found[0] if found else None
 
     async def _lock(
         self, conn: AsyncConnection, resource_type: str, id_: str
@@ -237,13 +183,13 @@ class PostgresResourceStore:
         # The row is locked alone, then read by a second statement. Locking the join instead
         # fails after waiting on a concurrent writer: PostgreSQL re-checks the join with the
         # updated resource row but the old version row, and returns no row at all.
-        locked = select(_R.version_id).where(_R.resource_type == resource_type, _R.id == id_)
+        locked = select(R.version_id).where(R.resource_type == resource_type, R.id == id_)
         if (await conn.execute(locked.with_for_update())).first() is None:
             return None
-        query = select(*_VERSION_COLUMNS).select_from(_CURRENT_JOIN)
-        query = query.where(_R.resource_type == resource_type, _R.id == id_)
+        query = select(*VERSION_COLUMNS).select_from(CURRENT_JOIN)
+        query = query.where(R.resource_type == resource_type, R.id == id_)
         row = (await conn.execute(query)).first()
-        return _stored(row) if row else None
+        return stored(row) if row else None
 
     async def _insert_new(
         self, conn: AsyncConnection, resource_type: str, id_: str, at: datetime
@@ -254,7 +200,7 @@ class PostgresResourceStore:
                 resource_type=resource_type, id=id_, version_id=1, last_updated=at, deleted=False
             )
             .on_conflict_do_nothing()
-            .returning(_R.id)
+            .returning(R.id)
         )
         return (await conn.execute(statement)).first() is not None
 
@@ -270,7 +216,7 @@ class PostgresResourceStore:
     ) -> None:
         await conn.execute(
             update(resource)
-            .where(_R.resource_type == resource_type, _R.id == id_)
+            .where(R.resource_type == resource_type, R.id == id_)
             .values(version_id=version, last_updated=at, deleted=deleted)
         )
 
@@ -284,7 +230,8 @@ class PostgresResourceStore:
         method: Method,
         body: dict[str, Any],
     ) -> StoredVersion:
-        data = _with_meta(resource_type, id_, version, at, body)
+        document = _with_meta(resource_type, id_, version, at, body)
+        data = fhir_json.dumps(document)
         await conn.execute(
             insert(resource_version).values(
                 resource_type=resource_type,
@@ -296,30 +243,9 @@ class PostgresResourceStore:
                 body=data,
             )
         )
-        await self._replace_tokens(conn, resource_type, id_, body, fresh=version == 1)
+        fresh = version == 1
+        await replace_index(conn, resource_type, id_, document, self.registry, fresh=fresh)
         return StoredVersion(resource_type, id_, version, at, False, method, data)
-
-    async def _replace_tokens(
-        self,
-        conn: AsyncConnection,
-        resource_type: str,
-        id_: str,
-        body: dict[str, Any],
-        *,
-        fresh: bool = False,
-    ) -> None:
-        if not fresh:
-            await conn.execute(
-                delete(search_token).where(
-                    search_token.c.resource_type == resource_type, search_token.c.resource_id == id_
-                )
-            )
-        rows = [
-            {"resource_type": resource_type, "resource_id": id_, "param": p, "system": s, "code": c}
-            for p, s, c in identifier_tokens(body)
-        ]
-        if rows:
-            await conn.execute(insert(search_token), rows)
 
     async def _instance_total(
         self,
@@ -331,7 +257,7 @@ class PostgresResourceStore:
     ) -> int | None:
         if id_ is None or cursor is not None:
             return None
-        query = select(func.count()).where(_V.resource_type == resource_type, _V.id == id_)
+        query = select(func.count()).where(V.resource_type == resource_type, V.id == id_)
         if since is not None:
-            query = query.where(_V.last_updated >= since)
+            query = query.where(V.last_updated >= since)
         return int((await conn.execute(query)).scalar_one())

@@ -1,0 +1,160 @@
+"""Index rows of a resource's current version, written in the version's own transaction.
+
+The values come from ``extract_all`` and become rows through THE SEAM (``index_rows``) only;
+this module just lays those rows out as table rows (owner, parameter, value columns) and
+replaces the previous version's rows. ``_id`` and ``_lastUpdated`` are not stored: search
+answers them from the ``resource`` table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from fhir_server.db.schema import INDEX_TABLES, search_composite
+from fhir_server.store.index_statement import replace_statement
+from fhir_server.store.text_limits import clip
+from resources.search.extract import extract, extract_all
+from resources.search.fhirpath import FhirPathEvaluationError
+from resources.search.index_rows import (
+    DateRow,
+    IndexRows,
+    NumberRow,
+    QuantityRow,
+    ReferenceRow,
+    SimpleRow,
+    StringRow,
+    TokenRow,
+    UriRow,
+    index_rows,
+)
+from resources.search.registry import SearchRegistry
+from resources.search.values import IndexValue
+
+_log = logging.getLogger(__name__)
+NOT_STORED = frozenset({"_id", "_lastUpdated"})
+"""Parameters answered from the ``resource`` table."""
+_TABLE_OF: dict[type[SimpleRow], str] = {
+    StringRow: "string",
+    TokenRow: "token",
+    DateRow: "date",
+    NumberRow: "number",
+    QuantityRow: "quantity",
+    ReferenceRow: "reference",
+    UriRow: "uri",
+}
+TableRows = dict[Table, list[dict[str, Any]]]
+Owner = Mapping[str, str]
+
+
+def _value_fields(row_type: type[SimpleRow]) -> tuple[tuple[str, bool], ...]:
+    """The row's value fields (its columns), each with whether it is text to clip."""
+    columns = INDEX_TABLES[_TABLE_OF[row_type]].c
+    return tuple(
+        (f.name, columns[f.name].type.python_type is str)
+        for f in fields(row_type)
+        if f.name != "param"
+    )
+
+
+_FIELDS = {row_type: _value_fields(row_type) for row_type in _TABLE_OF}
+
+
+def _row(row: SimpleRow, param: str, owner: Owner, ord_: int | None) -> dict[str, Any]:
+    values = {
+        name: clip(getattr(row, name)) if is_text else getattr(row, name)
+        for name, is_text in _FIELDS[type(row)]
+    }
+    return {**owner, "param": param, **values, "composite_ord": ord_}
+
+
+def _extract(resource: dict[str, Any], registry: SearchRegistry) -> dict[str, list[IndexValue]]:
+    try:
+        return extract_all(resource, registry)
+    except FhirPathEvaluationError:
+        pass  # one parameter's expression failed on this resource: index the others
+    resource_type = str(resource.get("resourceType"))
+    found: dict[str, list[IndexValue]] = {}
+    for code, param in registry.params_for(resource_type).items():
+        try:
+            values = extract(resource, param, registry)
+        except FhirPathEvaluationError as error:
+            _log.warning("%s: %s not indexed: %s", resource_type, code, error)
+            continue
+        if values:
+            found[code] = values
+    return found
+
+
+def _add(tables: TableRows, row: SimpleRow, param: str, owner: Owner, ord_: int | None) -> None:
+    table = INDEX_TABLES[_TABLE_OF[type(row)]]
+    tables.setdefault(table, []).append(_row(row, param, owner, ord_))
+
+
+def _laid_out(rows: IndexRows, owner: Owner) -> TableRows:
+    tables: TableRows = {}
+    lists = (rows.string, rows.token, rows.date, rows.number, rows.quantity, rows.reference)
+    for items in (*lists, rows.uri):
+        for row in items:
+            _add(tables, row, row.param, owner, None)
+    for ord_, composite in enumerate(rows.composite):
+        tables.setdefault(search_composite, []).append(
+            {**owner, "param": composite.param, "ord": ord_}
+        )
+        for position, part in enumerate(composite.parts):
+            _add(tables, part, f"{composite.param}${position}", owner, ord_)
+    return tables
+
+
+def table_rows(
+    resource_type: str, id_: str, resource: dict[str, Any], registry: SearchRegistry
+) -> TableRows:
+    """Every index row of ``resource`` (its stored JSON), per table, ready to insert."""
+    values = {
+        code: found
+        for code, found in _extract(resource, registry).items()
+        if code not in NOT_STORED
+    }
+    owner = {"resource_type": resource_type, "resource_id": id_}
+    return _laid_out(index_rows(resource_type, values), owner)
+
+
+async def replace_index(
+    conn: AsyncConnection,
+    resource_type: str,
+    id_: str,
+    resource: dict[str, Any] | None,
+    registry: SearchRegistry,
+    *,
+    fresh: bool = False,
+) -> None:
+    """Make the index rows of (type, id) those of ``resource``; None removes them (delete).
+
+    ``fresh`` skips the removal for a resource that cannot have rows yet (its first version).
+    One statement does it all (``index_statement``).
+    """
+    rows = table_rows(resource_type, id_, resource, registry) if resource is not None else {}
+    if fresh and not rows:
+        return
+    statement, values = replace_statement(resource_type, id_, rows, clear=not fresh)
+    await conn.execute(statement, values)
+
+
+def index_sync(
+    connection: Connection,
+    resource_type: str,
+    id_: str,
+    resource: dict[str, Any],
+    registry: SearchRegistry,
+) -> None:
+    """Write the index rows of a resource that has none yet, on a synchronous connection
+    (the migration that builds the index for existing resources)."""
+    rows = table_rows(resource_type, id_, resource, registry)
+    if rows:
+        statement, values = replace_statement(resource_type, id_, rows, clear=False)
+        connection.execute(statement, values)

@@ -1,0 +1,180 @@
+"""A ``SearchQuery`` answered on PostgreSQL: matches, order, keyset pages, totals, includes.
+
+The WHERE clause is ``search_sql.compile`` over the ``resource`` row (current, not deleted, of
+the searched types). Pages are keyset pages: the next one starts strictly after the last row's
+sort keys, type and id (see ``sorting``), so paging costs the same at any depth and, while the
+data changes underneath, a page never repeats or skips a resource whose sort keys stay the
+same: a resource created meanwhile appears on a later page if it sorts after the cursor (not
+at all if before); one deleted meanwhile is not returned; one whose sort key changes is seen
+where its new key places it, so it can appear twice or not at all (default order and ``_id``
+keys never change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from fhir_server.db.schema import resource, resource_version
+from fhir_server.store import cursor as cursors
+from fhir_server.store.explain import Explain
+from fhir_server.store.includes import find_included
+from fhir_server.store.rows import VERSION_COLUMNS, R, V, stored
+from fhir_server.store.search_sql.common import Scope
+from fhir_server.store.search_sql.compile import compile_expr
+from fhir_server.store.sorting import (
+    SortColumn,
+    after_cursor,
+    order_by,
+    signature,
+    sort_column,
+)
+from fhir_server.store.subsetting import subset
+from resources.identity import now
+from resources.search.query import SearchQuery
+from resources.stored import SearchPage, StoredVersion
+
+
+@dataclass(frozen=True)
+class CompiledSearch:
+    """The SQL of a search: its condition on ``resource`` and its sort columns."""
+
+    query: SearchQuery
+    where: ColumnElement[bool]
+    sorts: tuple[SortColumn, ...]
+    signature: str
+
+    @property
+    def kinds(self) -> tuple[cursors.KeyKind, ...]:
+        """The kinds of the sort keys, to read a cursor."""
+        return tuple(sort.kind for sort in self.sorts)
+
+
+def compile_search(query: SearchQuery, base_url: str | None = None) -> CompiledSearch:
+    """Compile the query's condition and sort keys (nothing runs)."""
+    scope = Scope(resource, query.resource_types, now(), base_url)
+    types = query.resource_types
+    clauses = [~R.deleted, compile_expr(query.where, scope)]
+    if len(types) == 1:
+        clauses.insert(0, R.resource_type == types[0])
+    elif types:
+        clauses.insert(0, R.resource_type.in_(types))
+    sorts = tuple(sort_column(key, scope) for key in query.sort)
+    return CompiledSearch(query, and_(*clauses), sorts, signature(query.sort))
+
+
+def page_statement(
+    search: CompiledSearch, limit: int, cursor: cursors.Cursor | None = None
+) -> Select[Any]:
+    """The current versions of the matches after ``cursor``, in order, at most ``limit``.
+
+    The matches are ordered and cut to ``limit`` first (by type, id and sort keys alone), and
+    only then joined to their versions: a page reads ``limit`` bodies, however many match.
+    """
+    keys = [sort.expression.label(f"k{n}") for n, sort in enumerate(search.sorts)]
+    matched = select(R.resource_type, R.id, R.version_id, *keys).where(search.where)
+    found = matched.subquery("matched")
+    columns = [found.c[f"k{n}"] for n in range(len(keys))]
+    tiebreak = (
+        [found.c.id]
+        if len(search.query.resource_types) == 1
+        else [
+            found.c.resource_type,
+            found.c.id,
+        ]
+    )
+    page = select(found).order_by(*order_by(columns, search.sorts, tiebreak)).limit(limit)
+    if cursor is not None:
+        page = page.where(after_cursor(columns, search.sorts, tiebreak, cursor))
+    rows = page.subquery("page")
+    current = and_(
+        V.resource_type == rows.c.resource_type,
+        V.id == rows.c.id,
+        V.version_id == rows.c.version_id,
+    )
+    ordered = [rows.c[f"k{n}"] for n in range(len(keys))]
+    last = [rows.c.id] if len(tiebreak) == 1 else [rows.c.resource_type, rows.c.id]
+    return (
+        select(*VERSION_COLUMNS, *ordered)
+        .select_from(rows.join(resource_version, current))
+        .order_by(*order_by(ordered, search.sorts, last))
+    )
+
+
+def count_statement(search: CompiledSearch) -> Select[Any]:
+    """``count(*)`` of the matches."""
+    return select(func.count()).select_from(resource).where(search.where)
+
+
+async def _total(conn: AsyncConnection, search: CompiledSearch) -> int | None:
+    query = search.query
+    if query.total == "none" and query.summary != "count":
+        return None
+    if query.total == "estimate":
+        result = (await conn.execute(Explain(select(R.id).where(search.where)))).scalar_one()
+        plan = orjson.loads(result) if isinstance(result, str | bytes) else result
+        return int(plan[0]["Plan"]["Plan Rows"])
+    return int((await conn.execute(count_statement(search))).scalar_one())
+
+
+async def _page(
+    conn: AsyncConnection, search: CompiledSearch, raw_cursor: str | None
+) -> tuple[list[StoredVersion], str | None]:
+    count = search.query.count
+    if count == 0 or search.query.summary == "count":
+        return [], None
+    cursor = None
+    if raw_cursor is not None:
+        cursor = cursors.decode(raw_cursor, search.signature, search.kinds)
+    rows = (await conn.execute(page_statement(search, count + 1, cursor))).all()
+    if len(rows) <= count:
+        return [stored(row) for row in rows], None
+    last = rows[count - 1]
+    keys = tuple(last[len(VERSION_COLUMNS) + n] for n in range(len(search.sorts)))
+    following = cursors.Cursor(keys, last.resource_type, last.id)
+    return [stored(row) for row in rows[:count]], cursors.encode(following, search.signature)
+
+
+def _shaped(
+    versions: list[StoredVersion], query: SearchQuery, *, matches: bool
+) -> list[StoredVersion]:
+    elements = query.elements if matches else ()
+    if query.summary in ("false", "count") and not elements:
+        return versions
+    return [
+        replace(v, body=subset(v.body, v.resource_type, query.summary, elements)) if v.body else v
+        for v in versions
+    ]
+
+
+async def run_search(
+    conn: AsyncConnection,
+    query: SearchQuery,
+    raw_cursor: str | None,
+    base_url: str | None = None,
+) -> SearchPage:
+    """One page of ``query``'s results, continuing after ``raw_cursor``."""
+    search = compile_search(query, base_url)
+    matches, next_cursor = await _page(conn, search, raw_cursor)
+    total = await _total(conn, search)
+    included = await find_included(conn, query.includes, matches)
+    return SearchPage(
+        matches=_shaped(matches, query, matches=True),
+        included=_shaped(included.resources, query, matches=False),
+        next_cursor=next_cursor,
+        total=total,
+        warnings=(*query.warnings, *included.warnings),
+    )
+
+
+async def match_at_most(
+    conn: AsyncConnection, query: SearchQuery, limit: int
+) -> list[StoredVersion]:
+    """The first ``limit`` matches in id order (conditional interactions)."""
+    search = compile_search(query)
+    rows = (await conn.execute(page_statement(search, limit))).all()
+    return [stored(row) for row in rows]

@@ -1,0 +1,69 @@
+"""Chains (``subject:Patient.name=x``), reverse chains (``_has``) and compartments.
+
+All become EXISTS over ``search_reference``: a chain joins the reference to its target's
+``resource`` row and tests the inner expression on that row (so chains nest to any depth);
+``_has`` finds reference rows of the source type pointing at the row (the reverse index) and
+tests the inner expression on the source; a compartment is any of its parameters pointing at
+the owner.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false
+
+from fhir_server.db.schema import resource, search_reference
+from fhir_server.store.search_sql.common import Compiler, Scope, owned_by
+from resources.search.query import Chain, Has, InCompartment
+
+
+def chain(node: Chain, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
+    """EXISTS a reference through ``node.param`` to a live ``target_type`` matching the inner."""
+    ref = search_reference.alias()
+    target = resource.alias()
+    inner = compile_(node.inner, scope.narrowed(target, node.target_type))
+    return exists().where(
+        owned_by(ref, scope),
+        ref.c.param == node.param.code,
+        ref.c.target_type == node.target_type,
+        target.c.resource_type == node.target_type,
+        target.c.id == ref.c.target_id,
+        ~target.c.deleted,
+        inner,
+    )
+
+
+def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
+    """EXISTS a live ``source_type`` resource referencing the row and matching the inner."""
+    ref = search_reference.alias()
+    source = resource.alias()
+    inner = compile_(node.inner, scope.narrowed(source, node.source_type))
+    return exists().where(
+        ref.c.target_type == scope.type_column(),
+        ref.c.target_id == scope.resource.c.id,
+        ref.c.param == node.reference.code,
+        ref.c.resource_type == node.source_type,
+        source.c.resource_type == node.source_type,
+        source.c.id == ref.c.resource_id,
+        ~source.c.deleted,
+        inner,
+    )
+
+
+def in_compartment(node: InCompartment, scope: Scope) -> ColumnElement[bool]:
+    """EXISTS a reference through one of the compartment's parameters to its owner.
+
+    The owner itself is not in its own compartment (``Patient/1/Patient`` finds the patients
+    that link to it, as the CompartmentDefinition says, not patient 1).
+    """
+    codes = sorted({param.code for param in node.params if param.type == "reference"})
+    if not codes:
+        return false()
+    ref = search_reference.alias()
+    return exists().where(
+        owned_by(ref, scope),
+        ref.c.param.in_(codes),
+        and_(
+            ref.c.target_type == node.compartment_type,
+            ref.c.target_id == node.compartment_id,
+        ),
+    )

@@ -1,0 +1,83 @@
+"""What every compiler shares: the scope a predicate is about, owner correlation, prefixes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Exists, FromClause, and_, exists, true
+
+from resources.search.query import Expr
+
+Compiler = Callable[[Expr, "Scope"], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The resource row a predicate tests: an alias of ``resource`` and the types it can have.
+
+    ``base_url`` (the server's FHIR base) makes absolute references to this server local;
+    ``now`` anchors the ``ap`` prefix on dates.
+    """
+
+    resource: FromClause
+    types: tuple[str, ...]
+    now: datetime
+    base_url: str | None = None
+
+    def type_column(self) -> ColumnElement[str] | str:
+        """The row's type: a constant when the scope has one type (helps the planner)."""
+        if len(self.types) == 1:
+            return self.types[0]
+        column: ColumnElement[str] = self.resource.c.resource_type
+        return column
+
+    def narrowed(self, resource: FromClause, resource_type: str) -> Scope:
+        """The scope of another row (a chain's target, a ``_has`` source) of one type."""
+        return Scope(resource, (resource_type,), self.now, self.base_url)
+
+
+def owned_by(table: FromClause, scope: Scope) -> ColumnElement[bool]:
+    """``table``'s rows belong to the scope's resource row."""
+    return and_(
+        table.c.resource_type == scope.type_column(),
+        table.c.resource_id == scope.resource.c.id,
+    )
+
+
+def rows_exist(table: FromClause, param: str, scope: Scope, *where: Any) -> Exists:
+    """EXISTS a row of ``table`` for ``param`` of the scope's resource, matching ``where``."""
+    return exists().where(owned_by(table, scope), table.c.param == param, *where)
+
+
+def successor(prefix: str) -> str | None:
+    """The smallest string after every string that starts with ``prefix`` (code point order),
+    or None when there is none (a prefix of only U+10FFFF)."""
+    for position in range(len(prefix) - 1, -1, -1):
+        code = ord(prefix[position]) + 1
+        if code == 0xD800:
+            code = 0xE000  # surrogates are not characters PostgreSQL stores
+        if code <= 0x10FFFF:
+            return prefix[:position] + chr(code)
+    return None
+
+
+def starts_with(column: ColumnElement[Any], prefix: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, as a btree range on a "C"-collated column.
+
+    A range, not ``LIKE prefix || '%'``: it uses the index under generic plans too (a LIKE
+    pattern only becomes an index range when the planner sees its value).
+    """
+    if not prefix:
+        return true()
+    upper = successor(prefix)
+    if upper is None:
+        return column >= prefix
+    return and_(column >= prefix, column < upper)
+
+
+def escape_like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern with ``\\`` as the escape character."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

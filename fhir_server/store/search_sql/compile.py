@@ -1,0 +1,78 @@
+"""A search expression to one SQL boolean over a ``resource`` row: dispatch on the node type.
+
+Leaves become EXISTS subqueries on their index table correlated to the row; comma-separated
+leaves of one parameter share one EXISTS (an OR inside it); ``AllOf`` is AND, ``AnyOf`` OR,
+``Not`` NOT (so ``:not`` is NOT EXISTS: resources without the value, or without any value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, false, not_, or_, true
+
+from fhir_server.store.search_sql import chain, composite, special
+from fhir_server.store.search_sql.common import Scope, rows_exist
+from fhir_server.store.search_sql.leaves import LEAVES, leaf_table
+from resources.search.query import (
+    AllOf,
+    AnyOf,
+    Chain,
+    CompositeMatch,
+    Expr,
+    Has,
+    IdMatch,
+    InCompartment,
+    LastUpdatedMatch,
+    Leaf,
+    Missing,
+    Not,
+)
+
+
+def _leaves_exist(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool]:
+    """One EXISTS on the leaves' table: any row of their parameter matching any of them."""
+    table, predicate = leaf_table(leaves[0])
+    alias = table.alias()
+    matches = [predicate(leaf, alias, scope) for leaf in leaves]
+    return rows_exist(alias, leaves[0].param.code, scope, or_(*matches))
+
+
+def _any_of(items: Sequence[Expr], scope: Scope) -> ColumnElement[bool]:
+    groups: dict[tuple[type, str], list[Leaf]] = {}
+    others: list[ColumnElement[bool]] = []
+    for item in items:
+        if type(item) in LEAVES:
+            leaf: Leaf = item  # type: ignore[assignment]
+            groups.setdefault((type(leaf), leaf.param.code), []).append(leaf)
+        else:
+            others.append(compile_expr(item, scope))
+    clauses = [_leaves_exist(group, scope) for group in groups.values()] + others
+    return or_(false(), *clauses)
+
+
+def compile_expr(node: Expr, scope: Scope) -> ColumnElement[bool]:
+    """The SQL condition for ``node`` on the scope's resource row."""
+    match node:
+        case AllOf(items):
+            return and_(true(), *(compile_expr(item, scope) for item in items))
+        case AnyOf(items):
+            return _any_of(items, scope)
+        case Not(inner):
+            return not_(compile_expr(inner, scope))
+        case IdMatch():
+            return special.ids(node, scope)
+        case LastUpdatedMatch():
+            return special.last_updated(node, scope)
+        case Missing():
+            return special.missing(node, scope)
+        case CompositeMatch():
+            return composite.compile_composite(node, scope)
+        case Chain():
+            return chain.chain(node, scope, compile_expr)
+        case Has():
+            return chain.has(node, scope, compile_expr)
+        case InCompartment():
+            return chain.in_compartment(node, scope)
+        case _:
+            return _leaves_exist([node], scope)

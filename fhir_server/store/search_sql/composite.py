@@ -1,0 +1,44 @@
+"""Composite parameters (``code-value-quantity=loinc|8480-6$gt100``): every component matches
+the same composite value.
+
+A composite value is stored as one key row (``search_composite``) plus one row per component in
+that component's own table, under the parameter ``code$i`` and with ``composite_ord`` naming the
+value; so each component is tested by its own type's predicate, with its indexes. The query is
+an EXISTS on the first component, with one correlated EXISTS per further component on the same
+``composite_ord``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists
+
+from fhir_server.store.search_sql.common import Scope, rows_exist
+from fhir_server.store.search_sql.leaves import leaf_table
+from resources.search.query import CompositeMatch
+
+
+def component_param(code: str, position: int) -> str:
+    """The parameter under which component ``position`` of composite ``code`` is stored."""
+    return f"{code}${position}"
+
+
+def compile_composite(match: CompositeMatch, scope: Scope) -> ColumnElement[bool]:
+    """EXISTS a composite value of the parameter whose components all match."""
+    first, *rest = match.components
+    table, predicate = leaf_table(first)
+    anchor = table.alias()
+    others = []
+    for position, leaf in enumerate(rest, start=1):
+        other_table, other_predicate = leaf_table(leaf)
+        other = other_table.alias()
+        others.append(
+            exists().where(
+                other.c.resource_type == anchor.c.resource_type,
+                other.c.resource_id == anchor.c.resource_id,
+                other.c.param == component_param(match.param.code, position),
+                other.c.composite_ord == anchor.c.composite_ord,
+                other_predicate(leaf, other, scope),
+            )
+        )
+    code = component_param(match.param.code, 0)
+    return rows_exist(anchor, code, scope, predicate(first, anchor, scope), *others)

@@ -1,0 +1,38 @@
+"""``_id`` and ``_lastUpdated`` (columns of the ``resource`` row) and ``:missing``."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, not_, true
+
+from fhir_server.db.schema import INDEX_TABLES
+from fhir_server.store.index_writer import NOT_STORED
+from fhir_server.store.search_sql.common import Scope, rows_exist
+from fhir_server.store.search_sql.date import point_predicate
+from resources import error_codes
+from resources.errors import NotSupported
+from resources.search.query import IdMatch, LastUpdatedMatch, Missing
+
+
+def ids(match: IdMatch, scope: Scope) -> ColumnElement[bool]:
+    """``_id=a,b``."""
+    if not match.ids:
+        return false()
+    return scope.resource.c.id.in_(match.ids)
+
+
+def last_updated(match: LastUpdatedMatch, scope: Scope) -> ColumnElement[bool]:
+    """``_lastUpdated``: the current version's instant, a range of one point."""
+    column = scope.resource.c.last_updated
+    return point_predicate(column, match.prefix, (match.low, match.high), scope.now)
+
+
+def missing(match: Missing, scope: Scope) -> ColumnElement[bool]:
+    """``:missing=true``: no value of the parameter; ``false``: at least one."""
+    param = match.param
+    if param.code in NOT_STORED:  # every resource has an id and a lastUpdated
+        return false() if match.missing else true()
+    table = INDEX_TABLES.get(param.type)
+    if table is None:
+        raise NotSupported(f"{param.code}:missing is not supported", error_codes.UNKNOWN_PARAMETER)
+    found = rows_exist(table.alias(), param.code, scope)
+    return not_(found) if match.missing else found

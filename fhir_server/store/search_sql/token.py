@@ -1,0 +1,30 @@
+"""Token parameters: ``code``, ``system|code``, ``|code``, ``system|``, ``:text``, ``:of-type``.
+https://hl7.org/fhir/R4/search.html#token"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, FromClause, and_, true
+
+from fhir_server.store.search_sql.common import Scope, starts_with
+from fhir_server.store.text_limits import clip
+from resources.search.query import TokenMatch
+
+
+def predicate(match: TokenMatch, table: FromClause, scope: Scope) -> ColumnElement[bool]:
+    """The token row matches; codes and systems compare exactly (case-sensitive)."""
+    del scope
+    columns = table.c
+    if match.mode == "text":
+        return starts_with(columns.text, clip(match.text or ""))
+    clauses: list[ColumnElement[bool]] = []
+    if match.code is not None:
+        clauses.append(columns.code == clip(match.code))
+    if match.no_system:
+        clauses.append(columns.system.is_(None))
+    elif match.system is not None:
+        clauses.append(columns.system == clip(match.system))
+    if match.mode == "of-type":
+        clauses.append(columns.type_code == clip(match.type_code))
+        if match.type_system is not None:
+            clauses.append(columns.type_system == clip(match.type_system))
+    return and_(true(), *clauses)

@@ -1,0 +1,65 @@
+"""Migration 0002 builds the search index of the resources a 0001 database already holds, and
+its downgrade keeps their identifier tokens in 0001's provisional table."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+
+from fhir_server.db.engine import sync_url
+from fhir_server.db.migrate import MIGRATIONS
+from fhir_server.embedded import ServiceUrls
+from tests.servers import fresh_database
+
+pytestmark = pytest.mark.integration
+
+PATIENT = (
+    b'{"resourceType":"Patient","id":"old","meta":{"versionId":"1",'
+    b'"lastUpdated":"2020-01-01T00:00:00Z"},"identifier":[{"system":"urn:mrn","value":"7"}],'
+    b'"name":[{"family":"Older"}],"birthDate":"1950-05-06"}'
+)
+
+
+def _config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
+    return config
+
+
+def test_upgrade_indexes_existing_resources_and_downgrade_keeps_identifiers(
+    services: ServiceUrls,
+) -> None:
+    with fresh_database(services.database_url) as url:
+        config = _config(url)
+        command.upgrade(config, "0001")
+        engine = create_engine(sync_url(url))
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    text("INSERT INTO resource VALUES ('Patient', 'old', 1, '2020-01-01Z', false)")
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO resource_version (resource_type, id, version_id,"
+                        " last_updated, method, deleted, body)"
+                        " VALUES ('Patient', 'old', 1, '2020-01-01Z', 'POST', false, :body)"
+                    ),
+                    {"body": PATIENT},
+                )
+            command.upgrade(config, "head")
+            with engine.connect() as conn:
+                strings = conn.execute(text("SELECT param, normalised FROM search_string")).all()
+                tokens = conn.execute(text("SELECT param, system, code FROM search_token")).all()
+                dates = conn.execute(text("SELECT param FROM search_date")).all()
+            assert ("family", "older") in strings
+            assert ("identifier", "urn:mrn", "7") in tokens
+            assert ("birthdate",) in dates
+            command.downgrade(config, "0001")
+            with engine.connect() as conn:
+                kept = conn.execute(text("SELECT param, system, code FROM search_token")).all()
+            assert kept == [("identifier", "urn:mrn", "7")]
+        finally:
+            engine.dispose()

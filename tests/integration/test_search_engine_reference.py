@@ -1,0 +1,236 @@
+"""Reference search (https://hl7.org/fhir/R4/search.html#reference), chains and reverse
+chains (#chaining, #has), compartments (#compartments) and includes (#include).
+
+One small graph per test: organizations (one part of another), a practitioner, patients
+managed by them, observations and an encounter pointing at the patients in every way a
+reference can be written (relative, absolute on this server, by identifier, to nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.test_search_engine_support import Batch, Resource, include_keys
+
+pytestmark = pytest.mark.integration
+
+LOINC = "http://loinc.org"
+PERSON = "urn:example:person"
+
+
+@dataclass
+class Graph:
+    """The resources of one test, by name."""
+
+    batch: Batch
+    base: str
+    r: dict[str, Resource]
+
+    def id(self, name: str) -> str:
+        """The server id of a named resource."""
+        value: str = self.r[name]["id"]
+        return value
+
+    def key(self, name: str) -> str:
+        """``Type/id`` of a named resource."""
+        return f"{self.r[name]['resourceType']}/{self.id(name)}"
+
+    def local(self, reference: dict[str, Any]) -> str | None:
+        """``Type/id`` a Reference points at on this server, or None."""
+        text = reference.get("reference")
+        if not isinstance(text, str):
+            return None
+        return text.removeprefix(self.base + "/")
+
+
+def _code(code: str) -> dict[str, Any]:
+    return {"coding": [{"system": LOINC, "code": code}]}
+
+
+def _graph(client: httpx.Client) -> Graph:
+    batch = Batch(client)
+    base = str(client.base_url).rstrip("/")
+    r: dict[str, Resource] = {}
+    r["acme"] = batch.create({"resourceType": "Organization", "name": "Acme"})
+    acme = f"Organization/{r['acme']['id']}"
+    r["beta"] = batch.create(
+        {"resourceType": "Organization", "name": "Beta", "partOf": {"reference": acme}}
+    )
+    r["smith"] = batch.create({"resourceType": "Practitioner", "name": [{"family": "Smith"}]})
+    beta, smith = f"Organization/{r['beta']['id']}", f"Practitioner/{r['smith']['id']}"
+    r["p1"] = batch.create(
+        {
+            "resourceType": "Patient",
+            "name": [{"family": "Ames"}],
+            "managingOrganization": {"reference": beta},
+            "generalPractitioner": [{"reference": smith}],
+        }
+    )
+    r["p2"] = batch.create(
+        {
+            "resourceType": "Patient",
+            "name": [{"family": "Bond"}],
+            "managingOrganization": {"reference": acme},
+        }
+    )
+    p1, p2 = f"Patient/{r['p1']['id']}", f"Patient/{r['p2']['id']}"
+    r["p3"] = batch.create(
+        {
+            "resourceType": "Patient",
+            "name": [{"family": "Cole"}],
+            "link": [{"other": {"reference": p1}, "type": "seealso"}],
+        }
+    )
+    observation = {"resourceType": "Observation", "status": "final"}
+    r["o1"] = batch.create(
+        {
+            **observation,
+            "code": _code("1"),
+            "subject": {"reference": p1},
+            "performer": [{"reference": smith}],
+        }
+    )
+    r["o2"] = batch.create({**observation, "code": _code("2"), "subject": {"reference": p2}})
+    r["o3"] = batch.create(
+        {**observation, "code": _code("3"), "subject": {"reference": f"{base}/{p1}"}}
+    )
+    r["o4"] = batch.create(
+        {
+            **observation,
+            "code": _code("1"),
+            "subject": {"identifier": {"system": PERSON, "value": "42"}},
+        }
+    )
+    r["o5"] = batch.create(
+        {**observation, "code": _code("2"), "subject": {"reference": "Group/none"}}
+    )
+    r["e1"] = batch.create(
+        {
+            "resourceType": "Encounter",
+            "status": "finished",
+            "class": {"code": "AMB"},
+            "subject": {"reference": p1},
+        }
+    )
+    return Graph(batch, base, r)
+
+
+def _subject_is(graph: Graph, key: str) -> list[str]:
+    return graph.batch.expect("Observation", lambda o: graph.local(o.get("subject", {})) == key)
+
+
+def test_reference_forms(client: httpx.Client) -> None:
+    g = _graph(client)
+    p1 = g.key("p1")
+    expected = _subject_is(g, p1)
+    assert len(expected) == 2  # relative and absolute on this server
+    for params in (
+        [("subject", p1)],
+        [("subject", f"{g.base}/{p1}")],
+        [("subject:Patient", g.id("p1"))],
+        [("patient", g.id("p1"))],
+        [("patient", p1)],
+    ):
+        assert sorted(g.batch.ids("Observation", params)) == expected, params
+    assert g.batch.ids("Observation", [("subject", "Patient/nobody")]) == []
+
+
+def test_reference_identifier_and_missing(client: httpx.Client) -> None:
+    g = _graph(client)
+    found = g.batch.ids("Observation", [("subject:identifier", f"{PERSON}|42")])
+    assert found == [g.id("o4")]
+    assert g.batch.ids("Observation", [("subject:identifier", "42")]) == [g.id("o4")]
+    everyone = g.batch.expect("Observation", lambda o: "subject" in o)
+    assert sorted(g.batch.ids("Observation", [("subject:missing", "false")])) == everyone
+
+
+def test_chains_to_depth_two_and_three(client: httpx.Client) -> None:
+    g = _graph(client)
+    via_p1 = _subject_is(g, g.key("p1"))
+    assert sorted(g.batch.ids("Observation", [("subject:Patient.name", "ames")])) == via_p1
+    beta = [("subject:Patient.organization.name", "beta")]
+    assert sorted(g.batch.ids("Observation", beta)) == via_p1
+    acme = [("patient.organization.name", "acme")]
+    assert sorted(g.batch.ids("Observation", acme)) == _subject_is(g, g.key("p2"))
+    deep = [("patient.organization.partof.name", "acme")]
+    assert sorted(g.batch.ids("Observation", deep)) == via_p1
+    by_id = [("patient.organization._id", g.id("beta"))]
+    assert sorted(g.batch.ids("Observation", by_id)) == via_p1
+    assert g.batch.ids("Observation", [("subject:Patient.name", "nobody")]) == []
+
+
+def test_has_and_nested_has(client: httpx.Client) -> None:
+    g = _graph(client)
+    with_code_1 = [("_has:Observation:patient:code", f"{LOINC}|1")]
+    assert g.batch.ids("Patient", with_code_1) == [g.id("p1")]
+    any_code = [("_has:Observation:subject:code", f"{LOINC}|1,{LOINC}|2")]
+    assert sorted(g.batch.ids("Patient", any_code)) == sorted([g.id("p1"), g.id("p2")])
+    nested = [("_has:Patient:organization:_has:Observation:patient:code", f"{LOINC}|2")]
+    assert g.batch.ids("Organization", nested) == [g.id("acme")]
+    treated = [("_has:Patient:general-practitioner:name", "ames")]
+    assert g.batch.ids("Practitioner", treated) == [g.id("smith")]
+
+
+def test_compartment_search(client: httpx.Client) -> None:
+    g = _graph(client)
+    p1 = g.id("p1")
+    expected = g.batch.expect(
+        "Observation",
+        lambda o: (
+            g.local(o.get("subject", {})) == g.key("p1")
+            or any(g.local(p) == g.key("p1") for p in o.get("performer", []))
+        ),
+    )
+    assert sorted(g.batch.ids(f"Patient/{p1}/Observation")) == expected
+    assert g.batch.ids(f"Patient/{p1}/Encounter") == [g.id("e1")]
+    assert g.batch.ids(f"Patient/{p1}/Patient") == [g.id("p3")]  # links to it, not itself
+    coded = g.batch.ids(f"Patient/{p1}/Observation", [("code", f"{LOINC}|3")])
+    assert coded == [g.id("o3")]
+    smith = g.id("smith")
+    assert g.batch.ids(f"Practitioner/{smith}/Observation") == [g.id("o1")]
+
+
+def test_include_and_revinclude(client: httpx.Client) -> None:
+    g = _graph(client)
+    bundle = g.batch.bundle(
+        "Observation", [("_id", g.id("o1")), ("_include", "Observation:subject")]
+    )
+    assert include_keys(bundle) == [g.key("p1")]
+    star = g.batch.bundle("Observation", [("_id", g.id("o1")), ("_include", "Observation:*")])
+    assert include_keys(star) == sorted([g.key("p1"), g.key("smith")])
+    typed = g.batch.bundle(
+        "Observation", [("_id", g.id("o5")), ("_include", "Observation:subject:Group")]
+    )
+    assert include_keys(typed) == []  # Group/none does not exist
+    reverse = g.batch.bundle(
+        "Patient", [("_id", g.id("p1")), ("_revinclude", "Observation:subject")]
+    )
+    assert include_keys(reverse) == sorted(f"Observation/{i}" for i in _subject_is(g, g.key("p1")))
+
+
+def test_include_iterate_reaches_further_each_once(client: httpx.Client) -> None:
+    g = _graph(client)
+    params = [
+        ("_id", f"{g.id('o1')},{g.id('o3')}"),
+        ("_include", "Observation:subject"),
+        ("_include:iterate", "Patient:organization"),
+        ("_include:iterate", "Organization:partof"),
+    ]
+    bundle = g.batch.bundle("Observation", params)
+    assert include_keys(bundle) == sorted([g.key("p1"), g.key("beta"), g.key("acme")])
+    without_iterate = [*params[:2], ("_include", "Patient:organization")]
+    assert include_keys(g.batch.bundle("Observation", without_iterate)) == [g.key("p1")]
+
+
+def test_included_resources_are_current_and_live(client: httpx.Client) -> None:
+    g = _graph(client)
+    client.delete(f"/{g.key('smith')}")
+    renamed = {**g.r["p1"], "name": [{"family": "Ames-Renamed"}]}
+    assert client.put(f"/{g.key('p1')}", json=renamed).status_code == 200
+    bundle = g.batch.bundle("Observation", [("_id", g.id("o1")), ("_include", "Observation:*")])
+    included = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "include"]
+    assert [f"{r['resourceType']}/{r['id']}" for r in included] == [g.key("p1")]
+    assert included[0]["name"][0]["family"] == "Ames-Renamed"

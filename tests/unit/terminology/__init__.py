@@ -1,0 +1,1 @@
+"""Allergens, cross-reactivity and food-drug interaction knowledge bases."""
