@@ -6,6 +6,8 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -13,10 +15,15 @@ import uvicorn
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.settings import Settings, SettingsError, load_settings
+from terminology.kb import RuleCsvError, export_rules_csv, import_rules_csv, save_rules_json
 
 app = typer.Typer(help="Nutri-Vision FHIR server", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+kb_app = typer.Typer(
+    help="Knowledge bases: the food-drug rule review workflow", no_args_is_help=True
+)
+app.add_typer(kb_app, name="kb")
 
 
 def _settings() -> Settings:
@@ -83,6 +90,31 @@ def db_status() -> None:
     if not state.up_to_date:
         typer.echo("migrations pending: run `nutrivision db upgrade`")
         raise typer.Exit(1)
+
+
+@kb_app.command("export")
+def kb_export(path: Annotated[Path, typer.Argument(help="CSV file to write")]) -> None:
+    """Write the food-drug interaction rules as CSV, for pharmacist review."""
+    count = export_rules_csv(path)
+    typer.echo(f"{count} rules written to {path}")
+
+
+@kb_app.command("import")
+def kb_import(
+    path: Annotated[Path, typer.Argument(help="Reviewed CSV file to read")],
+    out: Annotated[Path | None, typer.Option(help="Write the valid rules here as JSON")] = None,
+    version: Annotated[str, typer.Option(help="Version label of the rule set")] = "reviewed",
+) -> None:
+    """Validate a reviewed rule CSV (exit 1 listing every bad cell); optionally save it."""
+    try:
+        rules = import_rules_csv(path)
+    except RuleCsvError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    if out is not None:
+        save_rules_json(rules, out, version)
+    typer.echo(f"{len(rules)} rules valid" + (f", written to {out}" if out else ""))
 
 
 def main() -> None:

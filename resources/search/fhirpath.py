@@ -28,6 +28,7 @@ from fhirpathpy.models import models
 
 from resources.search.expressions import lenient_as, split_union
 from resources.search.fastpath import simple_steps, walk
+from resources.search.presence import has_element, required_element
 
 Json = Mapping[str, Any]
 _P: Any = fhirpathpy.parser  # antlr-generated and untyped
@@ -110,6 +111,7 @@ class CompiledPath:
             steps if fast and (steps := simple_steps(branch)) else parse_strict(branch)
             for branch in branches
         )
+        self._needs = tuple(required_element(branch) if fast else None for branch in branches)
 
     def evaluate(self, root: object, resource: Json) -> list[Node]:
         """Evaluate on ``root`` (a resource, or a ``Node.handle``) inside ``resource``.
@@ -118,10 +120,10 @@ class CompiledPath:
         """
         data = root.handle if isinstance(root, Node) else root
         nodes: list[Node] = []
-        for branch in self._branches:
+        for branch, needs in zip(self._branches, self._needs, strict=True):
             if isinstance(branch, tuple):
                 nodes.extend(self._walk(branch, data))
-            else:
+            elif needs is None or not isinstance(data, Mapping) or has_element(data, needs):
                 nodes.extend(_node(item) for item in self._interpret(branch, data, resource))
         return [node for node in nodes if node.value is not None]
 
