@@ -42,8 +42,9 @@ def _resource_entry(resource_type: str) -> dict[str, Any]:
         "updateCreate": True,
         "conditionalCreate": True,
         "conditionalRead": "modified-since",
-        "conditionalUpdate": False,
-        "conditionalDelete": "not-supported",
+        "conditionalUpdate": True,
+        # "multiple" only with NUTRIVISION_CONDITIONAL_DELETE_MULTIPLE; the statement is static
+        "conditionalDelete": "single",
         "searchParam": [
             {"name": name, "type": kind, "definition": url}
             for name, kind, url in COMMON_SEARCH_PARAMS
@@ -81,6 +82,6 @@ def capability_statement(base_url: str, date: str) -> dict[str, Any]:
         "implementation": {"description": "Nutri-Vision FHIR server", "url": base_url},
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
-        "patchFormat": ["application/json-patch+json"],
+        "patchFormat": ["application/json-patch+json", "application/fhir+json"],
         "rest": [_rest()],
     }

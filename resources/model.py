@@ -205,3 +205,21 @@ def validation_issues(data: dict[str, Any]) -> list[Issue]:
     if walker.issues or not isinstance(resource_type, str):
         return walker.issues
     return _model_issues(resource_type, data)
+
+
+def element_shape(resource_type: str, names: typing.Sequence[str]) -> tuple[str, bool] | None:
+    """The JSON kind and repetition of the element at ``names`` below ``resource_type``.
+
+    ``("integer", False)`` for ``Patient`` + ``("multipleBirthInteger",)``; None when the
+    type or a name is unknown (or the path goes through a contained resource).
+    """
+    if not is_served_type(resource_type):
+        return None
+    model: type[pydantic.BaseModel] | None = _model_class(resource_type)
+    spec: _FieldSpec | None = None
+    for name in names:
+        spec = _specs(model).get(name) if model is not None else None
+        if spec is None:
+            return None
+        model = spec.model if spec.kind == "object" else None
+    return (spec.kind, spec.is_list) if spec is not None else None

@@ -38,6 +38,23 @@ class ResourceStore(Protocol):
     ) -> WriteResult:
         """Write a new version computed from the current one, holding a row lock."""
 
+    async def update_matching(
+        self,
+        criteria: SearchQuery,
+        mutate: Mutation,
+        if_match: int | None,
+        method: Method,
+        new_id_: str | None,
+    ) -> WriteResult:
+        """Conditional update or patch: write a new version of the one current resource that
+        ``criteria`` matches. No match: a PUT creates (with ``new_id_``, which must not name a
+        live resource: ``Invalid``), a PATCH is ``NotFound``; several: ``PreconditionFailed``.
+        Identical conditions are serialised, so two cannot both create."""
+
+    async def delete_matching(self, criteria: SearchQuery, limit: int) -> list[StoredVersion]:
+        """Conditional delete of every match, all or none: more than ``limit`` matches are
+        ``PreconditionFailed``; returns the deleted versions (empty when nothing matched)."""
+
     async def delete(
         self, resource_type: str, id_: str, if_match: int | None
     ) -> StoredVersion | None:

@@ -7,11 +7,17 @@ from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.db.engine import create_engine
 from fhir_server.http import errors
+from fhir_server.http.conditional_routes import (
+    conditional_delete,
+    conditional_patch,
+    conditional_update,
+)
 from fhir_server.http.history_routes import instance_history, system_history, type_history
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
@@ -22,6 +28,22 @@ from fhir_server.store.resource_store import PostgresResourceStore
 from resources.identity import now
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class ResourceTypeConvertor(Convertor[str]):
+    """A path segment that can name a resource type (``Patient``), not ``metadata`` or
+    ``_history``: a PUT on those stays a 405 rather than a conditional update of a type."""
+
+    regex = "[A-Z][A-Za-z]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("resource_type", ResourceTypeConvertor())
 
 ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
     ("GET", "/health", health),
@@ -36,6 +58,9 @@ ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
     ("POST", "/fhir/{type}/_search", search),
     ("GET", "/fhir/{type}", search),
     ("POST", "/fhir/{type}", create),
+    ("PUT", "/fhir/{type:resource_type}", conditional_update),
+    ("PATCH", "/fhir/{type:resource_type}", conditional_patch),
+    ("DELETE", "/fhir/{type:resource_type}", conditional_delete),
     ("GET", "/fhir/{type}/{id}/_history", instance_history),
     ("GET", "/fhir/{type}/{id}/{member}", compartment_search),
     ("GET", "/fhir/{type}/{id}/_history/{vid}", vread),

@@ -15,6 +15,8 @@ JSON_TYPES = frozenset(
 )
 _ANY = frozenset({"*/*", "application/*"})
 JSON_PATCH = "application/json-patch+json"
+PATCH_TYPES = frozenset({JSON_PATCH, FHIR_JSON, "application/json+fhir"})
+"""JSON Patch, or FHIRPath Patch (a ``Parameters`` resource)."""
 RETURN_PREFERENCES = frozenset({"minimal", "representation", "OperationOutcome"})
 
 

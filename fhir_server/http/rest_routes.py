@@ -5,6 +5,7 @@ https://hl7.org/fhir/R4/http.html
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from fhir_server.http.body import parse_json, read_bytes, read_resource
 from fhir_server.http.negotiation import (
     JSON_PATCH,
+    PATCH_TYPES,
     Preferences,
     preferences,
     require_content_type,
@@ -25,11 +27,11 @@ from fhir_server.http.negotiation import (
 )
 from fhir_server.http.paging import ascii_int, check_no_nul
 from fhir_server.http.responses import fhir_response, version_headers
-from resources import error_codes, fhir_json
+from resources import error_codes, fhir_json, fhirpath_patch
 from resources.errors import Gone, Invalid, NotFound, Unprocessable, information
 from resources.identity import check_id, etag, parse_etag
 from resources.model import is_served_type, validation_issues
-from resources.ports import ResourceStore
+from resources.ports import Mutation, ResourceStore
 from resources.search.parse import parse_search
 from resources.search.query import SearchQuery
 from resources.search.registry import SearchRegistry, default_registry
@@ -215,20 +217,17 @@ async def update(request: Request) -> Response:
     return write_response(request, result, prefs)
 
 
-def _apply_patch(
-    resource_type: str, id_: str, operations: list[Any], current: StoredVersion | None
-) -> dict[str, Any]:
+def _patch_target(resource_type: str, current: StoredVersion | None) -> dict[str, Any]:
+    """The current JSON of the resource a patch applies to; 404 or 410 when there is none."""
     if current is None:
-        raise NotFound(f"{resource_type}/{id_} is not known", error_codes.RESOURCE_NOT_FOUND)
+        raise NotFound(f"The {resource_type} to patch is not known", error_codes.RESOURCE_NOT_FOUND)
     if current.deleted or current.body is None:
         raise _gone(current)
-    document = fhir_json.loads(current.body)
-    try:
-        patched: dict[str, Any] = jsonpatch.apply_patch(document, operations)
-    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
-        raise Unprocessable(
-            f"JSON Patch could not be applied: {error}", error_codes.BAD_PATCH
-        ) from None
+    document: dict[str, Any] = fhir_json.loads(current.body)
+    return document
+
+
+def _checked_patch(resource_type: str, id_: str, patched: object) -> dict[str, Any]:
     if not isinstance(patched, dict) or patched.get("id") != id_:
         raise Invalid("A patch may not change the resource id", error_codes.PATCH_CHANGES_IDENTITY)
     if patched.get("resourceType") != resource_type:
@@ -237,22 +236,67 @@ def _apply_patch(
     return patched
 
 
+def _json_patch(operations: list[Any]) -> Callable[[dict[str, Any]], object]:
+    def apply(document: dict[str, Any]) -> object:
+        try:
+            return jsonpatch.apply_patch(document, operations)
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
+            raise Unprocessable(
+                f"JSON Patch could not be applied: {error}", error_codes.BAD_PATCH
+            ) from None
+
+    return apply
+
+
+def _fhirpath_patch(
+    operations: list[fhirpath_patch.Operation],
+) -> Callable[[dict[str, Any]], object]:
+    def apply(document: dict[str, Any]) -> object:
+        try:
+            return fhirpath_patch.apply_patch(document, operations)
+        except fhirpath_patch.PatchError as error:
+            if error.invalid:
+                raise Invalid(str(error), error_codes.BAD_FHIRPATH_PATCH) from None
+            raise Unprocessable(
+                f"FHIRPath Patch could not be applied: {error}", error_codes.FHIRPATH_PATCH_FAILED
+            ) from None
+
+    return apply
+
+
+async def read_patch(request: Request) -> Callable[[dict[str, Any]], object]:
+    """The patch in the body: a JSON Patch document, or a FHIRPath Patch ``Parameters``."""
+    media = require_content_type(request, PATCH_TYPES)
+    body = parse_json(await read_bytes(request, body_limit(request)))
+    if media != JSON_PATCH:
+        try:
+            return _fhirpath_patch(fhirpath_patch.parse_operations(body))
+        except fhirpath_patch.PatchError as error:
+            raise Invalid(str(error), error_codes.BAD_FHIRPATH_PATCH) from None
+    if not isinstance(body, list) or not all(isinstance(op, dict) for op in body):
+        raise Invalid("A JSON Patch document is an array of operations", error_codes.BAD_PATCH)
+    return _json_patch(body)
+
+
+def patch_mutation(resource_type: str, apply: Callable[[dict[str, Any]], object]) -> Mutation:
+    """The store mutation applying a patch to the current version, then validating it."""
+
+    def mutate(current: StoredVersion | None) -> dict[str, Any]:
+        document = _patch_target(resource_type, current)
+        return _checked_patch(resource_type, str(document.get("id")), apply(document))
+
+    return mutate
+
+
 async def patch(request: Request) -> Response:
-    """``PATCH [base]/[type]/[id]`` with a JSON Patch document."""
+    """``PATCH [base]/[type]/[id]`` with a JSON Patch document or a FHIRPath Patch."""
     resource_type = resource_type_of(request)
     id_ = _id_of(request)
     prefs = preferences(request)
     response_media_type(request)
-    require_content_type(request, frozenset({JSON_PATCH}))
-    operations = parse_json(await read_bytes(request, body_limit(request)))
-    if not isinstance(operations, list) or not all(isinstance(op, dict) for op in operations):
-        raise Invalid("A JSON Patch document is an array of operations", error_codes.BAD_PATCH)
+    apply = await read_patch(request)
     result = await store_of(request).update(
-        resource_type,
-        id_,
-        lambda current: _apply_patch(resource_type, id_, operations, current),
-        _if_match(request),
-        "PATCH",
+        resource_type, id_, patch_mutation(resource_type, apply), _if_match(request), "PATCH"
     )
     return write_response(request, result, prefs)
 

@@ -22,7 +22,7 @@ from fhir_server.store.index_writer import replace_index
 from fhir_server.store.rows import CURRENT_JOIN, VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_engine import match_at_most, run_search
 from resources import error_codes, fhir_json
-from resources.errors import PreconditionFailed
+from resources.errors import Invalid, NotFound, PreconditionFailed
 from resources.identity import instant, new_id, now
 from resources.ports import Mutation
 from resources.search.query import SearchQuery
@@ -98,42 +98,51 @@ class PostgresResourceStore:
         method: Method,
     ) -> WriteResult:
         async with self.engine.begin() as conn:
-            current = await self._lock(conn, resource_type, id_)
-            at = now()  # taken under the lock, so one resource's versions are in time order
-            if current is None and not await self._insert_new(conn, resource_type, id_, at):
-                current = await self._lock(conn, resource_type, id_)  # created concurrently
-                at = now()
-            _check_version(if_match, current.version if current else None, id_)
-            body = mutate(current)
-            version = current.version + 1 if current else 1
-            if current is not None:
-                await self._point_current(conn, resource_type, id_, version, at, deleted=False)
-            written = await self._write_version(conn, resource_type, id_, version, at, method, body)
-        return WriteResult(written, created=current is None)
+            return await self._update_in(conn, resource_type, id_, mutate, if_match, method)
+
+    async def update_matching(
+        self,
+        criteria: SearchQuery,
+        mutate: Mutation,
+        if_match: int | None,
+        method: Method,
+        new_id_: str | None,
+    ) -> WriteResult:
+        resource_type = criteria.resource_types[0]
+        async with self.engine.begin() as conn:
+            found = await self._match_one(conn, criteria, "The condition")
+            if found is not None:
+                id_ = found.id
+            elif method == "PATCH":
+                raise NotFound(
+                    f"No {resource_type} matches the condition", error_codes.CONDITIONAL_NO_MATCH
+                )
+            else:
+                id_ = new_id_ or new_id()
+                await self._check_unused(conn, resource_type, id_)
+            return await self._update_in(conn, resource_type, id_, mutate, if_match, method)
+
+    async def delete_matching(self, criteria: SearchQuery, limit: int) -> list[StoredVersion]:
+        async with self.engine.begin() as conn:
+            await self._lock_condition(conn, criteria)
+            found = await match_at_most(conn, criteria, limit + 1)
+            if len(found) > limit:
+                raise PreconditionFailed(
+                    f"The condition matches more than {limit} {criteria.resource_types[0]}",
+                    error_codes.CONDITIONAL_MULTIPLE,
+                )
+            deleted = []
+            for match in found:
+                stored_version = await self._delete_in(conn, match.resource_type, match.id, None)
+                if stored_version is not None:
+                    deleted.append(stored_version)
+            return deleted
 
     async def delete(
         self, resource_type: str, id_: str, if_match: int | None
     ) -> StoredVersion | None:
         async with self.engine.begin() as conn:
-            current = await self._lock(conn, resource_type, id_)
-            if current is None or current.deleted:
-                return current
-            _check_version(if_match, current.version, id_)
-            version, at = current.version + 1, now()
-            await self._point_current(conn, resource_type, id_, version, at, deleted=True)
-            await conn.execute(
-                insert(resource_version).values(
-                    resource_type=resource_type,
-                    id=id_,
-                    version_id=version,
-                    last_updated=at,
-                    method="DELETE",
-                    deleted=True,
-                    body=None,
-                )
-            )
-            await replace_index(conn, resource_type, id_, None, self.registry)
-        return StoredVersion(resource_type, id_, version, at, True, "DELETE", None)
+            return await self._delete_in(conn, resource_type, id_, if_match)
 
     async def history(
         self,
@@ -165,17 +174,79 @@ class PostgresResourceStore:
         async with self.reader.connect() as conn:
             return await run_search(conn, query, cursor, base_url)
 
-    async def _match_one(self, conn: AsyncConnection, query: SearchQuery) -> StoredVersion | None:
-        # Identical conditional creates are serialised so that two cannot both create.
+    async def _lock_condition(self, conn: AsyncConnection, query: SearchQuery) -> None:
+        # Identical conditional writes (create, update, delete, patch) are serialised, in the
+        # transaction of the write, so that two cannot both create or both act on one match.
         key = zlib.crc32(f"{query.resource_types}?{sorted(query.echo)}".encode())
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    async def _match_one(
+        self, conn: AsyncConnection, query: SearchQuery, what: str = "If-None-Exist"
+    ) -> StoredVersion | None:
+        await self._lock_condition(conn, query)
         found = await match_at_most(conn, query, 2)
         if len(found) > 1:
             raise PreconditionFailed(
-                f"If-None-Exist matches more than one {query.resource_types[0]}",
+                f"{what} matches more than one {query.resource_types[0]}",
                 error_codes.CONDITIONAL_MULTIPLE,
             )
         return found[0] if found else None
+
+    async def _check_unused(self, conn: AsyncConnection, resource_type: str, id_: str) -> None:
+        """A conditional update that matched nothing may create with the body's id, but not
+        over a live resource that the condition did not match (the spec's 400)."""
+        current = await self._lock(conn, resource_type, id_)
+        if current is not None and not current.deleted:
+            raise Invalid(
+                f"{resource_type}/{id_} exists and does not match the condition",
+                error_codes.CONDITIONAL_ID_IN_USE,
+                ("id",),
+            )
+
+    async def _update_in(
+        self,
+        conn: AsyncConnection,
+        resource_type: str,
+        id_: str,
+        mutate: Mutation,
+        if_match: int | None,
+        method: Method,
+    ) -> WriteResult:
+        current = await self._lock(conn, resource_type, id_)
+        at = now()  # taken under the lock, so one resource's versions are in time order
+        if current is None and not await self._insert_new(conn, resource_type, id_, at):
+            current = await self._lock(conn, resource_type, id_)  # created concurrently
+            at = now()
+        _check_version(if_match, current.version if current else None, id_)
+        body = mutate(current)
+        version = current.version + 1 if current else 1
+        if current is not None:
+            await self._point_current(conn, resource_type, id_, version, at, deleted=False)
+        written = await self._write_version(conn, resource_type, id_, version, at, method, body)
+        return WriteResult(written, created=current is None)
+
+    async def _delete_in(
+        self, conn: AsyncConnection, resource_type: str, id_: str, if_match: int | None
+    ) -> StoredVersion | None:
+        current = await self._lock(conn, resource_type, id_)
+        if current is None or current.deleted:
+            return current
+        _check_version(if_match, current.version, id_)
+        version, at = current.version + 1, now()
+        await self._point_current(conn, resource_type, id_, version, at, deleted=True)
+        await conn.execute(
+            insert(resource_version).values(
+                resource_type=resource_type,
+                id=id_,
+                version_id=version,
+                last_updated=at,
+                method="DELETE",
+                deleted=True,
+                body=None,
+            )
+        )
+        await replace_index(conn, resource_type, id_, None, self.registry)
+        return StoredVersion(resource_type, id_, version, at, True, "DELETE", None)
 
     async def _lock(
         self, conn: AsyncConnection, resource_type: str, id_: str

@@ -238,8 +238,8 @@ def test_paths_outside_the_fhir_base_are_404_outcomes(base_url: str) -> None:
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("DELETE", "/Patient"),
-        ("PUT", "/Patient"),
+        ("PATCH", "/metadata"),
+        ("DELETE", "/_search"),
         ("POST", "/Patient/some-id"),
         ("PUT", "/metadata"),
         ("DELETE", "/_history"),

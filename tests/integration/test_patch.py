@@ -152,9 +152,20 @@ def test_an_unknown_patch_op_is_refused(client: httpx.Client) -> None:
     assert_outcome(response, 422, error_codes.BAD_PATCH)
 
 
-def test_patch_with_fhir_json_content_type_is_415(client: httpx.Client) -> None:
+def test_patch_with_plain_json_content_type_is_415(client: httpx.Client) -> None:
+    id_ = create_patient(client)["id"]
+    response = client.patch(
+        f"/Patient/{id_}",
+        json=[{"op": "add", "path": "/gender", "value": "male"}],
+        headers={"Content-Type": "application/json"},
+    )
+    assert_outcome(response, 415, error_codes.UNSUPPORTED_CONTENT_TYPE)
+
+
+def test_json_patch_array_sent_as_fhir_json_is_a_bad_fhirpath_patch(client: httpx.Client) -> None:
+    # application/fhir+json on PATCH means FHIRPath Patch (test_fhirpath_patch.py)
     id_ = create_patient(client)["id"]
     response = client.patch(
         f"/Patient/{id_}", json=[{"op": "add", "path": "/gender", "value": "male"}]
     )
-    assert_outcome(response, 415, error_codes.UNSUPPORTED_CONTENT_TYPE)
+    assert_outcome(response, 400, error_codes.BAD_FHIRPATH_PATCH)

@@ -36,7 +36,7 @@ def test_header(statement: dict[str, Any]) -> None:
     assert statement["implementation"]["url"] == BASE
     assert statement["software"]["name"] == SOFTWARE_NAME
     assert "application/fhir+json" in statement["format"]
-    assert statement["patchFormat"] == ["application/json-patch+json"]
+    assert statement["patchFormat"] == ["application/json-patch+json", "application/fhir+json"]
     assert statement["rest"][0]["mode"] == "server"
 
 
@@ -49,6 +49,8 @@ def test_core_types_have_read_and_create(statement: dict[str, Any], resource_typ
     assert entry["profile"] == f"http://hl7.org/fhir/StructureDefinition/{resource_type}"
     assert entry["versioning"] == "versioned-update"
     assert entry["conditionalCreate"] is True
+    assert entry["conditionalUpdate"] is True
+    assert entry["conditionalDelete"] == "single"
     assert {p["name"] for p in entry["searchParam"]} == {"_id", "identifier"}
 
 
