@@ -59,7 +59,7 @@ def _rest() -> dict[str, Any]:
     rest: dict[str, Any] = {
         "mode": "server",
         "resource": [_resource_entry(name) for name in sorted(SERVED_TYPES)],
-        "interaction": [{"code": "history-system"}],
+        "interaction": [{"code": code} for code in ("transaction", "batch", "history-system")],
     }
     operations = [
         {"name": module.DEFINITION["code"], "definition": module.DEFINITION["url"]}

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(20, ge=1, le=500)
     default_page_size: int = Field(20, ge=1, le=1000)
     max_page_size: int = Field(1000, ge=1, le=10000)
+    max_bundle_entries: int = Field(
+        10_000, ge=1, le=1_000_000, description="Most entries in a transaction or batch Bundle"
+    )
     conditional_delete_multiple: bool = Field(
         False, description="A conditional delete may delete several matches (at most 100)"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -13,8 +14,60 @@ Mutation = Callable[[StoredVersion | None], dict[str, Any]]
 """Given the current version (or None), return the new resource JSON (without meta)."""
 
 
+class StoreTransaction(Protocol):
+    """One open database transaction: every call runs on it; nothing is committed until the
+    unit of work ends without an error, and everything is rolled back if it raises."""
+
+    async def read(self, resource_type: str, id_: str) -> StoredVersion | None:
+        """The current version as this transaction sees it."""
+
+    async def vread(self, resource_type: str, id_: str, version: int) -> StoredVersion | None:
+        """One version as this transaction sees it."""
+
+    async def create(
+        self,
+        resource_type: str,
+        resource: dict[str, Any],
+        if_none_exist: SearchQuery | None,
+        id_: str | None = None,
+    ) -> WriteResult:
+        """``ResourceStore.create``; ``id_`` is the id to give (assigned ahead of time)."""
+
+    async def update(
+        self, resource_type: str, id_: str, mutate: Mutation, if_match: int | None, method: Method
+    ) -> WriteResult:
+        """``ResourceStore.update`` in this transaction."""
+
+    async def update_matching(
+        self,
+        criteria: SearchQuery,
+        mutate: Mutation,
+        if_match: int | None,
+        method: Method,
+        new_id_: str | None,
+    ) -> WriteResult:
+        """``ResourceStore.update_matching`` in this transaction."""
+
+    async def delete(
+        self, resource_type: str, id_: str, if_match: int | None
+    ) -> StoredVersion | None:
+        """``ResourceStore.delete`` in this transaction."""
+
+    async def delete_matching(self, criteria: SearchQuery, limit: int) -> list[StoredVersion]:
+        """``ResourceStore.delete_matching`` in this transaction."""
+
+    async def match(self, query: SearchQuery, limit: int) -> list[StoredVersion]:
+        """The first ``limit`` current resources matching ``query`` (conditional references)."""
+
+    async def search(self, query: SearchQuery, base_url: str | None = None) -> SearchPage:
+        """The first page of a search, seeing this transaction's writes."""
+
+
 class ResourceStore(Protocol):
     """Versioned resource storage; every method is one database transaction."""
+
+    def transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
+        """A unit of work: ``async with store.transaction() as tx`` (all or nothing)."""
 
     async def read(self, resource_type: str, id_: str) -> StoredVersion | None:
         """The current version, deleted or not; None if the id never existed."""

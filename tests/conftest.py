@@ -14,6 +14,7 @@ from fhir_server.settings import Settings
 from tests.servers import backing_services, running_server
 
 TEST_BODY_LIMIT = 256 * 1024
+TEST_MAX_BUNDLE_ENTRIES = 100
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +32,7 @@ def services() -> Iterator[ServiceUrls]:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     """Server settings for tests: a small body limit so the 413 path is cheap to reach."""
-    return Settings(max_body_bytes=TEST_BODY_LIMIT)
+    return Settings(max_body_bytes=TEST_BODY_LIMIT, max_bundle_entries=TEST_MAX_BUNDLE_ENTRIES)
 
 
 @pytest.fixture(scope="session")

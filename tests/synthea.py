@@ -1,9 +1,11 @@
 """Load Synthea R4 transaction bundles (``tests/fixtures/synthea/``) into a server by plain PUTs.
 
-The server has no transaction endpoint yet, so the loader does the part of a transaction
-that matters here by itself: every ``urn:uuid:X`` reference (anywhere in a resource, nested,
-contained or in extensions) becomes ``Type/X``, and each resource is PUT to ``Type/X`` with its
-own id (update-as-create). Repeated Organizations and Practitioners are PUT again, harmlessly.
+The search tests need ids equal to the bundles' urn:uuids, which a transaction (server-assigned
+ids; tested in ``integration/test_transaction_synthea.py``) does not give, so the loader does
+the part of a transaction that matters here by itself: every ``urn:uuid:X`` reference
+(anywhere in a resource, nested, contained or in extensions) becomes ``Type/X``, and each
+resource is PUT to ``Type/X`` with its own id (update-as-create). Repeated Organizations and
+Practitioners are PUT again, harmlessly.
 """
 
 from __future__ import annotations

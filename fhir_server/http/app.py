@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from fhir_server.db.engine import create_engine
 from fhir_server.http import errors
+from fhir_server.http.bundle_routes import bundle_endpoint
 from fhir_server.http.conditional_routes import (
     conditional_delete,
     conditional_patch,
@@ -51,6 +52,8 @@ ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
     ("GET", "/fhir/metadata", metadata),
     ("GET", "/fhir", system_search),
     ("GET", "/fhir/", system_search),
+    ("POST", "/fhir", bundle_endpoint),
+    ("POST", "/fhir/", bundle_endpoint),
     ("GET", "/fhir/_search", system_search),
     ("POST", "/fhir/_search", system_search),
     ("GET", "/fhir/_history", system_history),

@@ -64,7 +64,9 @@ def _if_match(request: Request) -> int | None:
     return parse_etag(header) if header else None
 
 
-def _replacement(resource: dict[str, Any]) -> Mutation:
+def replacement(resource: dict[str, Any]) -> Mutation:
+    """The mutation of a conditional update: the body, whose id (if any) must be the match's."""
+
     def mutate(current: StoredVersion | None) -> dict[str, Any]:
         body_id = resource.get("id")
         if current is not None and body_id is not None and body_id != current.id:
@@ -90,7 +92,7 @@ async def conditional_update(request: Request) -> Response:
     body_id = resource.get("id")
     new_id = check_id(body_id) if isinstance(body_id, str) else None
     result = await store_of(request).update_matching(
-        criteria, _replacement(resource), _if_match(request), "PUT", new_id
+        criteria, replacement(resource), _if_match(request), "PUT", new_id
     )
     return write_response(request, result, prefs)
 

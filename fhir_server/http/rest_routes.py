@@ -264,10 +264,8 @@ def _fhirpath_patch(
     return apply
 
 
-async def read_patch(request: Request) -> Callable[[dict[str, Any]], object]:
-    """The patch in the body: a JSON Patch document, or a FHIRPath Patch ``Parameters``."""
-    media = require_content_type(request, PATCH_TYPES)
-    body = parse_json(await read_bytes(request, body_limit(request)))
+def patch_of(media: str, body: Any) -> Callable[[dict[str, Any]], object]:
+    """The patch in a parsed body of ``media``: JSON Patch, else a FHIRPath Patch."""
     if media != JSON_PATCH:
         try:
             return _fhirpath_patch(fhirpath_patch.parse_operations(body))
@@ -276,6 +274,12 @@ async def read_patch(request: Request) -> Callable[[dict[str, Any]], object]:
     if not isinstance(body, list) or not all(isinstance(op, dict) for op in body):
         raise Invalid("A JSON Patch document is an array of operations", error_codes.BAD_PATCH)
     return _json_patch(body)
+
+
+async def read_patch(request: Request) -> Callable[[dict[str, Any]], object]:
+    """The patch in the body: a JSON Patch document, or a FHIRPath Patch ``Parameters``."""
+    media = require_content_type(request, PATCH_TYPES)
+    return patch_of(media, parse_json(await read_bytes(request, body_limit(request))))
 
 
 def patch_mutation(resource_type: str, apply: Callable[[dict[str, Any]], object]) -> Mutation:

@@ -9,6 +9,7 @@ rows of the new version are written in that same transaction (``index_writer``).
 from __future__ import annotations
 
 import zlib
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.index_writer import replace_index
 from fhir_server.store.rows import CURRENT_JOIN, VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_engine import match_at_most, run_search
+from fhir_server.store.unit_of_work import StoreTransaction, open_transaction
 from resources import error_codes, fhir_json
 from resources.errors import Invalid, NotFound, PreconditionFailed
 from resources.identity import instant, new_id, now
@@ -67,26 +69,41 @@ class PostgresResourceStore:
     async def vread(self, resource_type: str, id_: str, version: int) -> StoredVersion | None:
         return await self.fast.vread(resource_type, id_, version)
 
+    def transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
+        """A unit of work: every call on the yielded handle runs on one connection, in one
+        database transaction, committed when the block ends and rolled back if it raises."""
+        return open_transaction(self)
+
     async def create(
         self, resource_type: str, body: dict[str, Any], if_none_exist: SearchQuery | None
     ) -> WriteResult:
         async with self.engine.begin() as conn:
-            if if_none_exist is not None:
-                existing = await self._match_one(conn, if_none_exist)
-                if existing is not None:
-                    return WriteResult(existing, created=False)
-            id_ = new_id()
-            at = now()
-            await conn.execute(
-                insert(resource).values(
-                    resource_type=resource_type,
-                    id=id_,
-                    version_id=1,
-                    last_updated=at,
-                    deleted=False,
-                )
+            return await self._create_in(conn, resource_type, body, if_none_exist, None)
+
+    async def _create_in(
+        self,
+        conn: AsyncConnection,
+        resource_type: str,
+        body: dict[str, Any],
+        if_none_exist: SearchQuery | None,
+        id_: str | None,
+    ) -> WriteResult:
+        if if_none_exist is not None:
+            existing = await self._match_one(conn, if_none_exist)
+            if existing is not None:
+                return WriteResult(existing, created=False)
+        id_ = id_ or new_id()
+        at = now()
+        await conn.execute(
+            insert(resource).values(
+                resource_type=resource_type,
+                id=id_,
+                version_id=1,
+                last_updated=at,
+                deleted=False,
             )
-            written = await self._write_version(conn, resource_type, id_, 1, at, "POST", body)
+        )
+        written = await self._write_version(conn, resource_type, id_, 1, at, "POST", body)
         return WriteResult(written, created=True)
 
     async def update(
@@ -108,35 +125,51 @@ class PostgresResourceStore:
         method: Method,
         new_id_: str | None,
     ) -> WriteResult:
-        resource_type = criteria.resource_types[0]
         async with self.engine.begin() as conn:
-            found = await self._match_one(conn, criteria, "The condition")
-            if found is not None:
-                id_ = found.id
-            elif method == "PATCH":
-                raise NotFound(
-                    f"No {resource_type} matches the condition", error_codes.CONDITIONAL_NO_MATCH
-                )
-            else:
-                id_ = new_id_ or new_id()
-                await self._check_unused(conn, resource_type, id_)
-            return await self._update_in(conn, resource_type, id_, mutate, if_match, method)
+            return await self._update_matching_in(conn, criteria, mutate, if_match, method, new_id_)
+
+    async def _update_matching_in(
+        self,
+        conn: AsyncConnection,
+        criteria: SearchQuery,
+        mutate: Mutation,
+        if_match: int | None,
+        method: Method,
+        new_id_: str | None,
+    ) -> WriteResult:
+        resource_type = criteria.resource_types[0]
+        found = await self._match_one(conn, criteria, "The condition")
+        if found is not None:
+            id_ = found.id
+        elif method == "PATCH":
+            raise NotFound(
+                f"No {resource_type} matches the condition", error_codes.CONDITIONAL_NO_MATCH
+            )
+        else:
+            id_ = new_id_ or new_id()
+            await self._check_unused(conn, resource_type, id_)
+        return await self._update_in(conn, resource_type, id_, mutate, if_match, method)
 
     async def delete_matching(self, criteria: SearchQuery, limit: int) -> list[StoredVersion]:
         async with self.engine.begin() as conn:
-            await self._lock_condition(conn, criteria)
-            found = await match_at_most(conn, criteria, limit + 1)
-            if len(found) > limit:
-                raise PreconditionFailed(
-                    f"The condition matches more than {limit} {criteria.resource_types[0]}",
-                    error_codes.CONDITIONAL_MULTIPLE,
-                )
-            deleted = []
-            for match in found:
-                stored_version = await self._delete_in(conn, match.resource_type, match.id, None)
-                if stored_version is not None:
-                    deleted.append(stored_version)
-            return deleted
+            return await self._delete_matching_in(conn, criteria, limit)
+
+    async def _delete_matching_in(
+        self, conn: AsyncConnection, criteria: SearchQuery, limit: int
+    ) -> list[StoredVersion]:
+        await self._lock_condition(conn, criteria)
+        found = await match_at_most(conn, criteria, limit + 1)
+        if len(found) > limit:
+            raise PreconditionFailed(
+                f"The condition matches more than {limit} {criteria.resource_types[0]}",
+                error_codes.CONDITIONAL_MULTIPLE,
+            )
+        deleted = []
+        for match in found:
+            stored_version = await self._delete_in(conn, match.resource_type, match.id, None)
+            if stored_version is not None:
+                deleted.append(stored_version)
+        return deleted
 
     async def delete(
         self, resource_type: str, id_: str, if_match: int | None

@@ -65,7 +65,11 @@ def test_every_served_type_is_listed_once_in_order(statement: dict[str, Any]) ->
 
 
 def test_system_history_is_listed(statement: dict[str, Any]) -> None:
-    assert statement["rest"][0]["interaction"] == [{"code": "history-system"}]
+    assert statement["rest"][0]["interaction"] == [
+        {"code": "transaction"},
+        {"code": "batch"},
+        {"code": "history-system"},
+    ]
 
 
 def test_the_statement_is_a_valid_resource(statement: dict[str, Any]) -> None:

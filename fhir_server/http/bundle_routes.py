@@ -1,0 +1,201 @@
+"""``POST [base]`` with a transaction or batch Bundle.
+
+https://hl7.org/fhir/R4/http.html#transaction
+
+A transaction runs in one database transaction (``store.transaction()``): DELETEs, then
+POSTs, then PUTs and PATCHes, then GETs and HEADs, answered in the Bundle's order. Before
+any write, each POST (and each PUT) gets its id, so ``urn:uuid:``/``urn:oid:`` fullUrls map to
+``Type/id`` and every ``reference`` naming them is rewritten; conditional references
+(``Patient?identifier=a|b``) are searched, and anything but one match is 412. Any error
+rolls everything back and is answered as an OperationOutcome naming the entry.
+
+A batch runs each entry in its own transaction, in order; an entry's failure is its own
+``response.outcome``. Placeholder references between batch entries are not resolved (400).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fhir_server.http.body import parse_json, read_bytes
+from fhir_server.http.bundle_entries import (
+    PROCESSING_ORDER,
+    Entry,
+    at_entry,
+    check_bundle,
+    parse_entries,
+)
+from fhir_server.http.entry_actions import (
+    Context,
+    EntryResult,
+    criteria,
+    execute,
+    query_text,
+    response_entry,
+)
+from fhir_server.http.negotiation import preferences, require_content_type, response_media_type
+from fhir_server.http.responses import base_url, fhir_response
+from fhir_server.http.rest_routes import body_limit, registry_of, store_of
+from resources import error_codes
+from resources.bundle_references import is_conditional, is_placeholder, references, rewrite
+from resources.errors import FhirError, Invalid, PreconditionFailed
+from resources.identity import instant, new_id, now
+from resources.ports import ResourceStore, StoreTransaction
+
+
+async def bundle_endpoint(request: Request) -> Response:
+    """``POST [base]``: process a transaction or batch Bundle."""
+    prefs = preferences(request)
+    response_media_type(request)
+    require_content_type(request)
+    body = parse_json(await read_bytes(request, body_limit(request)))
+    settings = request.app.state.settings
+    kind, raw = check_bundle(body, int(settings.max_bundle_entries))
+    base = base_url(request)
+    entries = parse_entries(raw, base)
+    ctx = Context(
+        registry=registry_of(request),
+        base=base,
+        default_count=int(settings.default_page_size),
+        max_count=int(settings.max_page_size),
+        delete_multiple=bool(settings.conditional_delete_multiple),
+    )
+    store = store_of(request)
+    if kind == "transaction":
+        async with store.transaction() as tx:
+            results = await run_transaction(tx, entries, ctx)
+    else:
+        results = [await run_batch_entry(store, entry, ctx) for entry in entries]
+    answer = {
+        "resourceType": "Bundle",
+        "id": new_id(),
+        "meta": {"lastUpdated": instant(now())},
+        "type": f"{kind}-response",
+        "entry": [response_entry(base, result, prefs.return_) for result in results],
+    }
+    return fhir_response(request, answer)
+
+
+async def run_transaction(
+    tx: StoreTransaction, entries: list[Entry], ctx: Context
+) -> list[EntryResult]:
+    """Every entry on ``tx`` in processing order; results in the Bundle's order."""
+    results: dict[int, EntryResult] = {}
+    targets: set[str] = set()
+    ordered = sorted(entries, key=lambda e: PROCESSING_ORDER[e.method])
+    deletes = [e for e in ordered if e.method == "DELETE"]
+    for entry in deletes:
+        results[entry.index] = await _run(tx, entry, ctx, targets)
+    mapping = await _assign_ids(tx, entries, ctx)
+    await _resolve_references(tx, entries, ctx, mapping)
+    for entry in ordered[len(deletes) :]:
+        results[entry.index] = await _run(tx, entry, ctx, targets)
+    return [results[entry.index] for entry in entries]
+
+
+async def run_batch_entry(store: ResourceStore, entry: Entry, ctx: Context) -> EntryResult:
+    """One batch entry in its own transaction; a failure rolls that one back and becomes
+    its ``response.outcome``."""
+    try:
+        async with store.transaction() as tx:
+            await _resolve_references(tx, [entry], ctx, {})
+            return await _run(tx, entry, ctx, set())
+    except FhirError as error:  # already named after the entry by _resolve_references/_run
+        return EntryResult(error.status, outcome=error.outcome())
+
+
+async def _run(tx: StoreTransaction, entry: Entry, ctx: Context, targets: set[str]) -> EntryResult:
+    try:
+        result = await execute(tx, entry, ctx)
+        if result.wrote and result.stored is not None:
+            if result.stored.reference in targets:
+                raise Invalid(
+                    f"{result.stored.reference} is written by another entry too",
+                    error_codes.BUNDLE_DUPLICATE_TARGET,
+                )
+            targets.add(result.stored.reference)
+    except FhirError as error:
+        raise at_entry(entry, entry.full_url, error) from None
+    return result
+
+
+async def _assign_ids(tx: StoreTransaction, entries: list[Entry], ctx: Context) -> dict[str, str]:
+    """Give every POST, and every conditional PUT, its id before any of them runs; return the
+    placeholder fullUrls as ``Type/id``."""
+    mapping: dict[str, str] = {}
+    for entry in entries:
+        try:
+            id_ = await _target_id(tx, entry, ctx)
+        except FhirError as error:
+            raise at_entry(entry, entry.full_url, error) from None
+        if id_ is None:
+            continue
+        if entry.method in ("POST", "PUT") and entry.id_ is None:
+            ctx.ids[entry.index] = id_
+        if entry.full_url is not None and is_placeholder(entry.full_url):
+            mapping[entry.full_url] = f"{entry.resource_type}/{id_}"
+    return mapping
+
+
+async def _target_id(tx: StoreTransaction, entry: Entry, ctx: Context) -> str | None:
+    condition = None
+    if entry.method == "POST" and entry.if_none_exist is not None:
+        condition = criteria(entry.resource_type, entry.if_none_exist, ctx.registry)
+    elif entry.method == "PUT" and entry.id_ is None:
+        condition = criteria(entry.resource_type, query_text(entry), ctx.registry)
+    elif entry.method == "PUT":
+        return entry.id_
+    elif entry.method != "POST":
+        return None
+    found = await tx.match(condition, 2) if condition is not None else []
+    if len(found) > 1:
+        raise PreconditionFailed(
+            f"The condition matches more than one {entry.resource_type}",
+            error_codes.CONDITIONAL_MULTIPLE,
+        )
+    if found:
+        return found[0].id
+    body_id = (entry.resource or {}).get("id")
+    if entry.method == "PUT" and isinstance(body_id, str):
+        return body_id
+    return new_id()
+
+
+async def _resolve_references(
+    tx: StoreTransaction, entries: list[Entry], ctx: Context, mapping: dict[str, str]
+) -> None:
+    """Rewrite placeholder and conditional references in every entry's resource."""
+    found: dict[str, str] = dict(mapping)
+    for entry in entries:
+        if entry.resource is None:
+            continue
+        try:
+            for value in set(references(entry.resource)):
+                if value not in found:
+                    found[value] = await _resolve(tx, value, ctx) or value
+        except FhirError as error:
+            raise at_entry(entry, entry.full_url, error) from None
+        entry.resource = rewrite(entry.resource, found)
+
+
+async def _resolve(tx: StoreTransaction, value: str, ctx: Context) -> str | None:
+    if is_placeholder(value):
+        raise Invalid(
+            f"Reference {value!r} names no entry of this transaction"
+            " (batch entries cannot reference each other)",
+            error_codes.BUNDLE_UNRESOLVED_REFERENCE,
+        )
+    if not is_conditional(value):
+        return None
+    resource_type = value.partition("?")[0]
+    matches = await tx.match(criteria(resource_type, value, ctx.registry), 2)
+    if len(matches) != 1:
+        code = (
+            error_codes.CONDITIONAL_REFERENCE_NO_MATCH
+            if not matches
+            else error_codes.CONDITIONAL_REFERENCE_MULTIPLE
+        )
+        amount = "no" if not matches else "more than one"
+        raise PreconditionFailed(f"Conditional reference {value!r} matches {amount} resource", code)
+    return matches[0].reference
