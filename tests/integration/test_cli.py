@@ -100,8 +100,8 @@ def serve_process(embedded_env: dict[str, str]) -> Iterator[tuple[str, subproces
             process.wait(timeout=30)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
+def _stop(process: subprocess.Popen[bytes], signum: int = signal.SIGINT) -> None:
+    process.send_signal(signum)
     assert process.wait(timeout=60) == 0
 
 
@@ -134,4 +134,5 @@ def test_serve_embedded_stops_cleanly_and_keeps_data(
         assert read.status_code == 200
         assert read.json()["name"][0]["family"] == "Persist"
     finally:
-        _stop(again)
+        _stop(again, signal.SIGTERM)  # as a service manager stops it
+    assert not _postgres_running(data_dir / "postgres")
