@@ -133,8 +133,12 @@ async def _delete(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResu
         condition = criteria(entry.resource_type, query_text(entry), ctx.registry)
         limit = MULTIPLE_DELETE_CAP if ctx.delete_multiple else 1
         deleted = await tx.delete_matching(condition, limit)
-        names = ", ".join(v.reference for v in deleted) or "nothing"
-        return EntryResult(204 if not deleted else 200, outcome=information(f"Deleted {names}"))
+        if not deleted:  # as the conditional DELETE route answers
+            message = f"No {entry.resource_type} matched the condition; nothing was deleted"
+            outcome = information(message, error_codes.CONDITIONAL_DELETE_NO_MATCH)
+            return EntryResult(200, outcome=outcome)
+        names = ", ".join(v.reference for v in deleted)
+        return EntryResult(200, outcome=information(f"Deleted {names}"))
     stored = await tx.delete(entry.resource_type, entry.id_, entry.if_match)
     if stored is None:
         raise NotFound(

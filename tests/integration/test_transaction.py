@@ -83,7 +83,7 @@ def test_spec_example_transaction(client: httpx.Client) -> None:
         "201 Created",
         "200 OK",
         "200 OK",
-        "204 No Content",
+        "200 OK",
         "200 OK",
         "200 OK",
     ]
