@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,9 @@ class MigrationStatus:
         return self.current == self.head
 
 
+@functools.cache
 def head_revision() -> str | None:
-    """The newest migration in the code."""
+    """The newest migration in the code (read from disk once: /ready asks on every probe)."""
     return ScriptDirectory.from_config(_config("postgresql://unused")).get_current_head()
 
 

@@ -26,6 +26,7 @@ from fhir_server.http.paging import check_no_nul
 from fhir_server.http.responses import fhir_response
 from fhir_server.http.rest_routes import (
     body_limit,
+    if_match_of,
     patch_mutation,
     read_patch,
     registry_of,
@@ -36,7 +37,7 @@ from fhir_server.http.rest_routes import (
 )
 from resources import error_codes
 from resources.errors import Invalid, information
-from resources.identity import check_id, parse_etag
+from resources.identity import check_id
 from resources.ports import Mutation
 from resources.search.parse import parse_search
 from resources.search.query import SearchQuery
@@ -59,9 +60,10 @@ def condition(request: Request, resource_type: str) -> SearchQuery:
     return parse_search((resource_type,), criteria, registry_of(request), strict=True)
 
 
-def _if_match(request: Request) -> int | None:
-    header = request.headers.get("if-match")
-    return parse_etag(header) if header else None
+def no_match_outcome(resource_type: str) -> dict[str, Any]:
+    """What a conditional delete that matched nothing answers (200, as HAPI FHIR does)."""
+    message = f"No {resource_type} matched the condition; nothing was deleted"
+    return information(message, error_codes.CONDITIONAL_DELETE_NO_MATCH)
 
 
 def replacement(resource: dict[str, Any]) -> Mutation:
@@ -92,7 +94,7 @@ async def conditional_update(request: Request) -> Response:
     body_id = resource.get("id")
     new_id = check_id(body_id) if isinstance(body_id, str) else None
     result = await store_of(request).update_matching(
-        criteria, replacement(resource), _if_match(request), "PUT", new_id
+        criteria, replacement(resource), if_match_of(request), "PUT", new_id
     )
     return write_response(request, result, prefs)
 
@@ -105,7 +107,7 @@ async def conditional_patch(request: Request) -> Response:
     criteria = condition(request, resource_type)
     apply = await read_patch(request)
     result = await store_of(request).update_matching(
-        criteria, patch_mutation(resource_type, apply), _if_match(request), "PATCH", None
+        criteria, patch_mutation(resource_type, apply), if_match_of(request), "PATCH", None
     )
     return write_response(request, result, prefs)
 
@@ -120,9 +122,7 @@ async def conditional_delete(request: Request) -> Response:
         criteria, MULTIPLE_DELETE_CAP if multiple else 1
     )
     if not deleted:
-        message = f"No {resource_type} matched the condition; nothing was deleted"
-        outcome = information(message, error_codes.CONDITIONAL_DELETE_NO_MATCH)
-        return fhir_response(request, outcome, 200, {})
+        return fhir_response(request, no_match_outcome(resource_type), 200, {})
     names = ", ".join(f"{v.reference} (version {v.version})" for v in deleted)
     outcome = information(f"Deleted {len(deleted)} {resource_type}: {names}")
     return fhir_response(request, outcome, 200, {})

@@ -18,7 +18,11 @@ import orjson
 
 from fhir_server.http.bundle_entries import Entry
 from fhir_server.http.bundles import bundle, search_entry
-from fhir_server.http.conditional_routes import MULTIPLE_DELETE_CAP, replacement
+from fhir_server.http.conditional_routes import (
+    MULTIPLE_DELETE_CAP,
+    no_match_outcome,
+    replacement,
+)
 from fhir_server.http.negotiation import JSON_PATCH
 from fhir_server.http.rest_routes import patch_mutation, patch_of, validate
 from resources import error_codes, fhir_json
@@ -134,9 +138,7 @@ async def _delete(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResu
         limit = MULTIPLE_DELETE_CAP if ctx.delete_multiple else 1
         deleted = await tx.delete_matching(condition, limit)
         if not deleted:  # as the conditional DELETE route answers
-            message = f"No {entry.resource_type} matched the condition; nothing was deleted"
-            outcome = information(message, error_codes.CONDITIONAL_DELETE_NO_MATCH)
-            return EntryResult(200, outcome=outcome)
+            return EntryResult(200, outcome=no_match_outcome(entry.resource_type))
         names = ", ".join(v.reference for v in deleted)
         return EntryResult(200, outcome=information(f"Deleted {names}"))
     stored = await tx.delete(entry.resource_type, entry.id_, entry.if_match)

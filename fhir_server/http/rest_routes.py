@@ -70,7 +70,8 @@ def _id_of(request: Request) -> str:
     return check_id(request.path_params["id"])
 
 
-def _if_match(request: Request) -> int | None:
+def if_match_of(request: Request) -> int | None:
+    """The version in an ``If-Match`` header, if any."""
     header = request.headers.get("if-match")
     return parse_etag(header) if header else None
 
@@ -212,7 +213,7 @@ async def update(request: Request) -> Response:
         )
     validate(resource_type, resource)
     result = await store_of(request).update(
-        resource_type, id_, lambda _current: resource, _if_match(request), "PUT"
+        resource_type, id_, lambda _current: resource, if_match_of(request), "PUT"
     )
     return write_response(request, result, prefs)
 
@@ -300,7 +301,7 @@ async def patch(request: Request) -> Response:
     response_media_type(request)
     apply = await read_patch(request)
     result = await store_of(request).update(
-        resource_type, id_, patch_mutation(resource_type, apply), _if_match(request), "PATCH"
+        resource_type, id_, patch_mutation(resource_type, apply), if_match_of(request), "PATCH"
     )
     return write_response(request, result, prefs)
 
@@ -310,7 +311,7 @@ async def delete(request: Request) -> Response:
     resource_type = resource_type_of(request)
     id_ = _id_of(request)
     response_media_type(request)
-    stored = await store_of(request).delete(resource_type, id_, _if_match(request))
+    stored = await store_of(request).delete(resource_type, id_, if_match_of(request))
     if stored is None:
         raise NotFound(f"{resource_type}/{id_} is not known", error_codes.RESOURCE_NOT_FOUND)
     outcome = information(f"Deleted {stored.reference}; version {stored.version} records it")
