@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-REGISTRY: tuple[ModuleType, ...] = ()
+from operations import resource_meta
+
+REGISTRY: tuple[ModuleType, ...] = (resource_meta,)

@@ -50,3 +50,13 @@ BUNDLE_DUPLICATE_TARGET = "NV-0042"
 BUNDLE_UNRESOLVED_REFERENCE = "NV-0043"
 CONDITIONAL_REFERENCE_NO_MATCH = "NV-0044"
 CONDITIONAL_REFERENCE_MULTIPLE = "NV-0045"
+UNKNOWN_OPERATION = "NV-0046"
+OPERATION_LEVEL = "NV-0047"
+BAD_OPERATION_PARAMETER = "NV-0048"
+OPERATION_GET_AFFECTS_STATE = "NV-0049"
+
+# Ranges kept for the areas built in parallel, so codes never collide:
+# NV-0050..0099 core REST; NV-0100.. SMART authorization; NV-0200.. PHI protection and audit;
+# NV-0300.. HL7 v2; NV-0400.. interaction checks and alerts; NV-0500.. bulk data and
+# $everything; NV-0600.. terminology; NV-0700.. implementation guide and validation;
+# NV-0800.. $analyze-food; NV-0900.. $clinical-report.

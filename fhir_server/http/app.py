@@ -20,6 +20,7 @@ from fhir_server.http.conditional_routes import (
     conditional_update,
 )
 from fhir_server.http.history_routes import instance_history, system_history, type_history
+from fhir_server.http.operation_routes import invoke
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
@@ -44,12 +45,40 @@ class ResourceTypeConvertor(Convertor[str]):
         return value
 
 
-register_url_convertor("resource_type", ResourceTypeConvertor())
+class OperationConvertor(Convertor[str]):
+    """A path segment naming an operation: ``$`` and its code."""
 
-ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
+    regex = r"\$[A-Za-z][A-Za-z0-9_-]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("resource_type", ResourceTypeConvertor())
+register_url_convertor("operation", OperationConvertor())
+
+Route = tuple[str, str, Endpoint]
+
+SERVICE_ROUTES: tuple[Route, ...] = (
     ("GET", "/health", health),
     ("GET", "/ready", ready),
     ("GET", "/fhir/metadata", metadata),
+)
+
+OPERATION_ROUTES: tuple[Route, ...] = tuple(
+    (method, path, invoke)
+    for path in (
+        "/fhir/{op:operation}",
+        "/fhir/{type:resource_type}/{op:operation}",
+        "/fhir/{type:resource_type}/{id}/{op:operation}",
+    )
+    for method in ("GET", "POST")
+)
+
+REST_ROUTES: tuple[Route, ...] = (
     ("GET", "/fhir", system_search),
     ("GET", "/fhir/", system_search),
     ("POST", "/fhir", bundle_endpoint),
@@ -72,7 +101,9 @@ ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
     ("PATCH", "/fhir/{type}/{id}", patch),
     ("DELETE", "/fhir/{type}/{id}", delete),
 )
-"""Every HTTP route, in match order."""
+
+ROUTES: tuple[Route, ...] = SERVICE_ROUTES + OPERATION_ROUTES + REST_ROUTES
+"""Every HTTP route, in match order: each area keeps its own table, added here."""
 
 
 def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI:
