@@ -60,3 +60,9 @@ OPERATION_GET_AFFECTS_STATE = "NV-0049"
 # NV-0300.. HL7 v2; NV-0400.. interaction checks and alerts; NV-0500.. bulk data and
 # $everything; NV-0600.. terminology; NV-0700.. implementation guide and validation;
 # NV-0800.. $analyze-food; NV-0900.. $clinical-report.
+
+# SMART scope enforcement (NV-0150..0199)
+SCOPE_INSUFFICIENT = "NV-0150"
+SCOPE_MIXED_CONTEXT = "NV-0151"
+SCOPE_WRITE_OUTSIDE_ACCESS = "NV-0152"
+SCOPE_CONDITION_NEEDS_SEARCH = "NV-0153"

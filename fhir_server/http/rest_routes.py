@@ -27,6 +27,7 @@ from fhir_server.http.negotiation import (
 )
 from fhir_server.http.paging import ascii_int, check_no_nul
 from fhir_server.http.responses import fhir_response, version_headers
+from fhir_server.store.policy_store import PolicyStore
 from resources import error_codes, fhir_json, fhirpath_patch
 from resources.errors import Gone, Invalid, NotFound, Unprocessable, information
 from resources.identity import check_id, etag, parse_etag
@@ -36,15 +37,21 @@ from resources.search.parse import parse_search
 from resources.search.query import SearchQuery
 from resources.search.registry import SearchRegistry, default_registry
 from resources.stored import StoredVersion, WriteResult
+from smart_auth.context import AccessContext
+from smart_auth.policy import policy_for
 
 _MAX_VERSION = 2**31 - 1
 """``version_id`` is a PostgreSQL ``integer``; no version is larger."""
 
 
 def store_of(request: Request) -> ResourceStore:
-    """The request's resource store."""
+    """The request's resource store: held to the token's scopes when the request carries an
+    ``AccessContext`` (``request.state.access``), unrestricted when auth is off."""
     store: ResourceStore = request.app.state.store
-    return store
+    access: AccessContext | None = getattr(request.state, "access", None)
+    if access is None:
+        return store
+    return PolicyStore(store, policy_for(access, registry_of(request)))
 
 
 def registry_of(request: Request) -> SearchRegistry:

@@ -190,6 +190,14 @@ class InCompartment:
     params: tuple[SearchParamDef, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class TypeIn:
+    """The row is of one of ``types``: keeps a restriction to its own types in a search over
+    several (an access policy restricts each type differently)."""
+
+    types: tuple[str, ...]
+
+
 Leaf = (
     StringMatch | TokenMatch | DateMatch | NumberMatch | QuantityMatch | ReferenceMatch | UriMatch
 )
@@ -205,6 +213,7 @@ Expr = (
     | AnyOf
     | AllOf
     | InCompartment
+    | TypeIn
 )
 
 

@@ -27,6 +27,7 @@ from resources.search.query import (
     Leaf,
     Missing,
     Not,
+    TypeIn,
 )
 
 
@@ -74,5 +75,7 @@ def compile_expr(node: Expr, scope: Scope) -> ColumnElement[bool]:
             return chain.has(node, scope, compile_expr)
         case InCompartment():
             return chain.in_compartment(node, scope)
+        case TypeIn(types):
+            return scope.resource.c.resource_type.in_(types)
         case _:
             return _leaves_exist([node], scope)
