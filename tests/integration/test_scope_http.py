@@ -9,75 +9,21 @@ with ``Authorization: Bearer`` instead of the header (see ``tests.scope_matrix``
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fhir_server.embedded import ServiceUrls
-from fhir_server.http.app import create_app
-from fhir_server.settings import Settings
 from resources import error_codes
 from tests.integration.fhir_http import assert_outcome
+from tests.integration.scope_server import scoped_client, scoped_url
 from tests.integration.scope_world import World, world
-from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
-__all__ = ["world"]
-TOKEN_HEADER = b"x-scope-test-token"
-
-
-class MatrixAccess:
-    """Sets ``request.state.access`` from the matrix token named in ``X-Scope-Test-Token``."""
-
-    def __init__(self, app: ASGIApp, world: World) -> None:
-        self.app = app
-        self.world = world
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            token = dict(scope["headers"]).get(TOKEN_HEADER)
-            if token is not None:
-                scope.setdefault("state", {})["access"] = self.world.access(token.decode())
-        await self.app(scope, receive, send)
-
-
-@pytest.fixture(scope="module")
-def scoped_url(services: ServiceUrls, world: World) -> Iterator[str]:
-    """A server whose requests carry the named matrix token's ``AccessContext``."""
-    app = create_app(Settings(), services.database_url, services.redis_url)
-    app.add_middleware(MatrixAccess, world=world)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/fhir"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-def _client(url: str, token: str | None) -> httpx.Client:
-    headers = {"Accept": "application/fhir+json", "Content-Type": "application/fhir+json"}
-    if token is not None:
-        headers[TOKEN_HEADER.decode()] = token
-    return httpx.Client(base_url=url, headers=headers, timeout=30)
+__all__ = ["scoped_url", "world"]
 
 
 def test_hidden_resource_reads_exactly_as_an_absent_one(scoped_url: str, world: World) -> None:
-    with _client(scoped_url, "patient_v1") as http:
+    with scoped_client(scoped_url, "patient_v1") as http:
         hidden = http.get(f"Observation/{world.ids['other']}")
         absent = http.get("Observation/no-such-observation")
         own = http.get(f"Observation/{world.ids['own']}")
@@ -90,7 +36,7 @@ def test_hidden_resource_reads_exactly_as_an_absent_one(scoped_url: str, world: 
 
 
 def test_missing_scope_is_403_with_outcome_and_challenge(scoped_url: str, world: World) -> None:
-    with _client(scoped_url, "read_only") as http:
+    with scoped_client(scoped_url, "read_only") as http:
         response = http.post("Observation", json=world.copy_of("own"))
     assert_outcome(response, 403, error_codes.SCOPE_INSUFFICIENT)
     assert response.headers["www-authenticate"] == 'Bearer error="insufficient_scope"'
@@ -99,7 +45,7 @@ def test_missing_scope_is_403_with_outcome_and_challenge(scoped_url: str, world:
 def test_search_over_http_is_restricted_with_true_totals(scoped_url: str, world: World) -> None:
     ids = ",".join(world.ids[role] for role in ("own", "vital", "other"))
     params = {"_id": ids, "_total": "accurate", "_include": "Observation:performer"}
-    with _client(scoped_url, "patient_v2_lab") as http:
+    with scoped_client(scoped_url, "patient_v2_lab") as http:
         bundle: dict[str, Any] = http.get("Observation", params=params).json()
     found = {entry["resource"]["id"] for entry in bundle.get("entry", [])}
     assert found == {world.ids["own"]}  # the performer is a Practitioner: no scope for it
@@ -120,11 +66,11 @@ def test_transaction_entry_outside_the_compartment_fails_the_bundle(
             for role in ("own", "other")
         ],
     }
-    with _client(scoped_url, "patient_v1") as http:
+    with scoped_client(scoped_url, "patient_v1") as http:
         response = http.post("", json=bundle)
     assert_outcome(response, 403, error_codes.SCOPE_WRITE_OUTSIDE_ACCESS)
 
 
 def test_without_access_context_the_store_is_unrestricted(scoped_url: str, world: World) -> None:
-    with _client(scoped_url, None) as http:
+    with scoped_client(scoped_url, None) as http:
         assert http.get(f"Observation/{world.ids['other']}").status_code == 200
