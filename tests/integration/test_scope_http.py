@@ -74,3 +74,25 @@ def test_transaction_entry_outside_the_compartment_fails_the_bundle(
 def test_without_access_context_the_store_is_unrestricted(scoped_url: str, world: World) -> None:
     with scoped_client(scoped_url, None) as http:
         assert http.get(f"Observation/{world.ids['other']}").status_code == 200
+
+
+def test_operations_use_the_policy_store(scoped_url: str, world: World) -> None:
+    with scoped_client(scoped_url, "patient_v1") as http:
+        own = http.get(f"Observation/{world.ids['own']}/$meta")
+        hidden = http.get(f"Observation/{world.ids['other']}/$meta")
+    assert own.status_code == 200
+    assert_outcome(hidden, 404, error_codes.RESOURCE_NOT_FOUND)
+
+
+def test_system_search_and_history_over_http_show_only_the_compartment(
+    scoped_url: str, world: World
+) -> None:
+    with scoped_client(scoped_url, "patient_v2_lab") as http:
+        found = http.get("", params={"_count": "1000"}).json()
+        history = http.get("_history", params={"_since": world.start.isoformat()}).json()
+    allowed = {world.ids[role] for role in ("me", "own", "mixed")}
+    fixtures = set(world.ids.values())
+    for bundle in (found, history):
+        ids = {entry["resource"]["id"] for entry in bundle.get("entry", []) if "resource" in entry}
+        assert ids & fixtures <= allowed
+    assert {entry["resource"]["id"] for entry in found["entry"]} & fixtures == allowed
