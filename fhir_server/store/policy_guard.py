@@ -120,16 +120,19 @@ class PolicyGuard:
         self, resource_type: str, id_: str | None, mutate: Mutation, method: Method
     ) -> Mutation:
         """``mutate`` checked on both sides, under the store's row lock: the current version
-        must be one the token may update (else a PATCH is answered as absent, a PUT 403), and
-        the new one must stay within what it may update (and create, when it creates)."""
+        must be one the token may update (else 403, but a PATCH of one it cannot even read is
+        answered as absent), and the new one must stay within what it may update (and
+        create, when it creates)."""
         policy = self.policy
 
         def check(current: StoredVersion | None) -> dict[str, Any]:
             live = current is not None and not current.deleted
-            if current is not None and live and not policy.permits("u", parsed(current)):
-                if method == "PATCH":
-                    raise patch_absent(resource_type)
-                raise outside_access(f"The token may not update {current.reference}")
+            if current is not None and live:
+                before = parsed(current)
+                if not policy.permits("u", before):
+                    if method == "PATCH" and not policy.permits("r", before):
+                        raise patch_absent(resource_type)  # hidden: as if absent
+                    raise outside_access(f"The token may not update {current.reference}")
             new = mutate(current)
             target = current.id if current is not None else id_ or new.get("id")
             document = {**new, "resourceType": resource_type, "id": target}

@@ -14,7 +14,8 @@ the token's scopes; none can forget a check.
   ever given for a resource the token could have read.
 - PUT on a hidden resource cannot be answered as if absent (that would create it), so it is a
   403 (NV-0152), as is a write whose result would leave the token's reach (another patient's
-  compartment, a v2 scope query it does not match).
+  compartment, a v2 scope query it does not match), and an update or delete of a resource the
+  token can read but not write (one shared with another patient's compartment).
 - Searches get the restriction inside their expression tree (``restrict_search``), so the SQL,
   the paging and every total only count what the token sees; ``_include``/``_revinclude``
   results are checked by the same restriction in one more query per included type.
@@ -32,13 +33,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from fhir_server.store.policy_guard import PolicyGuard
-from resources import error_codes
-from resources.errors import Forbidden
+from fhir_server.store.policy_guard import PolicyGuard, outside_access
 from resources.ports import Mutation, ResourceStore, StoreTransaction
 from resources.search.query import SearchQuery
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
-from smart_auth.policy import AccessPolicy, insufficient_scope_headers
+from smart_auth.policy import AccessPolicy
 from smart_auth.scopes import Interaction
 from smart_auth.search_restriction import restrict_condition, restrict_search
 
@@ -114,18 +113,18 @@ class PolicyTransaction(PolicyGuard):
         """Delete on this transaction, unless the resource is hidden (then None, as absent)."""
         self.policy.require("d", resource_type)
         current = await self.inner.read(resource_type, id_)
-        if current is None or not await self.visible(self.inner, "d", current):
+        if current is None:
             return None
+        if not await self.visible(self.inner, "d", current):
+            if await self.visible(self.inner, "r", current):
+                raise outside_access(f"The token may not delete {current.reference}")
+            return None  # hidden: as if absent
         deleted = await self.inner.delete(resource_type, id_, if_match)
         if deleted is not None and deleted.version != current.version:
             # The delete holds the row lock now: judge the version it actually deleted.
             before = await self.inner.vread(resource_type, id_, deleted.version - 1)
             if before is None or not await self.visible(self.inner, "d", before):
-                raise Forbidden(
-                    f"{resource_type}/{id_} changed while it was being deleted",
-                    error_codes.SCOPE_WRITE_OUTSIDE_ACCESS,
-                    headers=insufficient_scope_headers(),
-                )
+                raise outside_access(f"{resource_type}/{id_} changed while it was being deleted")
         return deleted
 
 

@@ -188,3 +188,14 @@ def test_patient_scopes_without_a_launch_patient_reach_nothing(world: World) -> 
     access = AccessContext("c", ("patient/*.read",))
     code = error_codes.SCOPE_INSUFFICIENT
     _refused(world, world.store(access).read("Observation", world.ids["own"]), code)
+
+
+def test_shared_resource_is_readable_but_not_writable_by_the_patient(world: World) -> None:
+    store = world.store("patient_v1")
+    shared = world.ids["mixed"]  # about the other patient, performed by the launch patient
+    assert world.run(store.read("Observation", shared)) is not None
+    outside = error_codes.SCOPE_WRITE_OUTSIDE_ACCESS
+    mutate = patch_mutation("Observation", lambda doc: {**doc, "note": [{"text": "x"}]})
+    _refused(world, store.update("Observation", shared, mutate, None, "PATCH"), outside)
+    _refused(world, store.delete("Observation", shared, None), outside)
+    assert world.run(world.raw.read("Observation", shared)).version == 1
