@@ -90,9 +90,12 @@ def _values(resource: Json, code: str, registry: SearchRegistry) -> list[object]
 
 
 def _in_compartment(node: InCompartment, resource: Json, registry: SearchRegistry) -> bool:
-    codes = tuple(param.code for param in node.params)
-    owners = references_to(resource, codes, node.compartment_type, registry)
-    return node.compartment_id in owners
+    # One parameter at a time: most resources name their patient through the first one.
+    return any(
+        node.compartment_id
+        in references_to(resource, (param.code,), node.compartment_type, registry)
+        for param in node.params
+    )
 
 
 def _token(node: TokenMatch, resource: Json, registry: SearchRegistry) -> bool:
