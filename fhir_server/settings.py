@@ -31,6 +31,21 @@ class Settings(BaseSettings):
         False, description="A conditional delete may delete several matches (at most 100)"
     )
 
+    # SMART on FHIR authorization server
+    auth_required: bool = Field(
+        True, description="FHIR requests need a bearer token (serve --no-auth turns it off)"
+    )
+    auth_issuer: str | None = Field(
+        None, description="Public URL of /fhir used as token issuer; default from the request"
+    )
+    signing_key_file: Path | None = Field(
+        None, description="Private JWK signing the tokens; default <data_dir>/auth/signing-key.jwk"
+    )
+    access_token_lifetime_s: int = Field(900, ge=60, le=86_400)
+    refresh_token_lifetime_s: int = Field(30 * 86_400, ge=3600, le=365 * 86_400)
+    online_refresh_lifetime_s: int = Field(8 * 3600, ge=600, le=7 * 86_400)
+    smart_style_url: str | None = Field(None, description="smart_style_url given to launched apps")
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str | None) -> str | None:

@@ -60,3 +60,12 @@ OPERATION_GET_AFFECTS_STATE = "NV-0049"
 # NV-0300.. HL7 v2; NV-0400.. interaction checks and alerts; NV-0500.. bulk data and
 # $everything; NV-0600.. terminology; NV-0700.. implementation guide and validation;
 # NV-0800.. $analyze-food; NV-0900.. $clinical-report.
+
+# SMART authorization server: bearer tokens on FHIR requests (NV-0100..0119)
+# (ruff S105 reads TOKEN_* names as passwords: these are error codes)
+TOKEN_MISSING = "NV-0100"  # noqa: S105
+TOKEN_INVALID = "NV-0101"  # noqa: S105
+TOKEN_EXPIRED = "NV-0102"  # noqa: S105
+TOKEN_REVOKED = "NV-0103"  # noqa: S105
+LAUNCH_INVALID = "NV-0104"
+LAUNCH_FORBIDDEN = "NV-0105"
