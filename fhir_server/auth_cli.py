@@ -76,7 +76,7 @@ def prepare_signing_key(settings: Settings) -> None:
     typer.echo(f"token signing key: {signing_key_path(settings)}", err=True)
 
 
-def _settings() -> Settings:
+def settings_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as error:
@@ -134,7 +134,7 @@ def client_create(
         jwks=_read_jwks(jwks) if jwks else None,
         jwks_uri=jwks_uri,
     )
-    run_db(_settings(), lambda conn: insert_client(conn, client))
+    run_db(settings_or_exit(), lambda conn: insert_client(conn, client))
     typer.echo(f"client_id: {client.client_id}")
     if secret:
         typer.echo(f"client_secret: {secret}")
@@ -143,7 +143,7 @@ def client_create(
 @client_app.command("list")
 def client_list() -> None:
     """List the registered clients."""
-    for client in run_db(_settings(), list_clients):
+    for client in run_db(settings_or_exit(), list_clients):
         typer.echo(
             f"{client.client_id}\t{client.client_type}\t{client.name}\t"
             f"scopes={' '.join(client.scopes)}\tredirect={' '.join(client.redirect_uris)}"
@@ -153,7 +153,7 @@ def client_list() -> None:
 @client_app.command("delete")
 def client_delete(client_id: Annotated[str, typer.Argument(help="Client id")]) -> None:
     """Remove a client (exit 1 if there was none)."""
-    if not run_db(_settings(), lambda conn: delete_client(conn, client_id)):
+    if not run_db(settings_or_exit(), lambda conn: delete_client(conn, client_id)):
         typer.echo(f"no client {client_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"deleted {client_id}")
@@ -207,7 +207,7 @@ def token(
 ) -> None:
     """Print an access token: by default for the local administrator client (system/*.*),
     created on first use with its key in the data directory."""
-    settings = _settings()
+    settings = settings_or_exit()
 
     async def find(conn: AsyncConnection) -> Client | None:
         if client_id is None:

@@ -25,17 +25,20 @@ import httpx
 import pytest
 from joserfc.jwk import ECKey, RSAKey
 
-from fhir_server.auth.clients import ASYMMETRIC, SYMMETRIC, Client, insert_client
+from fhir_server.auth.clients import ASYMMETRIC, PUBLIC, SYMMETRIC, Client, insert_client
 from fhir_server.auth.server import load_auth_server
+from fhir_server.auth.users import create_user, set_totp_secret
 from fhir_server.db.engine import create_engine
 from fhir_server.embedded import ServiceUrls
 from fhir_server.settings import Settings
 from smart_auth.client_assertion import ASSERTION_TYPE, sign_client_assertion
-from smart_auth.credentials import digest
+from smart_auth.credentials import digest, hash_password
 from smart_auth.tokens import Grant, issue_access_token
 from tests.servers import running_server
 
 TokenMinter = Callable[..., str]
+TEST_PASSWORD = "Corr3ct-horse!"
+SMART_STYLE_URL = "https://portal.example.org/smart-style.json"
 
 
 def register_client(database_url: str, client: Client) -> Client:
@@ -51,6 +54,30 @@ def register_client(database_url: str, client: Client) -> Client:
 
     asyncio.run(insert())
     return client
+
+
+def create_account(
+    database_url: str,
+    role: str,
+    fhir_user: str,
+    password: str = TEST_PASSWORD,
+    totp_secret: str | None = None,
+) -> str:
+    """Create a user account (as ``nutrivision user create`` does); its user name."""
+    username = f"{role}-{uuid.uuid4().hex[:8]}"
+
+    async def insert() -> None:
+        engine = create_engine(database_url, 1)
+        try:
+            async with engine.begin() as conn:
+                await create_user(conn, username, hash_password(password), role, fhir_user)
+                if totp_secret:
+                    await set_totp_secret(conn, username, totp_secret)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(insert())
+    return username
 
 
 def private_jwks(alg: str) -> dict[str, Any]:
@@ -117,7 +144,12 @@ class BackendClient:
 def auth_settings() -> Iterator[Settings]:
     """Settings of the auth-on server: its signing key in a temporary data directory."""
     with tempfile.TemporaryDirectory(prefix="nutrivision-auth-") as data_dir:
-        yield Settings(data_dir=Path(data_dir), auth_required=True, max_body_bytes=256 * 1024)
+        yield Settings(
+            data_dir=Path(data_dir),
+            auth_required=True,
+            max_body_bytes=256 * 1024,
+            smart_style_url=SMART_STYLE_URL,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -167,6 +199,19 @@ def backend_client(services: ServiceUrls, auth_base_url: str) -> Callable[..., B
         )
         register_client(services.database_url, client)
         return BackendClient(client_id, jwks, alg, auth_base_url)
+
+    return make
+
+
+@pytest.fixture
+def public_client(services: ServiceUrls) -> Callable[..., str]:
+    """``public_client("patient/*.rs openid", redirect_uri)``: a public client's id."""
+
+    def make(scopes: str, redirect_uri: str = "https://app.example.org/cb") -> str:
+        client_id = f"public-{uuid.uuid4().hex[:8]}"
+        client = Client(client_id, "Public app", PUBLIC, tuple(scopes.split()), (redirect_uri,))
+        register_client(services.database_url, client)
+        return client_id
 
     return make
 

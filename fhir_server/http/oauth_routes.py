@@ -12,8 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fhir_server.auth.server import auth_server, endpoints
+from fhir_server.http.authorize_routes import authorize, consent
 from fhir_server.http.introspection_routes import introspect, revoke
 from fhir_server.http.launch_routes import mint_launch
+from fhir_server.http.login_routes import choose_patient, login, mfa
 from fhir_server.http.token_routes import token
 from smart_auth.discovery import openid_configuration, smart_configuration
 from smart_auth.keys import public_jwks
@@ -47,5 +49,11 @@ OAUTH_ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
     ("POST", "/auth/introspect", introspect),
     ("POST", "/auth/revoke", revoke),
     ("POST", "/auth/launch", mint_launch),
+    ("GET", "/auth/authorize", authorize),
+    ("POST", "/auth/authorize", authorize),
+    ("POST", "/auth/login", login),
+    ("POST", "/auth/mfa", mfa),
+    ("POST", "/auth/patient", choose_patient),
+    ("POST", "/auth/consent", consent),
 )
 """Placed before the REST routes: ``/fhir/.well-known/...`` would match ``/fhir/{type}/{id}``."""

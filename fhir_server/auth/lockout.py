@@ -1,0 +1,34 @@
+"""Sign-in throttling: after 5 failed sign-ins in 15 minutes, an account (and, separately, a
+client IP address) is refused until the window passes. Counted in Redis, so every worker and
+every server of one database agrees."""
+
+from __future__ import annotations
+
+from fhir_server.auth.redis_state import PREFIX, Redis
+
+MAX_FAILURES = 5
+WINDOW_S = 15 * 60
+
+
+def _keys(username: str, ip: str) -> tuple[str, str]:
+    return f"{PREFIX}fail-user:{username.lower()}", f"{PREFIX}fail-ip:{ip}"
+
+
+async def is_locked_out(redis: Redis, username: str, ip: str) -> bool:
+    """Whether the account or the address has used up its failures in the window."""
+    counts = await redis.mget(list(_keys(username, ip)))
+    return any(int(count) >= MAX_FAILURES for count in counts if count is not None)
+
+
+async def record_failure(redis: Redis, username: str, ip: str) -> None:
+    """Count a failed sign-in; the window starts at the first failure."""
+    for key in _keys(username, ip):
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, WINDOW_S, nx=True)
+            await pipe.execute()
+
+
+async def record_success(redis: Redis, username: str) -> None:
+    """A successful sign-in clears the account's count (not the address's)."""
+    await redis.delete(_keys(username, "-")[0])
