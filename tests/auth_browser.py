@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urljoin, urlparse
+from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import httpx
 
@@ -75,7 +75,7 @@ class Browser:
         if button:
             data.append(button)
         url = urljoin(str(page.url), form.action)
-        return self.http.post(url, content=str(httpx.QueryParams(data)), headers=_FORM)
+        return self.http.post(url, content=urlencode(data), headers=_FORM)
 
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
