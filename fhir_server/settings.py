@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     refresh_token_lifetime_s: int = Field(30 * 86_400, ge=3600, le=365 * 86_400)
     online_refresh_lifetime_s: int = Field(8 * 3600, ge=600, le=7 * 86_400)
     smart_style_url: str | None = Field(None, description="smart_style_url given to launched apps")
+    login_ip_max_failures: int = Field(
+        5, ge=1, le=100_000, description="Failed sign-ins per address in 15 minutes (shared NAT)"
+    )
 
     @field_validator("database_url")
     @classmethod

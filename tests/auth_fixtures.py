@@ -38,6 +38,8 @@ from tests.servers import running_server
 
 TokenMinter = Callable[..., str]
 TEST_PASSWORD = "Corr3ct-horse!"
+TEST_IP_MAX_FAILURES = 10_000
+"""Every test signs in from 127.0.0.1: the per-address lockout is tested on its own."""
 SMART_STYLE_URL = "https://portal.example.org/smart-style.json"
 
 
@@ -149,6 +151,7 @@ def auth_settings() -> Iterator[Settings]:
             auth_required=True,
             max_body_bytes=256 * 1024,
             smart_style_url=SMART_STYLE_URL,
+            login_ip_max_failures=TEST_IP_MAX_FAILURES,
         )
 
 

@@ -14,18 +14,21 @@ def _keys(username: str, ip: str) -> tuple[str, str]:
     return f"{PREFIX}fail-user:{username.lower()}", f"{PREFIX}fail-ip:{ip}"
 
 
-async def is_locked_out(redis: Redis, username: str, ip: str) -> bool:
+async def is_locked_out(
+    redis: Redis, username: str, ip: str, ip_max_failures: int = MAX_FAILURES
+) -> bool:
     """Whether the account or the address has used up its failures in the window."""
-    counts = await redis.mget(list(_keys(username, ip)))
-    return any(int(count) >= MAX_FAILURES for count in counts if count is not None)
+    user_count, ip_count = await redis.mget(list(_keys(username, ip)))
+    return int(user_count or 0) >= MAX_FAILURES or int(ip_count or 0) >= ip_max_failures
 
 
 async def record_failure(redis: Redis, username: str, ip: str) -> None:
     """Count a failed sign-in; the window starts at the first failure."""
     for key in _keys(username, ip):
         async with redis.pipeline(transaction=True) as pipe:
+            # SET NX starts the window; INCR keeps the expiry (EXPIRE NX needs Redis 7)
+            pipe.set(key, 0, ex=WINDOW_S, nx=True)
             pipe.incr(key)
-            pipe.expire(key, WINDOW_S, nx=True)
             await pipe.execute()
 
 

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from fhir_server.auth import authz_tx, launches, lockout
 from fhir_server.auth.pages import consent_page, login_page, mfa_page, patient_page
+from fhir_server.auth.server import auth_server
 from fhir_server.auth.users import User, find_for_login, get_user
 from smart_auth.credentials import DUMMY_PASSWORD_HASH, check_password
 
@@ -31,6 +32,11 @@ async def _form(request: Request) -> dict[str, str]:
 
 def _ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+async def _locked_out(request: Request, username: str) -> bool:
+    limit = auth_server(request).settings.login_ip_max_failures
+    return await lockout.is_locked_out(request.app.state.redis, username, _ip(request), limit)
 
 
 async def _password_ok(request: Request, username: str, password: str) -> User | None:
@@ -69,7 +75,7 @@ async def login(request: Request) -> Response:
     if tx is None:
         return authz_tx.expired()
     username, redis = form.get("username", ""), request.app.state.redis
-    if await lockout.is_locked_out(redis, username, _ip(request)):
+    if await _locked_out(request, username):
         return authz_tx.html(login_page(tx_id, tx["client_name"], LOCKED), 429)
     user = await _password_ok(request, username, form.get("password", ""))
     if user is None or user.locked:
@@ -96,7 +102,7 @@ async def mfa(request: Request) -> Response:
     if user is None or not user.totp_secret:
         return authz_tx.expired()
     redis = request.app.state.redis
-    if await lockout.is_locked_out(redis, user.username, _ip(request)):
+    if await _locked_out(request, user.username):
         return authz_tx.html(mfa_page(tx_id, LOCKED), 429)
     if not pyotp.TOTP(user.totp_secret).verify(form.get("code", ""), valid_window=TOTP_WINDOW):
         await lockout.record_failure(redis, user.username, _ip(request))
