@@ -54,9 +54,7 @@ class AuthorizationRequest:
 
 
 def _redirect_uri(params: Mapping[str, str], client: RegisteredClient) -> str:
-    uri = params.get("redirect_uri")
-    if uri is None and len(client.redirect_uris) == 1:
-        return client.redirect_uris[0]
+    uri = params.get("redirect_uri")  # required by SMART, so never defaulted
     if uri is None or uri not in client.redirect_uris:  # exact string match, no prefixes
         raise UserFacingError("The redirect_uri is not registered for this application.")
     return uri

@@ -37,10 +37,8 @@ def wants_refresh(scopes: tuple[str, ...]) -> bool:
 
 
 def wants_id_token(scopes: tuple[str, ...], subject: str | None) -> bool:
-    """``openid`` with ``fhirUser`` or ``profile``, for a signed-in user."""
-    return (
-        subject is not None and "openid" in scopes and bool({"fhirUser", "profile"} & set(scopes))
-    )
+    """``openid`` for a signed-in user (``fhirUser`` adds the claim)."""
+    return subject is not None and "openid" in scopes
 
 
 async def token_response(

@@ -14,7 +14,7 @@ import pyotp
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fhir_server.auth import authz_tx, launches, lockout
+from fhir_server.auth import authz_tx, launches, lockout, redis_state
 from fhir_server.auth.pages import consent_page, login_page, mfa_page, patient_page
 from fhir_server.auth.server import auth_server
 from fhir_server.auth.users import User, find_for_login, get_user
@@ -104,7 +104,10 @@ async def mfa(request: Request) -> Response:
     redis = request.app.state.redis
     if await _locked_out(request, user.username):
         return authz_tx.html(mfa_page(tx_id, LOCKED), 429)
-    if not pyotp.TOTP(user.totp_secret).verify(form.get("code", ""), valid_window=TOTP_WINDOW):
+    code = form.get("code", "")
+    valid = pyotp.TOTP(user.totp_secret).verify(code, valid_window=TOTP_WINDOW)
+    # a code seen once is spent: someone reading over a shoulder cannot reuse it in the window
+    if not valid or not await redis_state.first_use(redis, "totp", f"{user.user_id}:{code}", 120):
         await lockout.record_failure(redis, user.username, _ip(request))
         return authz_tx.html(mfa_page(tx_id, "That code is not valid."), 401)
     return await _next_page(request, tx_id, tx, user)

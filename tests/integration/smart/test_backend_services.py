@@ -6,16 +6,26 @@ https://hl7.org/fhir/smart-app-launch/backend-services.html
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 from joserfc import jwt
 
+from fhir_server.auth.clients import ASYMMETRIC, Client
+from fhir_server.embedded import ServiceUrls
 from smart_auth.client_assertion import ASSERTION_TYPE
-from tests.auth_fixtures import BackendClient, private_jwks, token_endpoint
+from tests.auth_fixtures import (
+    BackendClient,
+    private_jwks,
+    public_jwks,
+    register_client,
+    token_endpoint,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -154,3 +164,16 @@ def test_client_secret_basic_and_post(
 
 def test_assertion_type_constant_is_the_rfc_value() -> None:
     assert ASSERTION_TYPE == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def test_jwks_uri_naming_a_local_file(
+    services: ServiceUrls, auth_base_url: str, tmp_path: Path
+) -> None:
+    jwks = private_jwks("RS384")
+    path = tmp_path / "client-jwks.json"
+    path.write_text(json.dumps(public_jwks(jwks)))
+    client_id = f"file-{uuid.uuid4().hex[:8]}"
+    client = Client(client_id, "By URI", ASYMMETRIC, ("system/*.rs",), jwks_uri=path.as_uri())
+    register_client(services.database_url, client)
+    backend = BackendClient(client_id, jwks, "RS384", auth_base_url)
+    assert backend.token("system/*.rs")

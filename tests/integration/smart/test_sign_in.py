@@ -77,11 +77,16 @@ def test_totp_within_the_window_and_not_outside(
     assert "authenticator" in mfa.text
     too_old = browser.submit(mfa, {"code": totp.at(time.time() - 120)})
     assert too_old.status_code == 401
-    skewed = browser.submit(too_old, {"code": totp.at(time.time() - 30)})
+    code = totp.at(time.time() - 30)
+    skewed = browser.submit(too_old, {"code": code})
     assert skewed.status_code == 200
     assert "Allow access?" in skewed.text
     query = redirect_query(browser.submit(skewed, button=("decision", "allow")))
     assert "code" in query
+    page = browser.open(authorize_url(auth_base_url), request.params())
+    mfa = browser.submit(page, {"username": username, "password": TEST_PASSWORD})
+    reused = browser.submit(mfa, {"code": code})
+    assert reused.status_code == 401
 
 
 def test_a_locked_account_cannot_sign_in(
