@@ -19,6 +19,8 @@ from joserfc.jwk import RSAKey
 from smart_auth.context import AccessContext
 from smart_auth.keys import ACCESS_TOKEN_ALG, ID_TOKEN_ALG
 
+LEEWAY_S = 30
+"""Clock skew allowed on expiry."""
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - the RFC 9068 media type
 
 
@@ -87,7 +89,7 @@ def issue_access_token(
     return IssuedToken(value, jti, lifetime_s, iat + lifetime_s)
 
 
-def decode_access_token(key: RSAKey, value: str, leeway_s: int = 30) -> dict[str, Any]:
+def decode_access_token(key: RSAKey, value: str, leeway_s: int = LEEWAY_S) -> dict[str, Any]:
     """The claims of a valid access token signed by ``key``; raises ``TokenRejected``."""
     try:
         token = jwt.decode(value, key, algorithms=[ACCESS_TOKEN_ALG])

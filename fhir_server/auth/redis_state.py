@@ -2,7 +2,7 @@
 
 - ``jti`` replay cache for client assertions (kept until the assertion expires);
 - revoked access tokens (by ``jti``) and revoked grants (every token of one authorization),
-  kept for the access-token lifetime, after which the tokens have expired anyway;
+  one sorted set scored by when the tokens they name expire anyway;
 - authorization codes, EHR launch contexts and sign-in transactions, as JSON.
 """
 
@@ -33,20 +33,46 @@ async def claim_jti(redis: Redis, client_id: str, jti: str, exp: int) -> bool:
     return bool(await redis.set(_key("jti", f"{client_id}:{jti}"), b"1", nx=True, ex=ttl))
 
 
+REVOKED = f"{PREFIX}revoked"
+"""A sorted set of revoked ``jti:<id>`` and ``grant:<id>`` members, scored by the time after
+which every token they name has expired anyway."""
+
+
+async def _revoke(redis: Redis, member: str, ttl_s: int) -> None:
+    now = time.time()
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.zadd(REVOKED, {member: now + max(1, ttl_s)})
+        pipe.zremrangebyscore(REVOKED, "-inf", now)
+        await pipe.execute()
+
+
 async def revoke_token(redis: Redis, jti: str, ttl_s: int) -> None:
     """Mark one access token revoked."""
-    await redis.set(_key("revoked-jti", jti), b"1", ex=max(1, ttl_s))
+    await _revoke(redis, f"jti:{jti}", ttl_s)
 
 
 async def revoke_grant(redis: Redis, grant_id: str, ttl_s: int) -> None:
     """Mark every access token of a grant revoked."""
-    await redis.set(_key("revoked-grant", grant_id), b"1", ex=max(1, ttl_s))
+    await _revoke(redis, f"grant:{grant_id}", ttl_s)
+
+
+def revocation_members(jti: str, grant_id: str | None) -> tuple[str, str]:
+    """The members that would name this token as revoked."""
+    return f"jti:{jti}", f"grant:{grant_id or '-'}"
 
 
 async def is_revoked(redis: Redis, jti: str, grant_id: str | None) -> bool:
-    """Whether the token or its grant was revoked (one round trip)."""
-    keys = [_key("revoked-jti", jti), _key("revoked-grant", grant_id or "-")]
-    return any(value is not None for value in await redis.mget(keys))
+    """Whether the token or its grant was revoked (asked of Redis now)."""
+    members = list(revocation_members(jti, grant_id))
+    scores = await redis.zmscore(REVOKED, members)  # type: ignore[no-untyped-call]
+    now = time.time()
+    return any(score is not None and score > now for score in scores)
+
+
+async def revoked_now(redis: Redis) -> set[str]:
+    """Every member still in force, for a process-local copy."""
+    members = await redis.zrangebyscore(REVOKED, time.time(), "+inf")
+    return {m.decode() if isinstance(m, bytes) else str(m) for m in members}
 
 
 async def put_json(redis: Redis, kind: str, name: str, value: Any, ttl_s: int) -> None:

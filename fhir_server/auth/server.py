@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from joserfc.jwk import RSAKey
 from starlette.requests import Request
 
+from fhir_server.auth.verifier import TokenVerifier
 from fhir_server.http.responses import base_url
 from fhir_server.settings import Settings
 from smart_auth.discovery import Endpoints
@@ -20,6 +21,10 @@ class AuthServer:
 
     settings: Settings
     key: RSAKey
+    verifier: TokenVerifier = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verifier", TokenVerifier(self.key))
 
 
 def signing_key_path(settings: Settings) -> Path:

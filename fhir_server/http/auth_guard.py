@@ -13,14 +13,13 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fhir_server.auth import redis_state
 from fhir_server.auth.server import AuthServer, load_auth_server
 from fhir_server.http.errors import fhir_error
 from fhir_server.settings import Settings
 from resources import error_codes
 from resources.errors import Unauthorized
 from smart_auth.context import AccessContext
-from smart_auth.tokens import TokenRejected, access_context, decode_access_token
+from smart_auth.tokens import TokenRejected, access_context
 
 PUBLIC_FHIR_PATHS = frozenset(
     {
@@ -60,13 +59,12 @@ def _bearer(scope: Scope) -> str:
 async def verify_request(scope: Scope, server: AuthServer) -> AccessContext:
     """The AccessContext of the request's bearer token; raises ``Unauthorized``."""
     try:
-        claims = decode_access_token(server.key, _bearer(scope))
+        claims = server.verifier.claims(_bearer(scope))
     except TokenRejected as rejected:
         if rejected.expired:
             raise _unauthorized("The access token has expired", error_codes.TOKEN_EXPIRED) from None
         raise _unauthorized("The access token is not valid", error_codes.TOKEN_INVALID) from None
-    redis = scope["app"].state.redis
-    if await redis_state.is_revoked(redis, str(claims["jti"]), claims.get("grant_id")):
+    if await server.verifier.is_revoked(scope["app"].state.redis, claims):
         raise _unauthorized("The access token was revoked", error_codes.TOKEN_REVOKED)
     return access_context(claims)
 

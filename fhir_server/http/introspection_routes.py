@@ -122,6 +122,7 @@ async def revoke(request: Request) -> Response:
                 endpoints(request).token,
             )
         await _revoke(request, client, require(form, "token"))
+        auth_server(request).verifier.invalidate()
     except OAuthError as error:
         return oauth_error(error)
     return oauth_json({})

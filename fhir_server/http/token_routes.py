@@ -161,4 +161,6 @@ async def token(request: Request) -> Response:
     try:
         return oauth_json(await _issue(request, await read_form(request)))
     except OAuthError as error:
+        # a refused code replay or refresh reuse may have revoked tokens just now
+        auth_server(request).verifier.invalidate()
         return oauth_error(error)
