@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from smart_auth import pkce
-from smart_auth.grants import grantable
+from smart_auth.grants import context_of, grantable
 from smart_auth.oauth_errors import OAuthError
 
 
@@ -100,6 +100,8 @@ def check_request(
         scopes = grantable(params.get("scope", "").split(), list(client.scopes))
     except OAuthError as error:
         raise fail(error.error, error.description) from None
+    if any(context_of(scope) == "system" for scope in scopes):
+        raise fail("invalid_scope", "system scopes are for backend services (client_credentials)")
     if "launch" in scopes and not params.get("launch"):
         raise fail("invalid_request", "scope launch needs the launch parameter")
     return AuthorizationRequest(

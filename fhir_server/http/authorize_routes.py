@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -17,7 +18,7 @@ from starlette.responses import Response
 
 from fhir_server.auth import authz_tx, launches, redis_state
 from fhir_server.auth.clients import get_client
-from fhir_server.auth.pages import error_page
+from fhir_server.auth.pages import error_page, login_page
 from fhir_server.auth.server import auth_server, fhir_base
 from fhir_server.http.oauth_forms import FORM_TYPE, single_values
 from smart_auth.authorize import (
@@ -72,11 +73,9 @@ async def _launch_context(request: Request, checked: AuthorizationRequest) -> di
 
 async def authorize(request: Request) -> Response:
     """``GET|POST /auth/authorize``: check the request, then show the sign-in page."""
-    from fhir_server.auth.pages import login_page
-
     try:
         checked, client_name = await _checked(request, await _params(request))
-        data = {**checked.__dict__, "scopes": list(checked.scopes), "client_name": client_name}
+        data = {**asdict(checked), "scopes": list(checked.scopes), "client_name": client_name}
         data.update(await _launch_context(request, checked))
     except (UserFacingError, OAuthError) as error:
         return authz_tx.html(error_page(str(error)), 400)
