@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +19,7 @@ from fhir_server.embedded import ServiceUrls
 from fhir_server.settings import Settings
 from tests.auth_fixtures import TEST_PASSWORD, TokenMinter, private_jwks, public_jwks
 from tests.integration.smart.conftest import create_patient
+from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -190,3 +193,59 @@ def test_serve_no_auth_refuses_a_public_address(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--no-auth refuses to listen on 0.0.0.0" in done.stderr
+
+
+def _serve_process(
+    env: dict[str, str], port: int, log: Path, *extra: str
+) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "fhir_server", "serve", "--port", str(port), *extra]
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            command, env={**_without_nutrivision(), **env}, stdout=output, stderr=output
+        )
+
+
+def _ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "serve exited"
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("serve did not start")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def test_serve_requires_tokens_by_default_and_no_auth_says_so(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "NUTRIVISION_DATA_DIR": str(tmp_path / "data")}
+    port = free_port()
+    process = _serve_process(env, port, tmp_path / "serve.log")
+    try:
+        _ready(f"http://127.0.0.1:{port}", process)
+        assert httpx.get(f"http://127.0.0.1:{port}/fhir/Patient").status_code == 401
+        token = _run(env, "token").strip()
+        bearer = {"Authorization": f"Bearer {token}"}
+        read = httpx.get(f"http://127.0.0.1:{port}/fhir/Patient", headers=bearer)
+        assert read.status_code == 200
+    finally:
+        _stop(process)
+    port = free_port()
+    open_process = _serve_process(env, port, tmp_path / "open.log", "--no-auth")
+    try:
+        _ready(f"http://127.0.0.1:{port}", open_process)
+        assert httpx.get(f"http://127.0.0.1:{port}/fhir/Patient").status_code == 200
+    finally:
+        _stop(open_process)
+    assert "authorization is OFF" in (tmp_path / "open.log").read_text()
