@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlparse
 
 import typer
 from joserfc.jwk import ECKey
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from fhir_server.auth.clients import (
     ASYMMETRIC,
     CLIENT_TYPES,
+    PUBLIC,
     SYMMETRIC,
     Client,
     delete_client,
@@ -123,6 +125,11 @@ def client_create(
         raise typer.BadParameter(f"--type must be one of {', '.join(CLIENT_TYPES)}")
     if client_type == ASYMMETRIC and jwks is None and jwks_uri is None:
         raise typer.BadParameter("an asymmetric client needs --jwks or --jwks-uri")
+    if client_type == PUBLIC and not redirect_uri:
+        raise typer.BadParameter("a public client needs at least one --redirect-uri")
+    if jwks_uri and urlparse(jwks_uri).scheme not in ("file", ""):
+        # the server makes no network requests at run time: keys come from a local file
+        raise typer.BadParameter("--jwks-uri must name a local file (file:///...)")
     secret = random_token() if client_type == SYMMETRIC else None
     client = Client(
         client_id=client_id or uuid.uuid4().hex,

@@ -125,6 +125,22 @@ def test_client_create_list_delete_and_token_for_a_client(
     assert missing.exit_code == 1
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--type", "public", "--scope", "patient/*.rs"],
+        ["--type", "confidential-asymmetric", "--scope", "system/*.rs"],
+        ["--type", "confidential-asymmetric", "--jwks-uri", "https://keys.example.org/jwks"],
+        ["--type", "nonsense"],
+    ],
+)
+def test_client_create_refuses_incomplete_registrations(
+    env: dict[str, str], args: list[str]
+) -> None:
+    result = CliRunner().invoke(app, ["client", "create", "Bad", *args], env=env)
+    assert result.exit_code == 2
+
+
 def test_user_create_list_lock_unlock_totp(env: dict[str, str]) -> None:
     import uuid
 
