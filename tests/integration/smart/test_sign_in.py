@@ -137,3 +137,43 @@ def test_five_failures_from_one_address_lock_the_address_out(services: ServiceUr
     assert before is False
     assert fresh_user_same_ip is True
     assert other_ip is False
+
+
+def _unlabelled_inputs(html: str) -> list[str]:
+    from html.parser import HTMLParser
+
+    class Inputs(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ids: list[str] = []
+            self.labels: set[str] = set()
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found = dict(attrs)
+            if tag == "input" and found.get("type") != "hidden":
+                self.ids.append(found.get("id") or "(no id)")
+            if tag == "label":
+                self.labels.add(found.get("for") or "")
+
+    parser = Inputs()
+    parser.feed(html)
+    return [input_id for input_id in parser.ids if input_id not in parser.labels]
+
+
+def test_pages_label_every_field_and_refuse_framing(
+    browser: Browser,
+    auth_base_url: str,
+    public_client: Callable[..., str],
+    patient_login: tuple[str, str],
+) -> None:
+    request = LaunchRequest(public_client(SCOPES, REDIRECT), REDIRECT, SCOPES, auth_base_url)
+    login = browser.open(authorize_url(auth_base_url), request.params())
+    consent = browser.submit(login, {"username": patient_login[1], "password": TEST_PASSWORD})
+    for page in (login, consent):
+        assert '<html lang="en">' in page.text
+        assert _unlabelled_inputs(page.text) == []
+        assert page.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert page.headers["cache-control"] == "no-store"
+    assert "autofocus" in login.text
+    assert TEST_PASSWORD not in consent.text
