@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from fhir_server.auth import launches
 from fhir_server.auth.users import ROLES, create_user, list_users, set_locked, set_totp_secret
 from fhir_server.auth_cli import run_db, settings_or_exit
-from smart_auth.credentials import hash_password, password_problems
+from smart_auth.credentials import digest, hash_password, password_problems, recovery_codes
 
 user_app = typer.Typer(help="User accounts (patients and practitioners)", no_args_is_help=True)
 launch_app = typer.Typer(help="Mint an EHR launch value", invoke_without_command=True)
@@ -79,12 +79,18 @@ def user_unlock(username: Annotated[str, typer.Argument(help="User name")]) -> N
 
 @user_app.command("totp")
 def user_totp(username: Annotated[str, typer.Argument(help="User name")]) -> None:
-    """Enrol TOTP: prints the otpauth URI to load into an authenticator app (as a QR code)."""
+    """Enrol TOTP: prints the otpauth URI to load into an authenticator app (as a QR code)
+    and ten one-time recovery codes, shown only now."""
     secret = pyotp.random_base32()
-    if not run_db(settings_or_exit(), lambda conn: set_totp_secret(conn, username, secret)):
+    codes = recovery_codes()
+    digests = tuple(digest(code) for code in codes)
+    if not run_db(
+        settings_or_exit(), lambda conn: set_totp_secret(conn, username, secret, digests)
+    ):
         typer.echo(f"no user {username}", err=True)
         raise typer.Exit(1)
     typer.echo(pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER))
+    typer.echo("recovery codes (each works once):\n" + "\n".join(codes))
 
 
 @launch_app.callback()

@@ -7,6 +7,7 @@ reversed by guessing, and it lets the server find a row by the hash in one index
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -60,3 +61,21 @@ def password_problems(password: str) -> list[str]:
     if kinds < 3:
         problems.append("three of: lower case, upper case, digits, symbols")
     return problems
+
+
+RECOVERY_CODES = 10
+
+
+def recovery_codes() -> list[str]:
+    """New one-time recovery codes (16 base32 characters, 80 bits, grouped for reading)."""
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()
+        codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}-{raw[12:]}")
+    return codes
+
+
+def normalise_recovery_code(code: str) -> str:
+    """A typed recovery code in its stored form (case and separators ignored)."""
+    raw = "".join(c for c in code.lower() if c.isalnum())
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}-{raw[12:]}"

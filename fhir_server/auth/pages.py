@@ -57,9 +57,10 @@ def mfa_page(tx: str, error: str | None = None) -> str:
     """The one-time code from the authenticator app."""
     body = (
         f'{_error(error)}<form method="post" action="mfa">{_hidden(tx)}'
-        '<label for="code">Six-digit code from your authenticator app</label>'
-        '<input type="text" id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" '
-        'autocomplete="one-time-code" required autofocus>'
+        '<label for="code">Six-digit code from your authenticator app, or a recovery code'
+        "</label>"
+        '<input type="text" id="code" name="code" autocomplete="one-time-code" '
+        "required autofocus>"
         '<button type="submit">Verify</button></form>'
     )
     return page("Verify it is you", body)

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fhir_server.db.auth_tables import auth_user
@@ -85,9 +85,29 @@ async def set_locked(conn: AsyncConnection, username: str, locked: bool) -> bool
     return bool(result.rowcount)
 
 
-async def set_totp_secret(conn: AsyncConnection, username: str, secret: str | None) -> bool:
-    """Enrol (or remove) TOTP for an account; False when there is none."""
+async def set_totp_secret(
+    conn: AsyncConnection,
+    username: str,
+    secret: str | None,
+    recovery_digests: tuple[str, ...] = (),
+) -> bool:
+    """Enrol (or remove) TOTP and its recovery codes (their digests); False without account."""
     result = await conn.execute(
-        update(auth_user).where(auth_user.c.username == username).values(totp_secret=secret)
+        update(auth_user)
+        .where(auth_user.c.username == username)
+        .values(totp_secret=secret, recovery_codes=list(recovery_digests))
+    )
+    return bool(result.rowcount)
+
+
+async def spend_recovery_code(conn: AsyncConnection, user_id: str, code_digest: str) -> bool:
+    """Remove one recovery code of the account; False when it has no such (unused) code."""
+    result = await conn.execute(
+        update(auth_user)
+        .where(
+            auth_user.c.user_id == user_id,
+            auth_user.c.recovery_codes.any_() == code_digest,
+        )
+        .values(recovery_codes=func.array_remove(auth_user.c.recovery_codes, code_digest))
     )
     return bool(result.rowcount)

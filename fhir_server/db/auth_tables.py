@@ -38,6 +38,7 @@ auth_user = Table(
     Column("fhir_user", Text, nullable=False),
     Column("locked", Boolean, nullable=False),
     Column("totp_secret", Text, nullable=True),
+    Column("recovery_codes", ARRAY(Text), nullable=False, server_default="{}"),
     Column("created_at", INSTANT, nullable=False),
 )
 """Accounts that sign in at the authorization endpoint (bcrypt password hashes)."""

@@ -17,8 +17,13 @@ from starlette.responses import Response
 from fhir_server.auth import authz_tx, launches, lockout, redis_state
 from fhir_server.auth.pages import consent_page, login_page, mfa_page, patient_page
 from fhir_server.auth.server import auth_server
-from fhir_server.auth.users import User, find_for_login, get_user
-from smart_auth.credentials import DUMMY_PASSWORD_HASH, check_password
+from fhir_server.auth.users import User, find_for_login, get_user, spend_recovery_code
+from smart_auth.credentials import (
+    DUMMY_PASSWORD_HASH,
+    check_password,
+    digest,
+    normalise_recovery_code,
+)
 
 TOTP_WINDOW = 1
 """Codes of the previous and next 30-second step are accepted (clock skew)."""
@@ -104,13 +109,22 @@ async def mfa(request: Request) -> Response:
     redis = request.app.state.redis
     if await _locked_out(request, user.username):
         return authz_tx.html(mfa_page(tx_id, LOCKED), 429)
-    code = form.get("code", "")
-    valid = pyotp.TOTP(user.totp_secret).verify(code, valid_window=TOTP_WINDOW)
-    # a code seen once is spent: someone reading over a shoulder cannot reuse it in the window
-    if not valid or not await redis_state.first_use(redis, "totp", f"{user.user_id}:{code}", 120):
+    if not await _second_factor_ok(request, user, form.get("code", "").strip()):
         await lockout.record_failure(redis, user.username, _ip(request))
         return authz_tx.html(mfa_page(tx_id, "That code is not valid."), 401)
     return await _next_page(request, tx_id, tx, user)
+
+
+async def _second_factor_ok(request: Request, user: User, code: str) -> bool:
+    """A current TOTP code not used before, or one of the account's recovery codes."""
+    assert user.totp_secret is not None
+    if len(code) == 6 and code.isdigit():
+        valid = pyotp.TOTP(user.totp_secret).verify(code, valid_window=TOTP_WINDOW)
+        # a code seen once is spent: one read over a shoulder cannot be reused in the window
+        key = f"{user.user_id}:{code}"
+        return valid and await redis_state.first_use(request.app.state.redis, "totp", key, 120)
+    async with request.app.state.engine.begin() as conn:
+        return await spend_recovery_code(conn, user.user_id, digest(normalise_recovery_code(code)))
 
 
 async def choose_patient(request: Request) -> Response:

@@ -177,3 +177,32 @@ def test_pages_label_every_field_and_refuse_framing(
         assert page.headers["cache-control"] == "no-store"
     assert "autofocus" in login.text
     assert TEST_PASSWORD not in consent.text
+
+
+def test_a_recovery_code_replaces_the_totp_code_once(
+    browser: Browser,
+    services: ServiceUrls,
+    auth_base_url: str,
+    public_client: Callable[..., str],
+    patient_login: tuple[str, str],
+) -> None:
+    from typer.testing import CliRunner
+
+    from fhir_server.cli import app
+
+    username = patient_login[1]
+    env = {
+        "NUTRIVISION_DATABASE_URL": services.database_url,
+        "NUTRIVISION_REDIS_URL": services.redis_url,
+    }
+    enrolled = CliRunner().invoke(app, ["user", "totp", username], env=env)
+    assert enrolled.exit_code == 0, enrolled.output
+    codes = enrolled.output.split("recovery codes (each works once):\n")[1].split()
+    assert len(codes) == 10
+    request = LaunchRequest(public_client(SCOPES, REDIRECT), REDIRECT, SCOPES, auth_base_url)
+    for expected in (200, 401):
+        page = browser.open(authorize_url(auth_base_url), request.params())
+        mfa = browser.submit(page, {"username": username, "password": TEST_PASSWORD})
+        answer = browser.submit(mfa, {"code": codes[0].upper()})
+        assert answer.status_code == expected
+    assert "Allow access?" not in answer.text

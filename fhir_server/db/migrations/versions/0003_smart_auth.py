@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("fhir_user", sa.Text, nullable=False),
         sa.Column("locked", sa.Boolean, nullable=False),
         sa.Column("totp_secret", sa.Text, nullable=True),
+        sa.Column("recovery_codes", sa.ARRAY(sa.Text), nullable=False, server_default="{}"),
         sa.Column("created_at", INSTANT, nullable=False),
     )
     op.create_table(
