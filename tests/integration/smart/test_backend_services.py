@@ -177,3 +177,28 @@ def test_jwks_uri_naming_a_local_file(
     register_client(services.database_url, client)
     backend = BackendClient(client_id, jwks, "RS384", auth_base_url)
     assert backend.token("system/*.rs")
+
+
+def test_malformed_or_mismatched_client_authentication(
+    backend_client: MakeBackend,
+    secret_client: Callable[..., tuple[str, str]],
+    public_client: Callable[..., str],
+    auth_base_url: str,
+) -> None:
+    form = {"grant_type": "client_credentials", "scope": "system/*.rs"}
+    malformed = _post(auth_base_url, form, headers={"Authorization": "Basic !!!"})
+    assert malformed.status_code == 401
+    assert malformed.headers["www-authenticate"].startswith("Basic")
+    client = backend_client()
+    other = _post(auth_base_url, client.token_form("system/*.rs", client_id="someone-else"))
+    assert other.json()["error"] == "invalid_client"
+    secret_id, _secret = secret_client()
+    impostor = BackendClient(secret_id, private_jwks("ES384"), "ES384", auth_base_url)
+    assert _post(auth_base_url, impostor.token_form("system/*.rs")).status_code == 401
+    public_id = public_client("patient/*.rs")
+    public = _post(auth_base_url, {**form, "client_id": public_id})
+    assert public.json()["error"] == "unauthorized_client"
+    unknown = _post(auth_base_url, {**form, "client_id": "nobody"})
+    assert unknown.json()["error"] == "invalid_client"
+    json_body = httpx.post(token_endpoint(auth_base_url), json=form)
+    assert json_body.json()["error"] == "invalid_request"

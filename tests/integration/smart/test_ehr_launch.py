@@ -116,6 +116,17 @@ def test_minting_a_launch_needs_a_backend_token_and_a_real_patient(
     missing = _mint_launch(auth_base_url, mint_token, patient="no-such-patient")
     assert missing.status_code == 400
     assert missing.json()["resourceType"] == "OperationOutcome"
+    patient_id = create_patient(auth_base_url, mint_token)
+    system = {"Authorization": f"Bearer {mint_token('system/*.rs')}"}
+    no_encounter = httpx.post(
+        _launch_url(auth_base_url),
+        json={"patient": patient_id, "encounter": "no-such-encounter"},
+        headers=system,
+    )
+    assert no_encounter.status_code == 400
+    as_json = httpx.post(_launch_url(auth_base_url), json={"patient": patient_id}, headers=system)
+    assert as_json.status_code == 200
+    assert as_json.json()["launch"]
 
 
 def test_standalone_launch_by_a_practitioner_picks_the_patient(

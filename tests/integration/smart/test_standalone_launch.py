@@ -222,3 +222,34 @@ def test_online_access_gets_a_refresh_token(
     refreshed = _refresh(auth_base_url, request.client_id, body["refresh_token"])
     assert refreshed.status_code == 200
     assert refreshed.json()["scope"] == scopes
+
+
+def test_refresh_tokens_introspect_and_revoke_with_their_family(
+    browser: Browser,
+    auth_base_url: str,
+    public_client: PublicClient,
+    patient_login: tuple[str, str],
+    mint_token: Callable[..., str],
+) -> None:
+    request = LaunchRequest(public_client(SCOPES, REDIRECT), REDIRECT, SCOPES, auth_base_url)
+    code = sign_in_and_allow(browser, auth_base_url, request, patient_login[1])["code"]
+    issued = exchange(auth_base_url, request, code).json()
+    auth = auth_base_url.removesuffix("/fhir") + "/auth"
+    caller = {"Authorization": f"Bearer {mint_token('system/*.rs')}"}
+    active = httpx.post(
+        f"{auth}/introspect", data={"token": issued["refresh_token"]}, headers=caller
+    )
+    assert active.json()["active"] is True
+    assert active.json()["client_id"] == request.client_id
+    revoked = httpx.post(
+        f"{auth}/revoke",
+        data={"token": issued["refresh_token"], "client_id": request.client_id},
+    )
+    assert revoked.status_code == 200
+    after = httpx.post(
+        f"{auth}/introspect", data={"token": issued["refresh_token"]}, headers=caller
+    )
+    assert after.json() == {"active": False}
+    bearer = {"Authorization": f"Bearer {issued['access_token']}"}
+    patient_url = f"{auth_base_url}/Patient/{patient_login[0]}"
+    assert httpx.get(patient_url, headers=bearer).status_code == 401
