@@ -56,6 +56,13 @@ class Settings(BaseSettings):
             raise ValueError("must be a PostgreSQL URL such as postgresql://user@host/db")
         return value or None
 
+    @field_validator("auth_issuer", "smart_style_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL")
+        return value or None
+
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: str | None) -> str | None:

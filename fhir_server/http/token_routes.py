@@ -21,6 +21,7 @@ from fhir_server.auth.client_auth import authenticate_client, require
 from fhir_server.auth.clients import Client
 from fhir_server.auth.issuing import TokenRequest, token_response, wants_refresh
 from fhir_server.auth.server import auth_server, endpoints
+from fhir_server.auth.users import get_user
 from fhir_server.http.oauth_forms import oauth_error, oauth_json, read_form
 from smart_auth import pkce
 from smart_auth.credentials import digest
@@ -117,6 +118,10 @@ async def _refresh_token(
         settings.access_token_lifetime_s,
     )
     grant = stored.grant
+    if grant.subject is not None:
+        user = await get_user(conn, grant.subject)
+        if user is None or user.locked:
+            raise invalid_grant("the user of this grant is locked or removed")
     if form.get("scope"):
         asked = form["scope"].split()
         if not set(asked) <= set(grant.scopes):

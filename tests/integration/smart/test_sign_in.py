@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+import httpx
 import pyotp
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from fhir_server.db.auth_tables import auth_user
 from fhir_server.db.engine import create_engine
 from fhir_server.embedded import ServiceUrls
 from tests.auth_browser import Browser, LaunchRequest, redirect_query
-from tests.auth_fixtures import TEST_PASSWORD, create_account
+from tests.auth_fixtures import TEST_PASSWORD, create_account, token_endpoint
 from tests.integration.smart.test_standalone_launch import REDIRECT, SCOPES, authorize_url
 
 pytestmark = pytest.mark.integration
@@ -111,6 +112,36 @@ def test_a_locked_account_cannot_sign_in(
     refused = browser.submit(page, {"username": username, "password": TEST_PASSWORD})
     assert refused.status_code == 401
     assert "locked" in refused.text
+
+
+def test_a_locked_user_s_refresh_token_stops_working(
+    browser: Browser,
+    services: ServiceUrls,
+    auth_base_url: str,
+    public_client: Callable[..., str],
+    patient_login: tuple[str, str],
+) -> None:
+    from typer.testing import CliRunner
+
+    from fhir_server.cli import app
+    from tests.integration.smart.test_standalone_launch import exchange, sign_in_and_allow
+
+    request = LaunchRequest(public_client(SCOPES, REDIRECT), REDIRECT, SCOPES, auth_base_url)
+    code = sign_in_and_allow(browser, auth_base_url, request, patient_login[1])["code"]
+    refresh_token = exchange(auth_base_url, request, code).json()["refresh_token"]
+    env = {
+        "NUTRIVISION_DATABASE_URL": services.database_url,
+        "NUTRIVISION_REDIS_URL": services.redis_url,
+    }
+    assert CliRunner().invoke(app, ["user", "lock", patient_login[1]], env=env).exit_code == 0
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": request.client_id,
+        "refresh_token": refresh_token,
+    }
+    refused = httpx.post(token_endpoint(auth_base_url), data=form)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant"
 
 
 def test_five_failures_from_one_address_lock_the_address_out(services: ServiceUrls) -> None:
