@@ -119,7 +119,7 @@ class Bench:
         """``nutrivision serve``, which also migrates the schema the bare app reads."""
         port = free_port()
         nutrivision = _nutrivision()
-        argv = [nutrivision, "serve", "--host", "127.0.0.1", "--port", str(port)]
+        argv = [nutrivision, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-auth"]
         argv += ["--workers", str(workers), "--log-level", "info"]
         return self._serving("server", argv, port, workers)
 

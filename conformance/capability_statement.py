@@ -55,7 +55,35 @@ def _resource_entry(resource_type: str) -> dict[str, Any]:
     return entry
 
 
-def _rest() -> dict[str, Any]:
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+
+def _security(oauth_uris: dict[str, str]) -> dict[str, Any]:
+    """SMART on FHIR security: the service code and the oauth-uris extension
+    (https://hl7.org/fhir/smart-app-launch/conformance.html#declaring-support-for-oauth2-endpoints)."""
+    return {
+        "cors": True,
+        "service": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                        "code": "SMART-on-FHIR",
+                    }
+                ],
+                "text": "OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)",
+            }
+        ],
+        "extension": [
+            {
+                "url": OAUTH_URIS,
+                "extension": [{"url": k, "valueUri": v} for k, v in oauth_uris.items()],
+            }
+        ],
+    }
+
+
+def _rest(oauth_uris: dict[str, str] | None = None) -> dict[str, Any]:
     rest: dict[str, Any] = {
         "mode": "server",
         "resource": [_resource_entry(name) for name in sorted(SERVED_TYPES)],
@@ -67,11 +95,16 @@ def _rest() -> dict[str, Any]:
     ]
     if operations:  # FHIR JSON has no empty arrays
         rest["operation"] = operations
+    if oauth_uris:
+        rest["security"] = _security(oauth_uris)
     return rest
 
 
-def capability_statement(base_url: str, date: str) -> dict[str, Any]:
-    """The CapabilityStatement for a server reachable at ``base_url``."""
+def capability_statement(
+    base_url: str, date: str, oauth_uris: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The CapabilityStatement for a server reachable at ``base_url``; ``oauth_uris``
+    (``authorize``, ``token``, ...) declares the SMART authorization endpoints."""
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -83,5 +116,5 @@ def capability_statement(base_url: str, date: str) -> dict[str, Any]:
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
         "patchFormat": ["application/json-patch+json", "application/fhir+json"],
-        "rest": [_rest()],
+        "rest": [_rest(oauth_uris)],
     }

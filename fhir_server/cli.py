@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from fhir_server import account_cli, auth_cli
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.settings import Settings, SettingsError, load_settings
@@ -26,6 +27,10 @@ kb_app = typer.Typer(
     help="Knowledge bases: the food-drug rule review workflow", no_args_is_help=True
 )
 app.add_typer(kb_app, name="kb")
+app.add_typer(auth_cli.client_app, name="client")
+app.add_typer(auth_cli.token_app, name="token")
+app.add_typer(account_cli.user_app, name="user")
+app.add_typer(account_cli.launch_app, name="launch")
 
 
 def _settings() -> Settings:
@@ -59,9 +64,16 @@ def serve(
     port: int = typer.Option(8080, help="Port to listen on"),
     workers: int = typer.Option(1, min=1, help="Server processes"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
+    no_auth: bool = typer.Option(
+        False, "--no-auth", help="Serve without bearer tokens (loopback addresses only)"
+    ),
 ) -> None:
     """Migrate the schema and serve the FHIR API until interrupted."""
     settings = _settings()
+    if no_auth:
+        settings = auth_cli.disable_auth(settings, host)
+    else:
+        auth_cli.prepare_signing_key(settings)
     # uvicorn re-raises SIGTERM after its graceful shutdown; by default that kills the
     # process before the embedded servers are stopped. Exiting normally runs the cleanup.
     signal.signal(signal.SIGTERM, _exit_normally)

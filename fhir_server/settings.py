@@ -31,11 +31,36 @@ class Settings(BaseSettings):
         False, description="A conditional delete may delete several matches (at most 100)"
     )
 
+    # SMART on FHIR authorization server
+    auth_required: bool = Field(
+        True, description="FHIR requests need a bearer token (serve --no-auth turns it off)"
+    )
+    auth_issuer: str | None = Field(
+        None, description="Public URL of /fhir used as token issuer; default from the request"
+    )
+    signing_key_file: Path | None = Field(
+        None, description="Private JWK signing the tokens; default <data_dir>/auth/signing-key.jwk"
+    )
+    access_token_lifetime_s: int = Field(900, ge=60, le=86_400)
+    refresh_token_lifetime_s: int = Field(30 * 86_400, ge=3600, le=365 * 86_400)
+    online_refresh_lifetime_s: int = Field(8 * 3600, ge=600, le=7 * 86_400)
+    smart_style_url: str | None = Field(None, description="smart_style_url given to launched apps")
+    login_ip_max_failures: int = Field(
+        5, ge=1, le=100_000, description="Failed sign-ins per address in 15 minutes (shared NAT)"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(_DB_SCHEMES):
             raise ValueError("must be a PostgreSQL URL such as postgresql://user@host/db")
+        return value or None
+
+    @field_validator("auth_issuer", "smart_style_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL")
         return value or None
 
     @field_validator("redis_url")

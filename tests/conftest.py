@@ -13,6 +13,8 @@ from fhir_server.embedded import ServiceUrls
 from fhir_server.settings import Settings
 from tests.servers import backing_services, running_server
 
+pytest_plugins = ("tests.auth_fixtures",)
+
 TEST_BODY_LIMIT = 256 * 1024
 TEST_MAX_BUNDLE_ENTRIES = 100
 
@@ -31,8 +33,13 @@ def services() -> Iterator[ServiceUrls]:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    """Server settings for tests: a small body limit so the 413 path is cheap to reach."""
-    return Settings(max_body_bytes=TEST_BODY_LIMIT, max_bundle_entries=TEST_MAX_BUNDLE_ENTRIES)
+    """Server settings for tests: a small body limit so the 413 path is cheap to reach, and
+    auth off (the authorization tests start servers of their own with auth on)."""
+    return Settings(
+        max_body_bytes=TEST_BODY_LIMIT,
+        max_bundle_entries=TEST_MAX_BUNDLE_ENTRIES,
+        auth_required=False,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from fhir_server.db.engine import create_engine
 from fhir_server.http import errors
+from fhir_server.http.auth_guard import install_auth
 from fhir_server.http.bundle_routes import bundle_endpoint
 from fhir_server.http.conditional_routes import (
     conditional_delete,
@@ -20,6 +21,7 @@ from fhir_server.http.conditional_routes import (
     conditional_update,
 )
 from fhir_server.http.history_routes import instance_history, system_history, type_history
+from fhir_server.http.oauth_routes import OAUTH_ROUTES
 from fhir_server.http.operation_routes import invoke
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
@@ -102,7 +104,7 @@ REST_ROUTES: tuple[Route, ...] = (
     ("DELETE", "/fhir/{type}/{id}", delete),
 )
 
-ROUTES: tuple[Route, ...] = SERVICE_ROUTES + OPERATION_ROUTES + REST_ROUTES
+ROUTES: tuple[Route, ...] = SERVICE_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 
 
@@ -136,4 +138,5 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
     for method, path, endpoint in ROUTES:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
     errors.install(app)
+    install_auth(app, settings)
     return app

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from conformance.capability_statement import capability_statement
+from fhir_server.auth.server import endpoints
 from fhir_server.db.migrate import head_revision
 from fhir_server.http.negotiation import response_media_type
 from fhir_server.http.responses import base_url, fhir_response
@@ -59,4 +60,11 @@ async def metadata(request: Request) -> Response:
     """``GET [base]/metadata``: the CapabilityStatement."""
     response_media_type(request)
     started = instant(request.app.state.started_at)
-    return fhir_response(request, capability_statement(base_url(request), started))
+    urls = endpoints(request)
+    oauth_uris = {
+        "authorize": urls.authorize,
+        "token": urls.token,
+        "introspect": urls.introspect,
+        "revoke": urls.revoke,
+    }
+    return fhir_response(request, capability_statement(base_url(request), started, oauth_uris))

@@ -62,7 +62,7 @@ def embedded_env() -> Iterator[dict[str, str]]:
 
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "fhir_server", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "fhir_server", "serve", "--port", str(port), "--no-auth"]
     log = Path(env["NUTRIVISION_DATA_DIR"]).parent / f"serve-{port}.log"
     with log.open("wb") as output:
         return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
