@@ -11,18 +11,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from resources import error_codes
+from tests.auth_fixtures import TokenMinter
 from tests.integration.fhir_http import assert_outcome
-from tests.integration.scope_server import scoped_client, scoped_url
+from tests.integration.scope_server import ScopedServer, scoped_client, scoped_url
 from tests.integration.scope_world import World, world
 
 pytestmark = pytest.mark.integration
 __all__ = ["scoped_url", "world"]
 
 
-def test_hidden_resource_reads_exactly_as_an_absent_one(scoped_url: str, world: World) -> None:
+def test_hidden_resource_reads_exactly_as_an_absent_one(
+    scoped_url: ScopedServer, world: World
+) -> None:
     with scoped_client(scoped_url, "patient_v1") as http:
         hidden = http.get(f"Observation/{world.ids['other']}")
         absent = http.get("Observation/no-such-observation")
@@ -35,14 +39,18 @@ def test_hidden_resource_reads_exactly_as_an_absent_one(scoped_url: str, world: 
     )
 
 
-def test_missing_scope_is_403_with_outcome_and_challenge(scoped_url: str, world: World) -> None:
+def test_missing_scope_is_403_with_outcome_and_challenge(
+    scoped_url: ScopedServer, world: World
+) -> None:
     with scoped_client(scoped_url, "read_only") as http:
         response = http.post("Observation", json=world.copy_of("own"))
     assert_outcome(response, 403, error_codes.SCOPE_INSUFFICIENT)
     assert response.headers["www-authenticate"] == 'Bearer error="insufficient_scope"'
 
 
-def test_search_over_http_is_restricted_with_true_totals(scoped_url: str, world: World) -> None:
+def test_search_over_http_is_restricted_with_true_totals(
+    scoped_url: ScopedServer, world: World
+) -> None:
     ids = ",".join(world.ids[role] for role in ("own", "vital", "other"))
     params = {"_id": ids, "_total": "accurate", "_include": "Observation:performer"}
     with scoped_client(scoped_url, "patient_v2_lab") as http:
@@ -53,7 +61,7 @@ def test_search_over_http_is_restricted_with_true_totals(scoped_url: str, world:
 
 
 def test_transaction_entry_outside_the_compartment_fails_the_bundle(
-    scoped_url: str, world: World
+    scoped_url: ScopedServer, world: World
 ) -> None:
     bundle = {
         "resourceType": "Bundle",
@@ -71,12 +79,32 @@ def test_transaction_entry_outside_the_compartment_fails_the_bundle(
     assert_outcome(response, 403, error_codes.SCOPE_WRITE_OUTSIDE_ACCESS)
 
 
-def test_without_access_context_the_store_is_unrestricted(scoped_url: str, world: World) -> None:
+def test_without_a_token_the_answer_is_401_and_reveals_nothing(
+    scoped_url: ScopedServer, world: World
+) -> None:
     with scoped_client(scoped_url, None) as http:
-        assert http.get(f"Observation/{world.ids['other']}").status_code == 200
+        response = http.get(f"Observation/{world.ids['other']}")
+    body = assert_outcome(response, 401, error_codes.TOKEN_MISSING)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert world.ids["other"] not in str(body)
 
 
-def test_operations_use_the_policy_store(scoped_url: str, world: World) -> None:
+def test_an_expired_token_is_401(
+    scoped_url: ScopedServer, world: World, mint_token: TokenMinter
+) -> None:
+    token = mint_token("patient/*.read", patient=world.ids["me"], lifetime_s=-60)
+    with scoped_client(scoped_url, None) as http:
+        response = http.get(
+            f"Patient/{world.ids['me']}", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert_outcome(response, 401, error_codes.TOKEN_EXPIRED)
+
+
+def test_without_auth_the_store_is_unrestricted(client: httpx.Client, world: World) -> None:
+    assert client.get(f"Observation/{world.ids['other']}").status_code == 200
+
+
+def test_operations_use_the_policy_store(scoped_url: ScopedServer, world: World) -> None:
     with scoped_client(scoped_url, "patient_v1") as http:
         own = http.get(f"Observation/{world.ids['own']}/$meta")
         hidden = http.get(f"Observation/{world.ids['other']}/$meta")
@@ -85,7 +113,7 @@ def test_operations_use_the_policy_store(scoped_url: str, world: World) -> None:
 
 
 def test_system_search_and_history_over_http_show_only_the_compartment(
-    scoped_url: str, world: World
+    scoped_url: ScopedServer, world: World
 ) -> None:
     with scoped_client(scoped_url, "patient_v2_lab") as http:
         found = http.get("", params={"_count": "1000"}).json()

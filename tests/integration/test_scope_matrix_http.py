@@ -3,7 +3,7 @@
 Each interaction is the request a client sends; the answer maps to ``A`` (2xx with the target
 in it), ``H`` (404, or the target absent from the Bundle) or ``D`` (403 with an
 OperationOutcome and ``WWW-Authenticate: Bearer error="insufficient_scope"``). Every answer's
-bytes are scanned for hidden resources. The token is the one stand-in (``scope_server``).
+bytes are scanned for hidden resources. Tokens are real signed access tokens (``scope_server``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from resources import error_codes
-from tests.integration.scope_server import scoped_client, scoped_url
+from tests.integration.scope_server import ScopedServer, scoped_client, scoped_url
 from tests.integration.scope_world import World, world
 from tests.scope_matrix import CASES, HIDDEN, TOKENS
 
@@ -138,7 +138,7 @@ def _check_no_leak(response: httpx.Response, world: World, token: str, target: s
 
 @pytest.mark.parametrize(("token", "interaction", "target"), CASES)
 def test_matrix_over_http(
-    scoped_url: str, world: World, token: str, interaction: str, target: str
+    scoped_url: ScopedServer, world: World, token: str, interaction: str, target: str
 ) -> None:
     with scoped_client(scoped_url, token) as client:
         response = REQUESTS[interaction](client, world, target)
