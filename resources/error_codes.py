@@ -60,3 +60,11 @@ OPERATION_GET_AFFECTS_STATE = "NV-0049"
 # NV-0300.. HL7 v2; NV-0400.. interaction checks and alerts; NV-0500.. bulk data and
 # $everything; NV-0600.. terminology; NV-0700.. implementation guide and validation;
 # NV-0800.. $analyze-food; NV-0900.. $clinical-report.
+
+# NV-0400.. interaction checks and alerts
+INTERACTION_CHECK_EMPTY = "NV-0400"
+INTERACTION_CHECK_TOO_MANY = "NV-0401"
+INTERACTION_CHECK_BAD_ITEM = "NV-0402"
+INTERACTION_CHECK_PATIENT_NOT_FOUND = "NV-0403"
+INTERACTION_CHECK_PATIENT_GONE = "NV-0404"
+INTERACTION_CHECK_REFERENCE_NOT_FOUND = "NV-0405"

@@ -53,6 +53,10 @@ class TermIndex(Generic[T]):
     def __len__(self) -> int:
         return len(self._terms)
 
+    def words(self) -> set[str]:
+        """Every key word of every registered term (blocking terms included)."""
+        return {word for key in self._terms for word in key}
+
     def find(self, text: str) -> list[Match[T]]:
         """Every registered term in ``text``, longest first at each position, in text order."""
         return self.find_in_tokens(text, tokenise(text))
