@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from operations.safety.foods import volume_in_text
 from operations.safety.model import FoodInput, MedicationInput, Severity
 
 
@@ -54,7 +55,7 @@ def by_amount(
 ) -> tuple[Severity, str]:
     """The severity after the amount eaten or drunk, and why it changed ('' if it did not)."""
     amount = AMOUNTS.get(rule_id)
-    total = sum(food.volume_ml or 0.0 for food in foods)
+    total = sum(_volume(food) or 0.0 for food in foods)
     if amount is None or total <= amount.above_ml:
         return severity, ""
     return amount.severity, f"raised to {amount.severity}: {amount.why}; logged {total:.0f} mL"
@@ -80,6 +81,10 @@ def by_timing(
     ):
         return "low", "lowered to low: the dose and the food are spaced as advised"
     return severity, ""
+
+
+def _volume(food: FoodInput) -> float | None:
+    return food.volume_ml if food.volume_ml is not None else volume_in_text(food.text)
 
 
 def _spaced(food: float, drug: float, separation: Separation) -> bool:

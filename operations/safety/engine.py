@@ -31,7 +31,7 @@ from operations.safety.model import (
     Severity,
     Unrecognised,
 )
-from terminology.allergens.cross_reactivity import cross_reactions_in
+from terminology.allergens.cross_reactivity import cross_reactions_in, cross_reactive
 from terminology.allergens.matcher import allergy_ids
 from terminology.allergens.vocabulary import vocabulary
 from terminology.interactions.knowledge import knowledge_base
@@ -54,6 +54,9 @@ class ResolvedAllergy:
     allergy: AllergyInput
     allergens: tuple[str, ...]
     drugs: tuple[MedicationMatch, ...]
+    cross_queries: tuple[str, ...] = ()
+    """What to look up cross-reactions with: the allergens, or the allergy's own words when
+    they name a cross-reactivity source that is not a food allergen (latex, birch pollen)."""
 
 
 def run_check(
@@ -77,7 +80,9 @@ def run_check(
     result.unrecognised += [Unrecognised("food", f.text) for f, r in readings if not r.recognised]
     result.unrecognised += [Unrecognised("medication", m.text) for m, found in drugs if not found]
     result.unrecognised += [
-        Unrecognised("allergy", r.allergy.text) for r in resolved if not r.allergens and not r.drugs
+        Unrecognised("allergy", r.allergy.text)
+        for r in resolved
+        if not (r.allergens or r.drugs or r.cross_queries)
     ]
     return result
 
@@ -109,7 +114,10 @@ def resolve_allergy(allergy: AllergyInput) -> ResolvedAllergy:
         for text in (allergy.text, *(display for _, _, display in allergy.codings)):
             ids += allergy_ids(text) if text else []
     if ids:
-        return ResolvedAllergy(allergy, tuple(dict.fromkeys(ids)), ())
+        unique = tuple(dict.fromkeys(ids))
+        return ResolvedAllergy(allergy, unique, (), unique)
+    if allergy.text and cross_reactive(allergy.text):
+        return ResolvedAllergy(allergy, (), (), (allergy.text,))
     drugs = resolve_medication(MedicationInput(allergy.text, allergy.codings))
     return ResolvedAllergy(allergy, (), tuple(drugs))
 
@@ -170,10 +178,10 @@ def _cross(
 ) -> list[Finding]:
     out: list[Finding] = []
     for resolved in allergies:
-        for allergen in resolved.allergens:
+        for allergen in resolved.cross_queries:
             for food, reading in readings:
                 texts: list[tuple[str, Confidence, str]] = [(food.text, "high", "")]
-                texts += [(h.matched_text, c, n) for h, c, n in reading.allergens if c == "low"]
+                texts += [(t, "low", reading.correction_note) for t in reading.corrected]
                 for text, confidence, note in texts:
                     for hit in cross_reactions_in(allergen, text):
                         out.append(cross_finding(resolved.allergy, food, hit, confidence, note))

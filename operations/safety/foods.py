@@ -49,6 +49,9 @@ class Reading:
     allergens: tuple[tuple[AllergenHit, Confidence, str], ...]
     groups: tuple[tuple[FoodEvidence, Confidence, str], ...]
     recognised: bool
+    corrected: tuple[str, ...] = ()
+    """The text read with its typos corrected (one text per alternative)."""
+    correction_note: str = ""
 
 
 def unit_ml(unit: str) -> float | None:
@@ -96,7 +99,8 @@ def read_food(text: str) -> Reading:
     )
     seen_hits = {h.allergen for h, _, _ in hits}
     seen_groups = {g.group for g, _, _ in groups}
-    for corrected in corrected_texts(text, corrections):
+    alternatives = tuple(corrected_texts(text, corrections))
+    for corrected in alternatives:
         for hit in allergens_in(corrected):
             if hit.allergen not in seen_hits:
                 seen_hits.add(hit.allergen)
@@ -105,7 +109,8 @@ def read_food(text: str) -> Reading:
             if group.group not in seen_groups:
                 seen_groups.add(group.group)
                 groups.append((group, "low", note))
-    return Reading(text, tuple(hits), tuple(groups), _recognised(text, bool(hits), groups))
+    recognised = _recognised(text, bool(hits), groups)
+    return Reading(text, tuple(hits), tuple(groups), recognised, alternatives, note)
 
 
 def _recognised(

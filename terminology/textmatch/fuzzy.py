@@ -4,8 +4,9 @@ A symmetric-delete index (every word with up to two letters deleted) finds candi
 quickly; each candidate is confirmed with the optimal string alignment distance (insertions,
 deletions, substitutions and adjacent transpositions). Only words the vocabulary does not know
 are corrected, and only when they are long enough for a correction to mean something: a
-4-letter word within distance 1, a longer one within distance 2. Several equally close words
-are all returned: a safety check must consider each of them, never pick one and drop the others.
+4-letter word within distance 1 (and only towards a single word), a longer one within
+distance 2. Several equally close words are all returned: a safety check must consider each
+of them, never pick one and drop the others.
 """
 
 from __future__ import annotations
@@ -99,7 +100,10 @@ class SpellingIndex:
         if not scored:
             return [], 0
         best = min(d for d, _ in scored)
-        return sorted(w for d, w in scored if d == best), best
+        closest = sorted(w for d, w in scored if d == best)
+        if len(key) == 4 and len(closest) > 1:
+            return [], 0  # a short word near several others is not a recognisable typo
+        return closest, best
 
     def corrections(self, text: str) -> list[list[Correction]]:
         """For each unknown word of ``text`` with close vocabulary words, its corrections."""
