@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from operations.safety.adjust import by_amount, by_timing
 from operations.safety.findings import (
@@ -34,6 +35,7 @@ from operations.safety.model import (
 from terminology.allergens.cross_reactivity import cross_reactions_in, cross_reactive
 from terminology.allergens.matcher import allergy_ids
 from terminology.allergens.vocabulary import vocabulary
+from terminology.interactions.foods import FoodEvidence
 from terminology.interactions.knowledge import knowledge_base
 from terminology.interactions.models import Severity as RuleSeverity
 from terminology.medications import MedicationMatch, code_match, find_medications
@@ -66,7 +68,7 @@ def run_check(
 ) -> CheckResult:
     """Every finding for these foods, medications and allergies, most severe first."""
     readings = [(food, read_food(food.text)) for food in foods]
-    drugs = [(m, resolve_medication(m)) for m in medications]
+    drugs = [(m, list(_resolved_medication(m))) for m in medications]
     resolved = [resolve_allergy(a) for a in allergies]
     findings: list[Finding | None] = [
         *_drug_food(readings, drugs),
@@ -87,6 +89,11 @@ def run_check(
     return result
 
 
+@lru_cache(maxsize=4096)  # a patient's medications are checked again with every meal
+def _resolved_medication(medication: MedicationInput) -> tuple[MedicationMatch, ...]:
+    return tuple(resolve_medication(medication))
+
+
 def resolve_medication(medication: MedicationInput) -> list[MedicationMatch]:
     """Ingredients of a medication by its codes (RxNorm, ATC) and its words."""
     found: dict[str, MedicationMatch] = {}
@@ -103,6 +110,7 @@ def resolve_medication(medication: MedicationInput) -> list[MedicationMatch]:
     return list(found.values())
 
 
+@lru_cache(maxsize=4096)
 def resolve_allergy(allergy: AllergyInput) -> ResolvedAllergy:
     """The allergens (by SNOMED CT code, name or words) or else the drugs an allergy names."""
     # A recognised code is the most precise statement; words are read only without one
@@ -127,17 +135,17 @@ def _drug_food(
     drugs: list[tuple[MedicationInput, list[MedicationMatch]]],
 ) -> list[Finding]:
     kb = knowledge_base()
+    by_group: dict[str, list[tuple[FoodInput, FoodEvidence, Confidence, str]]] = {}
+    for food, reading in readings:
+        for evidence, confidence, note in reading.groups:
+            by_group.setdefault(evidence.group, []).append((food, evidence, confidence, note))
+    ingredients = {match.ingredient for _, matches in drugs for match in matches}
     out: list[Finding] = []
     for rule in kb.rules:
-        if rule.review.status == "retired":
-            continue
         rule_drugs = kb.rule_drugs[rule.id]
-        food_hits = [
-            (food, evidence, confidence, note)
-            for food, reading in readings
-            for evidence, confidence, note in reading.groups
-            if evidence.group in rule.food_groups
-        ]
+        if rule.review.status == "retired" or not ingredients & rule_drugs:
+            continue
+        food_hits = [hit for group in rule.food_groups for hit in by_group.get(group, [])]
         if not food_hits:
             continue
         for medication, matches in drugs:
@@ -183,7 +191,9 @@ def _cross(
                 texts: list[tuple[str, Confidence, str]] = [(food.text, "high", "")]
                 texts += [(t, "low", reading.correction_note) for t in reading.corrected]
                 for text, confidence, note in texts:
-                    for hit in cross_reactions_in(allergen, text):
+                    hits = [h for h, c, _ in reading.allergens if c == "high"]
+                    known = hits if text == food.text else None
+                    for hit in cross_reactions_in(allergen, text, known):
                         out.append(cross_finding(resolved.allergy, food, hit, confidence, note))
     return out
 

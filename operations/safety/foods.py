@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from operations.safety.model import Confidence
 from terminology.allergens.cross_reactivity import cross_pairs
@@ -86,7 +86,7 @@ def spelling() -> SpellingIndex:
     return SpellingIndex(sorted(words))
 
 
-@cache
+@lru_cache(maxsize=4096)  # meal logs repeat their foods; bounded, texts are client input
 def read_food(text: str) -> Reading:
     """Allergens and food groups in ``text``; typo readings added with ``low`` confidence."""
     hits: list[tuple[AllergenHit, Confidence, str]] = [(h, "high", "") for h in allergens_in(text)]

@@ -15,7 +15,8 @@ from resources.search.query import SearchQuery
 from resources.search.registry import default_registry
 from resources.stored import SearchPage
 
-PAGE = 500
+PAGE = 1000
+RECORD_TYPES = ("MedicationStatement", "MedicationRequest", "AllergyIntolerance")
 Search = Callable[[SearchQuery], Awaitable[SearchPage]]
 
 
@@ -45,9 +46,10 @@ def transaction_search(tx: StoreTransaction) -> Search:
     return search
 
 
-async def _resources(search: Search, resource_type: str, patient: str) -> list[dict[str, Any]]:
+async def _resources(search: Search, patient: str) -> list[dict[str, Any]]:
+    # One search over the three types: one query instead of three.
     query = parse_search(
-        (resource_type,),
+        RECORD_TYPES,
         [("patient", patient), ("_count", str(PAGE))],
         default_registry(),
         max_count=PAGE,
@@ -59,14 +61,14 @@ async def _resources(search: Search, resource_type: str, patient: str) -> list[d
 async def patient_record(reader: Reader, search: Search, patient: str) -> PatientRecord:
     """Active MedicationStatements and MedicationRequests, and current AllergyIntolerances."""
     medications: list[MedicationInput] = []
-    for resource_type in ("MedicationStatement", "MedicationRequest"):
-        for resource in await _resources(search, resource_type, patient):
-            medication = await medication_of(reader, resource)
-            if medication is not None:
-                medications.append(medication)
-    allergies = [
-        allergy
-        for resource in await _resources(search, "AllergyIntolerance", patient)
-        if (allergy := allergy_of(resource)) is not None
-    ]
+    allergies: list[AllergyInput] = []
+    for resource in await _resources(search, patient):
+        if resource.get("resourceType") == "AllergyIntolerance":
+            allergy = allergy_of(resource)
+            if allergy is not None:
+                allergies.append(allergy)
+            continue
+        medication = await medication_of(reader, resource)
+        if medication is not None:
+            medications.append(medication)
     return PatientRecord(medications, allergies)
