@@ -79,7 +79,7 @@ def run_check(
         findings=sorted(merge(findings), key=lambda f: (-SEVERITY_RANK[f.severity], f.cause)),
         checked={"food": len(foods), "medication": len(medications), "allergy": len(allergies)},
     )
-    result.unrecognised += [Unrecognised("food", f.text) for f, r in readings if not r.recognised]
+    result.unrecognised += [_unrecognised_food(f, r) for f, r in readings if _partly_unknown(r)]
     result.unrecognised += [Unrecognised("medication", m.text) for m, found in drugs if not found]
     result.unrecognised += [
         Unrecognised("allergy", r.allergy.text)
@@ -92,6 +92,18 @@ def run_check(
 @lru_cache(maxsize=4096)  # a patient's medications are checked again with every meal
 def _resolved_medication(medication: MedicationInput) -> tuple[MedicationMatch, ...]:
     return tuple(resolve_medication(medication))
+
+
+def _partly_unknown(reading: Reading) -> bool:
+    return not reading.recognised or bool(reading.unknown_words)
+
+
+def _unrecognised_food(food: FoodInput, reading: Reading) -> Unrecognised:
+    """The food, and which of its words were not recognised when others were."""
+    if not reading.recognised or not reading.unknown_words:
+        return Unrecognised("food", food.text)
+    words = ", ".join(reading.unknown_words)
+    return Unrecognised("food", f"{food.text} (words not recognised: {words})")
 
 
 def resolve_medication(medication: MedicationInput) -> list[MedicationMatch]:

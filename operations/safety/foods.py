@@ -50,6 +50,8 @@ class Reading:
     groups: tuple[tuple[FoodEvidence, Confidence, str], ...]
     recognised: bool
     corrected: tuple[str, ...] = ()
+    unknown_words: tuple[str, ...] = ()
+    """Words of the text that no vocabulary knows and no correction explains."""
     """The text read with its typos corrected (one text per alternative)."""
     correction_note: str = ""
 
@@ -110,7 +112,24 @@ def read_food(text: str) -> Reading:
                 seen_groups.add(group.group)
                 groups.append((group, "low", note))
     recognised = _recognised(text, bool(hits), groups)
-    return Reading(text, tuple(hits), tuple(groups), recognised, alternatives, note)
+    corrected_words = {c.original for group in corrections for c in group}
+    unknown = tuple(
+        text[t.start : t.end]
+        for t in tokenise(text)
+        if t.key.isalpha()
+        and len(t.key) > 2
+        and t.key not in spelling()
+        and text[t.start : t.end] not in corrected_words
+    )
+    return Reading(
+        text,
+        tuple(hits),
+        tuple(groups),
+        recognised,
+        corrected=alternatives,
+        unknown_words=unknown,
+        correction_note=note,
+    )
 
 
 def _recognised(

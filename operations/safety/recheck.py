@@ -12,13 +12,14 @@ from typing import Any
 
 from operations.safety.alerts import raise_flag, store_finding
 from operations.safety.engine import run_check
-from operations.safety.model import FoodInput
+from operations.safety.model import FoodInput, Unrecognised
 from operations.safety.patient import patient_record, transaction_search
 from operations.safety.render import warning
 from operations.safety.resources_in import foods_of_intake
 from operations.safety.runner import checked
 from resources import fhir_json
 from resources.errors import Issue
+from resources.errors import Severity as IssueSeverity
 from resources.ports import StoreTransaction
 from resources.search.parse import parse_search
 from resources.search.registry import default_registry
@@ -67,11 +68,12 @@ class SafetyRecheck:
             return []
         record = await patient_record(tx, transaction_search(tx), patient)
         result = checked("write", foods, record.medications, record.allergies)
-        return [
+        issues = [
             issue
             for finding in result.findings
             if (issue := await self._store(tx, patient, finding, written.reference)) is not None
         ]
+        return issues + [_unrecognised(item) for item in result.unrecognised]
 
     async def _store(
         self, tx: StoreTransaction, patient: str, finding: Any, trigger: str
@@ -86,6 +88,14 @@ class SafetyRecheck:
         if finding.severity == "high":
             await raise_flag(tx, patient, finding, stored.reference)
         return warning(finding, stored.reference)
+
+
+def _unrecognised(item: Unrecognised) -> Issue:
+    """An input the check could not read: a warning for a food the writer logged, information
+    for a record of the patient (it is repeated on every check until it is recoded)."""
+    severity: IssueSeverity = "warning" if item.kind == "food" else "information"
+    message = f"Unrecognised {item.kind} {item.text!r}: it was not checked for interactions"
+    return Issue(severity, "not-found", message)
 
 
 async def _recent_foods(tx: StoreTransaction, patient: str) -> list[FoodInput]:

@@ -145,6 +145,14 @@ def test_acknowledgement_stops_repeat_alerts_until_the_cause_changes(client: htt
     assert "author" not in reopened
 
 
+def test_an_unrecognised_food_is_reported_to_the_writer(client: httpx.Client) -> None:
+    patient = _synthea_patient(client)
+    response = client.post("/NutritionIntake", json=intake(patient, "qwzxv stew"), headers=OUTCOME)
+    warnings = _warnings(response)
+    assert len(warnings) == 1
+    assert "qwzxv" in warnings[0]
+
+
 def test_without_prefer_the_resource_is_returned_and_issues_are_stored(
     client: httpx.Client,
 ) -> None:
