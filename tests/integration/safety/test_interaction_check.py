@@ -13,6 +13,7 @@ from tests.integration.safety.helpers import (
     allergy,
     create,
     findings,
+    intake,
     parameters,
     post_check,
     rule_codes,
@@ -190,3 +191,27 @@ def test_metrics_count_checks(client: httpx.Client, base_url: str) -> None:
     text = httpx.get(base_url.removesuffix("/fhir") + "/metrics").text
     assert "medication_interaction_checks_total{" in text
     assert "medication_interaction_check_seconds_bucket{" in text
+
+
+def test_foods_by_nutrition_intake_reference_and_allergy_as_a_resource(
+    client: httpx.Client,
+) -> None:
+    patient = f"Patient/{create_patient(client)['id']}"
+    logged = create(client, intake(patient, "grapefruit juice", "pesto pasta"))
+    body = parameters(
+        food=[{"valueReference": {"reference": f"NutritionIntake/{logged['id']}"}}],
+        medication=["Zocor"],
+        allergy=[{"resource": allergy(patient, "Pine nuts")}],
+    )
+    codes = rule_codes(findings(post_check(client, body)))
+    assert {"grapefruit-simvastatin", "allergen-pine_nut"} <= codes
+
+
+def test_an_unknown_food_reference_is_404(client: httpx.Client) -> None:
+    body = parameters(food=[{"valueReference": {"reference": "NutritionIntake/none-such"}}])
+    body["parameter"].append({"name": "medication", "valueString": "Zocor"})
+    assert_outcome(
+        client.post("/$interaction-check", json=body),
+        404,
+        error_codes.INTERACTION_CHECK_REFERENCE_NOT_FOUND,
+    )
