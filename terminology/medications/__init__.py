@@ -1,5 +1,6 @@
 """Medications: brand and generic names, classes, RxNorm CUIs and ATC codes, with lookup."""
 
+from terminology.medications.fhir import medication_knowledge_resource
 from terminology.medications.knowledge import Medication, MedicationKnowledge, medication_knowledge
 from terminology.medications.lookup import (
     ATC_SYSTEM,
@@ -20,4 +21,5 @@ __all__ = [
     "find_medications",
     "medication_by_code",
     "medication_knowledge",
+    "medication_knowledge_resource",
 ]

@@ -113,3 +113,31 @@ def test_rule_classes_keep_their_members() -> None:
     assert "statins" in knowledge.classes_of("simvastatin")
     assert "vitamin_k_antagonists" in knowledge.classes_of("warfarin")
     assert "maois" in knowledge.classes_of("phenelzine")
+
+
+def test_every_medication_renders_as_valid_medication_knowledge() -> None:
+    from resources.model import validation_issues
+    from terminology.medications.fhir import medication_knowledge_resource
+
+    for name in medication_knowledge().medications:
+        resource = medication_knowledge_resource(name)
+        assert validation_issues(resource) == [], name
+    lipitor = medication_knowledge_resource("atorvastatin")
+    assert lipitor["code"]["coding"][0] == {
+        "system": RXNORM_SYSTEM,
+        "code": "83367",
+        "display": "atorvastatin",
+    }
+    assert "Lipitor" in lipitor["synonym"]
+    assert {"system": ATC_SYSTEM, "code": "C10AA05"} in lipitor["code"]["coding"]
+
+
+def test_interaction_check_definition_is_valid_and_published() -> None:
+    from conformance.capability_statement import capability_statement
+    from operations import interaction_check
+    from resources.model import validation_issues
+
+    assert validation_issues(interaction_check.DEFINITION) == []
+    statement = capability_statement("http://x/fhir", "2026-01-01")
+    names = {op["name"] for op in statement["rest"][0]["operation"]}
+    assert "interaction-check" in names
