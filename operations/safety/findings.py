@@ -34,6 +34,11 @@ def _confidence(values: Sequence[Confidence]) -> Confidence:
     return "high" if "high" in values else "low"
 
 
+def _both(first: Confidence, second: Confidence) -> Confidence:
+    """Low when either reading it rests on is low (a typo, a class name for its members)."""
+    return "low" if "low" in (first, second) else "high"
+
+
 def _notes(notes: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in notes if n))
 
@@ -58,13 +63,11 @@ def drug_food_finding(
         *_notes([adjustment, *(note for _, _, _, note in foods), match.note]),
     )
     mitigation = " ".join(filter(None, [rule.management, rule.timing, rule.amount]))
-    confidence = _confidence(
-        [*(c for _, _, c, _ in foods), match.confidence if not match.named_class else "high"]
-    )
+    confidence = _both(_confidence([c for _, _, c, _ in foods]), match.confidence)
     return Finding(
         kind="drug-food",
         severity=severity,
-        confidence="low" if match.confidence == "low" and not match.named_class else confidence,
+        confidence=confidence,
         cause=f"drug-food|{rule.id}|{match.ingredient}",
         rule=rule.id,
         title=rule.title,
@@ -170,7 +173,7 @@ def drug_allergy_finding(
     return Finding(
         kind="drug-allergy",
         severity="high" if same else "moderate",
-        confidence=_confidence([match.confidence, target.confidence]),
+        confidence=_both(match.confidence, target.confidence),
         cause=f"drug-allergy|{allergy.key()}|{match.ingredient}",
         rule="drug-allergy-ingredient" if same else "drug-allergy-class",
         title=f"{match.ingredient} for a patient allergic to {allergy.text}",

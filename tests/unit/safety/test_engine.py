@@ -99,3 +99,13 @@ def test_subject_or_patient_reference() -> None:
     assert patient_of_any({"subject": {"reference": "Patient/1"}}) == "Patient/1"
     assert patient_of_any({"patient": {"reference": "http://x/fhir/Patient/2"}}) == "Patient/2"
     assert patient_of_any({"subject": {"reference": "Group/1"}}) is None
+
+
+def test_a_class_name_or_a_typo_gives_low_confidence_but_keeps_severity() -> None:
+    for drug in ("a statin", "simvastatn"):
+        found = run_check([FoodInput("grapefruit juice")], [MedicationInput(drug)], []).findings
+        by_rule = {f.rule: f for f in found}
+        assert by_rule["grapefruit-simvastatin"].severity == "high"
+        assert by_rule["grapefruit-simvastatin"].confidence == "low"
+    exact = run_check([FoodInput("grapefruit juice")], [MedicationInput("Zocor")], []).findings
+    assert exact[0].confidence == "high"
