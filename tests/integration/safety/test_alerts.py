@@ -108,6 +108,20 @@ def test_a_transaction_bundle_intake_is_checked_too(client: httpx.Client) -> Non
     assert [i["severity"] for i in _search(client, "DetectedIssue", patient)] == ["high"]
 
 
+def test_updating_an_intake_rechecks_it(client: httpx.Client) -> None:
+    patient = _patient_with_statin_and_tree_nut_allergy(client)
+    logged = create(client, intake(patient, "steamed rice"))
+    assert _search(client, "DetectedIssue", patient) == []
+    changed = {**intake(patient, "walnut brownie"), "id": logged["id"]}
+    response = client.put(f"/NutritionIntake/{logged['id']}", json=changed, headers=OUTCOME)
+    assert response.status_code == 200, response.text
+    warnings = [i for i in response.json()["issue"] if i["severity"] == "warning"]
+    assert len(warnings) == 1
+    (issue,) = _search(client, "DetectedIssue", patient)
+    assert issue["severity"] == "high"
+    assert {"reference": f"NutritionIntake/{logged['id']}"} in issue["implicated"]
+
+
 def test_a_new_medication_rechecks_recent_intakes(client: httpx.Client) -> None:
     patient = _synthea_patient(client)
     response = client.post(
