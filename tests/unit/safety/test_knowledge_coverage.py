@@ -5,7 +5,13 @@ each with the severity the data gives."""
 from __future__ import annotations
 
 from operations.safety.engine import RULE_SEVERITY, run_check
-from operations.safety.model import SEVERITY_RANK, AllergyInput, FoodInput, MedicationInput
+from operations.safety.model import (
+    SEVERITY_RANK,
+    AllergyInput,
+    FoodInput,
+    MedicationInput,
+    Severity,
+)
 from terminology.allergens.loader import load_data
 from terminology.allergens.models import AllergenFile
 from terminology.interactions.knowledge import knowledge_base
@@ -48,7 +54,7 @@ def test_every_allergen_term_is_found_for_its_allergy() -> None:
         rule = f"allergen-{allergen.id}"
         for term_list in allergen.term_lists:
             for spec in term_list.specs():
-                expected = "moderate" if spec.certainty == "possible" else "high"
+                expected: Severity = "moderate" if spec.certainty == "possible" else "high"
                 found = run_check([FoodInput(spec.term)], [], [AllergyInput(allergen.name)])
                 got = next((f.severity for f in found.findings if f.rule == rule), None)
                 if got is None or SEVERITY_RANK[got] < SEVERITY_RANK[expected]:
@@ -63,7 +69,7 @@ def test_every_dish_term_gives_its_allergens() -> None:
     misses = []
     for dish in load_data("dishes.json", DishFile).dishes:
         for item in dish.allergens:
-            expected = "moderate" if item.certainty == "possible" else "high"
+            expected: Severity = "moderate" if item.certainty == "possible" else "high"
             allergy = AllergyInput(allergens[item.allergen])
             for term in dish.terms:
                 found = run_check([FoodInput(term)], [], [allergy]).findings
