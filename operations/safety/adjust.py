@@ -6,6 +6,7 @@ severity, management and timing text (``terminology/interactions/data/rules.json
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from operations.safety.foods import volume_in_text
@@ -48,6 +49,42 @@ SEPARATIONS: dict[str, Separation] = {
     "coffee-levothyroxine": Separation(1.0, 4.0),
     "dairy-antacid-bisacodyl": Separation(1.0, 1.0),
 }
+
+
+@dataclass(frozen=True)
+class DoseRule:
+    """At or below ``max_mg`` (in a text that ``context`` words mark as this form), the
+    finding is ``severity``."""
+
+    max_mg: float
+    context: tuple[str, ...]
+    severity: Severity
+    why: str
+
+
+DOSES: dict[str, DoseRule] = {
+    # Emsam label: no dietary modification at 6 mg/24 h; 9 and 12 mg/24 h need the diet.
+    # Only lowered to moderate (not cleared): the dose may be raised without a new record.
+    "tyramine-selegiline": DoseRule(
+        6.0,
+        ("24 h", "24h", "24 hr", "24hr", "/24", "patch", "transdermal", "emsam"),
+        "moderate",
+        "transdermal selegiline 6 mg/24 h needs no tyramine diet (Emsam label)",
+    ),
+}
+_MG = re.compile(r"(\d+(?:[.,]\d+)?)\s*mg\b", re.IGNORECASE)
+
+
+def by_dose(rule_id: str, severity: Severity, medication: MedicationInput) -> tuple[Severity, str]:
+    """The severity after the dose, when the rule's label ties the interaction to it."""
+    rule = DOSES.get(rule_id)
+    text = f"{medication.text} {medication.dose}".lower()
+    found = _MG.search(text)
+    if rule is None or found is None or not any(word in text for word in rule.context):
+        return severity, ""
+    if float(found.group(1).replace(",", ".")) > rule.max_mg:
+        return severity, ""
+    return rule.severity, f"lowered to {rule.severity}: {rule.why}; dose '{found.group(0)}'"
 
 
 def by_amount(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from operations.safety.adjust import by_amount, by_timing
+from operations.safety.adjust import by_amount, by_dose, by_timing
 from operations.safety.findings import (
     cross_finding,
     drug_allergy_finding,
@@ -166,11 +166,11 @@ def _drug_food(
                     severity = RULE_SEVERITY[rule.severity]
                     foods = tuple(dict.fromkeys(f for f, _, _, _ in food_hits))
                     severity, amount_note = by_amount(rule.id, severity, foods)
+                    severity, dose_note = by_dose(rule.id, severity, medication)
                     severity, timing_note = by_timing(rule.id, severity, foods, (medication,))
+                    note = amount_note or dose_note or timing_note
                     out.append(
-                        drug_food_finding(
-                            rule, severity, medication, match, food_hits, amount_note or timing_note
-                        )
+                        drug_food_finding(rule, severity, medication, match, food_hits, note)
                     )
     return out
 

@@ -109,3 +109,14 @@ def test_a_class_name_or_a_typo_gives_low_confidence_but_keeps_severity() -> Non
         assert by_rule["grapefruit-simvastatin"].confidence == "low"
     exact = run_check([FoodInput("grapefruit juice")], [MedicationInput("Zocor")], []).findings
     assert exact[0].confidence == "high"
+
+
+def test_dose_dependent_rule_selegiline() -> None:
+    def severity(drug: str) -> str:
+        found = run_check([FoodInput("aged cheddar")], [MedicationInput(drug)], []).findings
+        return next(f.severity for f in found if f.rule == "tyramine-selegiline")
+
+    assert severity("Emsam 6 mg/24 hr patch") == "moderate"
+    assert severity("Emsam 9 mg/24 hr patch") == "high"
+    assert severity("selegiline 5 mg tablet") == "high"  # oral: the label's diet threshold differs
+    assert severity("selegiline") == "high"
