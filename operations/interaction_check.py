@@ -10,10 +10,12 @@ view of the data, so what the caller may not see is neither used nor revealed.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from operations.base import OperationContext, OperationResult
 from operations.parameters import Parameters
+from operations.safety.foods import read_food
 from operations.safety.model import AllergyInput, MedicationInput
 from operations.safety.params import allergy_inputs, food_inputs, medication_inputs
 from operations.safety.patient import patient_record, store_search
@@ -73,7 +75,12 @@ async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
     allergies: list[AllergyInput] = await allergy_inputs(ctx.store, params)
     if patient is not None:
         await _require_patient(ctx, patient)
-        record = await patient_record(ctx.store, store_search(ctx.store), patient)
+        # Read the foods while the database answers the record search (the readings are
+        # cached, so the check below reuses them).
+        search = asyncio.create_task(patient_record(ctx.store, store_search(ctx.store), patient))
+        for food in foods:
+            read_food(food.text)
+        record = await search
         medications += record.medications
         allergies += record.allergies
     result = checked("operation", foods, medications, allergies)
