@@ -117,7 +117,7 @@ def _surfaces(knowledge: MedicationKnowledge, added: MedicationFile) -> list[str
     words += [c.name for c in knowledge.interactions.drug_file.classes]
     words += [s for c in knowledge.interactions.drug_file.classes for s in c.synonyms]
     words += [s for c in added.classes for s in c.synonyms]
-    return words
+    return words + list(added.dose_words)
 
 
 @cache

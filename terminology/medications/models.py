@@ -58,6 +58,9 @@ class MedicationFile(_Strict):
     classes: list[AddedClass]
     ingredients: list[AddedIngredient] = Field(min_length=1)
     existing: dict[str, ExistingExtra]
+    dose_words: list[str] = Field(default_factory=list)
+    """Words of dose and form text (daily, tablet, spray): known, so never 'corrected' into a
+    drug name, and not themselves drugs."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -5,8 +5,9 @@ quickly; each candidate is confirmed with the optimal string alignment distance 
 deletions, substitutions and adjacent transpositions). Only words the vocabulary does not know
 are corrected, and only when they are long enough for a correction to mean something: a
 4-letter word within distance 1 (and only towards a single word), a longer one within
-distance 2. Several equally close words are all returned: a safety check must consider each
-of them, never pick one and drop the others.
+distance 2 (and towards at most three words: a word near many is not a typo of one). Several
+equally close words are all returned: a safety check must consider each of them, never pick
+one and drop the others.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from itertools import combinations
 from terminology.textmatch.normalise import tokenise
 
 MAX_DISTANCE = 2
+MAX_ALTERNATIVES = 3
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,8 @@ class SpellingIndex:
             return [], 0
         best = min(d for d, _ in scored)
         closest = sorted(w for d, w in scored if d == best)
-        if len(key) == 4 and len(closest) > 1:
-            return [], 0  # a short word near several others is not a recognisable typo
+        if len(closest) > (1 if len(key) == 4 else MAX_ALTERNATIVES):
+            return [], 0  # a word near many others is not a recognisable typo of one
         return closest, best
 
     def corrections(self, text: str) -> list[list[Correction]]:
