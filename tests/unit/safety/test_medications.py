@@ -141,3 +141,15 @@ def test_interaction_check_definition_is_valid_and_published() -> None:
     statement = capability_statement("http://x/fhir", "2026-01-01")
     names = {op["name"] for op in statement["rest"][0]["operation"]}
     assert "interaction-check" in names
+
+
+@pytest.mark.parametrize(
+    "text", ["nasal spray", "one tablet daily at bedtime", "two puffs inhaled", "eye drops"]
+)
+def test_dose_and_form_words_are_never_read_as_drugs(text: str) -> None:
+    assert find_medications(text) == []
+
+
+def test_dose_words_do_not_hide_the_drug() -> None:
+    found = find_medications("atorvastatin 20 mg oral tablet once daily at bedtime")
+    assert [m.ingredient for m in found] == ["atorvastatin"]
