@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from resources.errors import Issue
 from resources.search.query import SearchQuery
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 
@@ -129,3 +130,19 @@ class ResourceStore(Protocol):
         """One page of the current, non-deleted resources matching ``query``, after ``cursor``
         (from the previous page's ``next_cursor``); ``base_url`` makes absolute references to
         this server local."""
+
+
+class WriteHook(Protocol):
+    """Work that must happen in the same transaction as a write (the safety re-check).
+
+    The composition root registers hooks; the store calls ``after_write`` for every version
+    of a watched type that a create, update or patch writes, on the write's own transaction,
+    so whatever the hook writes commits or rolls back with it. The issues it returns are
+    told to the client that made the write (warnings in its OperationOutcome).
+    """
+
+    def watches(self, resource_type: str) -> bool:
+        """True when writes of ``resource_type`` concern this hook."""
+
+    async def after_write(self, tx: StoreTransaction, written: StoredVersion) -> list[Issue]:
+        """React to ``written`` inside ``tx``; return issues for the writer."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from resources.errors import Issue
+
 Method = Literal["POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -29,10 +31,12 @@ class StoredVersion:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """The outcome of a write: the version now current, and whether it was created."""
+    """The outcome of a write: the version now current, whether it was created, and what
+    write hooks found (warnings for the writer)."""
 
     stored: StoredVersion
     created: bool
+    issues: tuple[Issue, ...] = ()
 
 
 @dataclass(frozen=True)

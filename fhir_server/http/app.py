@@ -21,6 +21,7 @@ from fhir_server.http.conditional_routes import (
     conditional_update,
 )
 from fhir_server.http.history_routes import instance_history, system_history, type_history
+from fhir_server.http.metrics_routes import METRICS_ROUTES
 from fhir_server.http.oauth_routes import OAUTH_ROUTES
 from fhir_server.http.operation_routes import invoke
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
@@ -29,6 +30,8 @@ from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
+from fhir_server.store.write_hooks import HookedStore
+from operations.safety.recheck import SafetyRecheck
 from resources.identity import now
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -104,7 +107,9 @@ REST_ROUTES: tuple[Route, ...] = (
     ("DELETE", "/fhir/{type}/{id}", delete),
 )
 
-ROUTES: tuple[Route, ...] = SERVICE_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
+ROUTES: tuple[Route, ...] = (
+    SERVICE_ROUTES + METRICS_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
+)
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 
 
@@ -117,7 +122,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         reader = FastReader(database_url, max(2, settings.db_pool_size // 2))
         await reader.open()
         app.state.engine = engine
-        app.state.store = PostgresResourceStore(engine, reader)
+        app.state.store = HookedStore(PostgresResourceStore(engine, reader), (SafetyRecheck(),))
         app.state.redis = aioredis.Redis.from_url(redis_url)
         try:
             yield

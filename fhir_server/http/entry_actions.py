@@ -26,7 +26,7 @@ from fhir_server.http.conditional_routes import (
 from fhir_server.http.negotiation import JSON_PATCH
 from fhir_server.http.rest_routes import patch_mutation, patch_of, validate
 from resources import error_codes, fhir_json
-from resources.errors import Gone, Invalid, NotFound, information
+from resources.errors import Gone, Invalid, NotFound, information, operation_outcome
 from resources.identity import etag, instant
 from resources.ports import StoreTransaction
 from resources.search.parse import parse_search
@@ -76,7 +76,8 @@ def criteria(resource_type: str, text: str, registry: SearchRegistry) -> SearchQ
 def _written(result: WriteResult, wrote: bool = True) -> EntryResult:
     stored = result.stored
     status = 201 if result.created else 200
-    return EntryResult(status, stored, stored.body, wrote=wrote, location=True)
+    outcome = operation_outcome(result.issues) if result.issues else None  # write-hook findings
+    return EntryResult(status, stored, stored.body, outcome, wrote=wrote, location=True)
 
 
 async def _post(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:

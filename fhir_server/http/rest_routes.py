@@ -117,6 +117,7 @@ def write_response(request: Request, result: WriteResult, prefs: Preferences) ->
     if prefs.return_ == "OperationOutcome":
         verb = "Created" if result.created else "Stored"
         outcome = information(f"{verb} {stored.reference} version {stored.version}")
+        outcome["issue"] += [issue.to_json() for issue in result.issues]  # write-hook findings
         return fhir_response(request, outcome, status, headers)
     return fhir_response(request, stored.body, status, headers)
 

@@ -8,13 +8,13 @@ says ``bidirectional`` (latex -> banana is 35% in Sicherer 2001, banana -> latex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from terminology.allergens.loader import load_data
 from terminology.allergens.matcher import AllergenHit, allergens_in
 from terminology.allergens.models import CrossEndpoint, CrossFile, CrossPair, RiskLevel
 from terminology.allergens.vocabulary import vocabulary
-from terminology.textmatch import Certainty, TermIndex
+from terminology.textmatch import Certainty, TermIndex, tokenise
 
 _RISK_ORDER: dict[RiskLevel, int] = {"high": 0, "moderate": 1, "low": 2}
 
@@ -75,6 +75,11 @@ def cross_reactive(allergen_or_food: str) -> list[CrossReaction]:
     Highest risk first. The query also matches pairs written for a group it belongs to or a
     member of it (``almond`` finds tree-nut pairs; ``tree_nuts`` finds walnut-pecan).
     """
+    return list(_cross_reactive(allergen_or_food))
+
+
+@lru_cache(maxsize=1024)  # queries are allergy names: few, and repeated on every check
+def _cross_reactive(allergen_or_food: str) -> tuple[CrossReaction, ...]:
     query_ids = _query_allergens(allergen_or_food)
     reactions: list[CrossReaction] = []
     for pair in _pairs().pairs:
@@ -82,21 +87,26 @@ def cross_reactive(allergen_or_food: str) -> list[CrossReaction]:
             reactions.append(_oriented(pair, pair.a, pair.b))
         elif pair.bidirectional and _endpoint_matches(pair.b, query_ids, allergen_or_food):
             reactions.append(_oriented(pair, pair.b, pair.a))
-    return sorted(reactions, key=lambda r: (_RISK_ORDER[r.risk], r.pair_id))
+    return tuple(sorted(reactions, key=lambda r: (_RISK_ORDER[r.risk], r.pair_id)))
 
 
-def cross_reactions_in(allergy: str, food_text: str) -> list[CrossReactionHit]:
+def cross_reactions_in(
+    allergy: str, food_text: str, food_hits: list[AllergenHit] | None = None
+) -> list[CrossReactionHit]:
     """Cross-reacting foods for ``allergy`` that ``food_text`` contains.
 
     Foods that are the allergy itself (or inside it) are direct allergen hits, not cross
-    reactions, and are left to ``allergens_in``.
+    reactions, and are left to ``allergens_in``. ``food_hits`` are ``allergens_in(food_text)``
+    when the caller has them already.
     """
     query_ids = _query_allergens(allergy)
-    food_hits = allergens_in(food_text)
+    food_hits = allergens_in(food_text) if food_hits is None else food_hits
+    tokens = tokenise(food_text)
     found: list[CrossReactionHit] = []
-    for reaction in cross_reactive(allergy):
+    for reaction in _cross_reactive(allergy):
         hits = [h for h in food_hits if _reaches(reaction, h) and not _is_direct(query_ids, h)]
-        words = [m.text for m in _food_index(reaction.to_foods).find(food_text)]
+        index = _food_index(reaction.to_foods)
+        words = [m.text for m in index.find_in_tokens(food_text, tokens)]
         if hits or words:
             certainty: Certainty = "contains" if words else _best(hits)
             evidence = tuple(dict.fromkeys([*(h.matched_text for h in hits), *words]))
@@ -104,6 +114,7 @@ def cross_reactions_in(allergy: str, food_text: str) -> list[CrossReactionHit]:
     return found
 
 
+@lru_cache(maxsize=1024)
 def _query_allergens(query: str) -> frozenset[str]:
     vocab = vocabulary()
     exact = vocab.by_name(query)

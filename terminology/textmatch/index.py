@@ -36,6 +36,7 @@ class TermIndex(Generic[T]):
     def __init__(self) -> None:
         self._terms: dict[tuple[str, ...], list[T]] = {}
         self._longest = 0
+        self._longest_from: dict[str, int] = {}  # first word -> longest term starting with it
 
     def add(self, term: str, payload: T | None) -> None:
         """Register ``term``; a ``None`` payload makes it match and consume words silently."""
@@ -46,12 +47,17 @@ class TermIndex(Generic[T]):
         if payload is not None and payload not in payloads:
             payloads.append(payload)
         self._longest = max(self._longest, len(key))
+        self._longest_from[key[0]] = max(self._longest_from.get(key[0], 0), len(key))
 
     def __contains__(self, term: str) -> bool:
         return normalise_term(term) in self._terms
 
     def __len__(self) -> int:
         return len(self._terms)
+
+    def words(self) -> set[str]:
+        """Every key word of every registered term (blocking terms included)."""
+        return {word for key in self._terms for word in key}
 
     def find(self, text: str) -> list[Match[T]]:
         """Every registered term in ``text``, longest first at each position, in text order."""
@@ -76,7 +82,8 @@ class TermIndex(Generic[T]):
         return matches
 
     def _longest_at(self, keys: Sequence[str], position: int) -> int:
-        for length in range(min(self._longest, len(keys) - position), 0, -1):
+        longest = self._longest_from.get(keys[position], 0)
+        for length in range(min(longest, len(keys) - position), 0, -1):
             if tuple(keys[position : position + length]) in self._terms:
                 return length
         return 0
