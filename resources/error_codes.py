@@ -60,3 +60,7 @@ OPERATION_GET_AFFECTS_STATE = "NV-0049"
 # NV-0300.. HL7 v2; NV-0400.. interaction checks and alerts; NV-0500.. bulk data and
 # $everything; NV-0600.. terminology; NV-0700.. implementation guide and validation;
 # NV-0800.. $analyze-food; NV-0900.. $clinical-report.
+
+# PHI protection (NV-0200..0299)
+PHI_SEARCH_UNSUPPORTED = "NV-0200"  # :contains, a date range, an over-long prefix on PHI
+PHI_SORT_UNSUPPORTED = "NV-0201"  # _sort by a parameter stored as a blind index

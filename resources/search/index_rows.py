@@ -1,8 +1,8 @@
 """THE SEAM: the one step from extracted index values to the rows the storage adapter writes.
 
 Everything that decides how a value is stored (which table, which columns, normalised forms)
-happens in ``index_rows``. The PHI-protection work will replace the string and token values of
-some parameters with keyed hashes here, and nowhere else, so it receives the resource type too.
+happens in ``index_rows``. Values of PHI parameters (``resources.crypto.phi_params``) become
+keyed digests here, and nowhere else, when the process has its keys (``blinded_rows``).
 Rows carry the parameter code; the adapter adds resource type, id and version.
 """
 
@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from resources.crypto.blind import BlindIndex, calendar_forms
+from resources.crypto.phi_params import is_phi
+from resources.crypto.protection import blind_index
 from resources.search.strings import normalise
 from resources.search.values import (
     CompositeValue,
@@ -136,11 +139,15 @@ class IndexRows:
 
 def index_rows(resource_type: str, values: Mapping[str, Sequence[IndexValue]]) -> IndexRows:
     """The rows to store for these values (``extract_all``'s output) of a ``resource_type``."""
-    del resource_type  # not used yet: the keyed-hash step will choose parameters by type
+    blind = blind_index()
     rows = IndexRows()
     for param, items in values.items():
+        phi = blind is not None and is_phi(resource_type, param)
         for value in items:
-            if isinstance(value, CompositeValue):
+            if phi and blind is not None and not isinstance(value, CompositeValue):
+                for row in blinded_rows(blind, param, value):
+                    _append(rows, row)
+            elif isinstance(value, CompositeValue):
                 parts = tuple(simple_row(param, part) for part in value.components)
                 rows.composite.append(CompositeRow(param, parts))
             else:
@@ -166,6 +173,31 @@ def simple_row(param: str, value: SimpleValue) -> SimpleRow:
             return ReferenceRow(param, target_type, target_id, version, url, id_system, id_value)
         case UriValue(uri):
             return UriRow(param, uri)
+
+
+def blinded_rows(blind: BlindIndex, param: str, value: SimpleValue) -> list[SimpleRow]:
+    """The rows of one PHI value: digests only, never the value.
+
+    A string gives one row per prefix (``normalised`` = prefix digest, ``exact`` empty) and
+    one for the whole value (``normalised`` = whole-value digest, ``exact`` = digest of the
+    text as written). A token keeps its system and type (not PHI) and digests its code. A date
+    becomes token rows holding the digests of the calendar year, month and day it lies in.
+    """
+    match value:
+        case StringValue(normalised, exact):
+            prefixes = [StringRow(param, d, "") for d in blind.prefixes(param, normalised)]
+            whole = StringRow(param, blind.whole(param, normalised), blind.exact(param, exact))
+            return [*prefixes, whole]
+        case TokenValue(system, code, display, type_system, type_code):
+            text = normalise(display) if display else None
+            digest = blind.token(param, code) if code is not None else None
+            return [TokenRow(param, system, digest, text, type_system, type_code)]
+        case DateValue(low, high):
+            digests: list[str | None] = [blind.date(param, f) for f in calendar_forms(low, high)]
+            # A range wider than a day still gets a row, so :missing sees the value.
+            return [TokenRow(param, None, d, None, None, None) for d in digests or [None]]
+        case _:
+            return [simple_row(param, value)]
 
 
 def _append(rows: IndexRows, row: SimpleRow) -> None:
