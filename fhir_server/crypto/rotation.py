@@ -22,8 +22,8 @@ from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, text, upd
 from fhir_server.crypto.keystore import insert_key, key_rows, refresh
 from fhir_server.db.phi_tables import phi_key
 from fhir_server.db.schema import resource_version
-from resources.crypto.envelope import MasterKey, new_key, new_key_id, row_context
-from resources.crypto.protection import Protection, open_body
+from resources.crypto.envelope import MasterKey, is_sealed, new_key, new_key_id, row_context
+from resources.crypto.protection import Protection
 
 V = resource_version.c
 Progress = Callable[["Sweep"], None]
@@ -78,9 +78,9 @@ def _batch(engine: Engine, protection: Protection, after: int, size: int) -> tup
     with engine.begin() as conn:
         rows = conn.execute(query).all()
         for row in rows:
-            plain = open_body(row.resource_type, row.id, row.version_id, row.body)
-            assert plain is not None  # _stale selects bodies only
             context = row_context(row.resource_type, row.id, row.version_id)
+            body = bytes(row.body)
+            plain = protection.keyring.open(context, body) if is_sealed(body) else body
             sealed, key_id = protection.keyring.seal(context, plain)
             guard = V.body_key.is_(None) if row.body_key is None else V.body_key == row.body_key
             conn.execute(

@@ -62,7 +62,9 @@ async def _refresh_loop(
         try:
             async with engine.connect() as conn:
                 rows = (await conn.execute(select(phi_key))).all()
-            refresh(protection, rows, master)
+            # The installed protection: a command run in this process may have installed an
+            # equal one (same keys) in its place.
+            refresh(state.current() or protection, rows, master)
         except Exception:  # keep serving with the keys held; the next round tries again
             _log.exception("refreshing the data keys failed")
 
