@@ -80,7 +80,7 @@ def test_rotation_under_traffic(client: httpx.Client, base_url: str, services: S
     assert sum(s.done for s in sweeps) > 0
     assert count_stale(engine, new.hex()) == 0
     with psycopg.connect(libpq(services.database_url)) as conn:
-        states = dict(conn.execute("SELECT key_id, state FROM phi_key").fetchall())
+        states: dict[str, str] = dict(conn.execute("SELECT key_id, state FROM phi_key").fetchall())
         old_rows = conn.execute(
             "SELECT count(*) FROM resource_version WHERE body_key = %s", (old,)
         ).fetchone()
