@@ -11,13 +11,12 @@ digests of their calendar year, month and day, so ``eq`` at those precisions sur
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 from datetime import datetime, timedelta
 
 from resources.crypto.envelope import KEY_BYTES, CryptoError
 
-MAX_PREFIX = 32
+MAX_PREFIX = 24
 """The longest starts-with search on a PHI string (longer ones are refused, not guessed)."""
 DIGEST_BYTES = 16
 """128 bits of the HMAC: no collisions in practice, shorter index entries."""
@@ -39,17 +38,13 @@ class BlindIndex:
     def digest(self, kind: str, param: str, value: str) -> str:
         """The digest of ``value`` for ``param`` (``kind``: p prefix, x exact, t token, d date)."""
         message = f"{kind}\x1f{param}\x1f{value}".encode()
-        mac = hmac.new(self._key, message, hashlib.sha256).digest()[:DIGEST_BYTES]
-        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+        mac = hmac.digest(self._key, message, "sha256")[:DIGEST_BYTES]
+        return base64.urlsafe_b64encode(mac)[:22].decode()  # 16 bytes: 22 characters
 
     def prefixes(self, param: str, normalised: str) -> list[str]:
         """The digests of the value's prefixes, one to ``MAX_PREFIX`` characters long."""
         limit = min(len(normalised), MAX_PREFIX)
         return [self.digest("p", param, normalised[:n]) for n in range(1, limit + 1)]
-
-    def whole(self, param: str, normalised: str) -> str:
-        """The digest of the whole normalised value (the row that also holds ``:exact``)."""
-        return self.digest("w", param, normalised)
 
     def exact(self, param: str, text: str) -> str:
         """The digest of the value as written, for ``:exact``."""

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from resources.crypto.blind import BlindIndex, calendar_forms
-from resources.crypto.phi_params import is_phi
+from resources.crypto.phi_params import COVERED_BY, NOT_STORED, digest_domain, is_phi
 from resources.crypto.protection import blind_index
 from resources.search.strings import normalise
 from resources.search.values import (
@@ -142,12 +142,12 @@ def index_rows(resource_type: str, values: Mapping[str, Sequence[IndexValue]]) -
     blind = blind_index()
     rows = IndexRows()
     for param, items in values.items():
-        phi = blind is not None and is_phi(resource_type, param)
+        if blind is not None and is_phi(resource_type, param):
+            for row in _blinded(blind, param, items, values):
+                _append(rows, row)
+            continue
         for value in items:
-            if phi and blind is not None and not isinstance(value, CompositeValue):
-                for row in blinded_rows(blind, param, value):
-                    _append(rows, row)
-            elif isinstance(value, CompositeValue):
+            if isinstance(value, CompositeValue):
                 parts = tuple(simple_row(param, part) for part in value.components)
                 rows.composite.append(CompositeRow(param, parts))
             else:
@@ -175,27 +175,47 @@ def simple_row(param: str, value: SimpleValue) -> SimpleRow:
             return UriRow(param, uri)
 
 
-def blinded_rows(blind: BlindIndex, param: str, value: SimpleValue) -> list[SimpleRow]:
-    """The rows of one PHI value: digests only, never the value.
+def _blinded(
+    blind: BlindIndex,
+    param: str,
+    items: Sequence[IndexValue],
+    values: Mapping[str, Sequence[IndexValue]],
+) -> list[SimpleRow]:
+    """The blind rows of one PHI parameter, less what its parts store (``COVERED_BY``)."""
+    if param in NOT_STORED:
+        return []
+    covered = [v for part in COVERED_BY.get(param, ()) for v in values.get(part, ())]
+    rows: list[SimpleRow] = []
+    for value in items:
+        if value in covered:
+            covered.remove(value)  # stored once under the part; the search reads both
+        elif not isinstance(value, CompositeValue):
+            rows += blinded_rows(blind, param, value)
+    return rows
 
-    A string gives one row per prefix (``normalised`` = prefix digest, ``exact`` empty) and
-    one for the whole value (``normalised`` = whole-value digest, ``exact`` = digest of the
-    text as written). A token keeps its system and type (not PHI) and digests its code. A date
-    becomes token rows holding the digests of the calendar year, month and day it lies in.
+
+def blinded_rows(blind: BlindIndex, param: str, value: SimpleValue) -> list[SimpleRow]:
+    """The rows of one PHI value: digests only, never the value, all in the token table.
+
+    A string gives one row per prefix of its normalised form (the default starts-with search)
+    and one for the text as written (``:exact``); the digests of the two kinds differ, so
+    they share the ``code`` column. A token keeps its system and type text (not PHI) and
+    digests its code. A date gives the digests of the calendar year, month and day it lies in.
+    No string table row: its trigram index would only grow with digests nobody can search.
     """
     match value:
         case StringValue(normalised, exact):
-            prefixes = [StringRow(param, d, "") for d in blind.prefixes(param, normalised)]
-            whole = StringRow(param, blind.whole(param, normalised), blind.exact(param, exact))
-            return [*prefixes, whole]
+            domain = digest_domain(param)
+            digests = [*blind.prefixes(domain, normalised), blind.exact(domain, exact)]
+            return [TokenRow(param, None, d, None, None, None) for d in digests]
         case TokenValue(system, code, display, type_system, type_code):
             text = normalise(display) if display else None
             digest = blind.token(param, code) if code is not None else None
             return [TokenRow(param, system, digest, text, type_system, type_code)]
         case DateValue(low, high):
-            digests: list[str | None] = [blind.date(param, f) for f in calendar_forms(low, high)]
+            dates: list[str | None] = [blind.date(param, f) for f in calendar_forms(low, high)]
             # A range wider than a day still gets a row, so :missing sees the value.
-            return [TokenRow(param, None, d, None, None, None) for d in digests or [None]]
+            return [TokenRow(param, None, d, None, None, None) for d in dates or [None]]
         case _:
             return [simple_row(param, value)]
 

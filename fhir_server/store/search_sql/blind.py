@@ -1,29 +1,33 @@
 """Search on PHI parameters stored as blind indexes (``resources.crypto.blind``).
 
-The search value is digested with the same key and compared for equality: the default
-starts-with string search through prefix digests, ``:exact`` through the digest of the text as
-written, token codes and ``eq`` dates at year, month or day precision. What a digest cannot
-answer (``:contains``, date ranges, prefixes longer than ``MAX_PREFIX``) is refused with a 400,
-never answered wrongly. In a search over several types, rows of non-person types keep their
-plain predicate.
+Their rows are in the token table, digests in ``code``. The search value is digested with the
+same key and compared for equality: the default starts-with string search through prefix
+digests, ``:exact`` through the digest of the text as written, token codes, and ``eq`` dates at
+year, month or day precision. What a digest cannot answer (``:contains``, date ranges,
+prefixes longer than ``MAX_PREFIX``, ``_sort``) is refused with a 400, never answered wrongly.
+In a search over several types, resources of other types keep their plain index.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Table, and_, or_, true
+from sqlalchemy import ColumnElement, Exists, FromClause, Table, and_, exists, or_, true
 
-from fhir_server.db.schema import search_string, search_token
-from fhir_server.store.search_sql import string, token
-from fhir_server.store.search_sql.common import Scope
-from fhir_server.store.search_sql.leaves import Predicate
+from fhir_server.db.schema import search_token
+from fhir_server.store.search_sql import token
+from fhir_server.store.search_sql.common import Scope, owned_by, rows_exist
+from fhir_server.store.search_sql.leaves import leaf_table
 from resources import error_codes
 from resources.crypto.blind import MAX_PREFIX, BlindIndex, search_calendar
-from resources.crypto.phi_params import phi_types
+from resources.crypto.phi_params import digest_domain, phi_types, searched_params
 from resources.crypto.protection import blind_index
 from resources.errors import Invalid
 from resources.search.query import DateMatch, Leaf, StringMatch, TokenMatch
+
+BlindPredicate = Callable[[Any, FromClause, BlindIndex], ColumnElement[bool]]
 
 
 def _refuse(code: str, why: str) -> Invalid:
@@ -33,92 +37,97 @@ def _refuse(code: str, why: str) -> Invalid:
     )
 
 
-def _blind() -> BlindIndex:
-    found = blind_index()
-    assert found is not None  # phi_leaf only answers with keys loaded
-    return found
-
-
-def _mixed(
-    table: FromClause,
-    scope: Scope,
-    code: str,
-    blind: ColumnElement[bool],
-    plain: ColumnElement[bool],
-) -> ColumnElement[bool]:
-    """The blind predicate on person-type rows and the plain one on the others."""
-    types = phi_types(scope.types, code)
-    if scope.types and set(types) == set(scope.types):
-        return blind
-    person = table.c.resource_type.in_(types)
-    return or_(and_(person, blind), and_(~person, plain))
-
-
-def _string(match: StringMatch, table: FromClause, scope: Scope) -> ColumnElement[bool]:
+def _string(match: StringMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
     code = match.param.code
     if match.mode == "contains":
         raise _refuse(code, ":contains cannot be answered")
     if match.mode == "exact":
-        blind = table.c.exact == _blind().exact(code, match.value)
-    elif not match.value:
-        blind = true()
-    elif len(match.value) > MAX_PREFIX:
+        return table.c.code == blind.exact(digest_domain(code), match.value)
+    if not match.value:
+        return true()
+    if len(match.value) > MAX_PREFIX:
         raise _refuse(code, f"a value longer than {MAX_PREFIX} characters cannot be searched")
-    else:
-        blind = table.c.normalised == _blind().digest("p", code, match.value)
-    return _mixed(table, scope, code, blind, string.predicate(match, table, scope))
+    return table.c.code == blind.digest("p", digest_domain(code), match.value)
 
 
-def _token(match: TokenMatch, table: FromClause, scope: Scope) -> ColumnElement[bool]:
-    plain = token.predicate(match, table, scope)
-    if match.mode == "text" or match.code is None:
-        return plain  # system and type text are stored as written: they are not PHI
-    digested = TokenMatch(
-        match.param,
-        match.system,
-        _blind().token(match.param.code, match.code),
-        match.no_system,
-        match.mode,
-        match.text,
-        match.type_system,
-        match.type_code,
-    )
-    blind = token.predicate(digested, table, scope)
-    return _mixed(table, scope, match.param.code, blind, plain)
+def _token(match: TokenMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
+    if match.mode != "text" and match.code is not None:
+        digest = blind.token(match.param.code, match.code)
+        match = TokenMatch(
+            match.param,
+            match.system,
+            digest,
+            match.no_system,
+            match.mode,
+            match.text,
+            match.type_system,
+            match.type_code,
+        )
+    return token.predicate(match, table, _NO_SCOPE)
 
 
-def _date(match: DateMatch, table: FromClause, scope: Scope) -> ColumnElement[bool]:
-    del scope
+def _date(match: DateMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
     code = match.param.code
     if match.prefix != "eq":
         raise _refuse(code, f"the prefix '{match.prefix}' (a range) cannot be answered")
     calendar = search_calendar(match.low, match.high)
     if calendar is None:
         raise _refuse(code, "only a year, a month or a day can be searched")
-    return table.c.code == _blind().date(code, calendar)
+    return table.c.code == blind.date(code, calendar)
 
 
-_BLIND: dict[type[Any], tuple[Table, Predicate]] = {
-    StringMatch: (search_string, _string),
-    TokenMatch: (search_token, _token),
-    DateMatch: (search_token, _date),
+_NO_SCOPE = Scope(search_token, (), datetime.min.replace(tzinfo=UTC))
+"""The token predicate reads no scope."""
+_BLIND: dict[type[Any], BlindPredicate] = {
+    StringMatch: _string,
+    TokenMatch: _token,
+    DateMatch: _date,
 }
 
 
-def phi_leaf(leaf: Leaf, scope: Scope) -> tuple[Table, Predicate] | None:
-    """The table and predicate of a leaf on a PHI parameter, or None for a plain one."""
-    if blind_index() is None or type(leaf) not in _BLIND:
-        return None
-    if not phi_types(scope.types, leaf.param.code):
-        return None
-    return _BLIND[type(leaf)]
+def _split(
+    code: str, scope: Scope, blinded: ColumnElement[bool], plain: Callable[[], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """``blinded`` for resources of person types, ``plain`` for the others of the scope."""
+    types = phi_types(scope.types, code)
+    if scope.types and set(types) == set(scope.types):
+        return blinded
+    person = scope.resource.c.resource_type.in_(types)
+    return or_(and_(person, blinded), and_(~person, plain()))
 
 
-def phi_table(code: str, param_type: str, scope: Scope) -> Table | None:
-    """The table holding a PHI parameter's rows (``:missing``), or None for a plain one."""
+def _blind_rows_exist(table: FromClause, code: str, scope: Scope, *where: Any) -> Exists:
+    """EXISTS a blind row of ``code``, or of the parts that store its values (``name``)."""
+    params = searched_params(code)
+    param = table.c.param == params[0] if len(params) == 1 else table.c.param.in_(params)
+    return exists().where(owned_by(table, scope), param, *where)
+
+
+def phi_exists(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool] | None:
+    """EXISTS a blind index row matching any of ``leaves``, or None for a plain parameter."""
+    first, blind = leaves[0], blind_index()
+    build = _BLIND.get(type(first))
+    if blind is None or build is None or not phi_types(scope.types, first.param.code):
+        return None
+    code = first.param.code
+    rows = search_token.alias()
+    matches = or_(*(build(leaf, rows, blind) for leaf in leaves))
+    blinded = _blind_rows_exist(rows, code, scope, matches)
+
+    def plain() -> ColumnElement[bool]:
+        table, predicate = leaf_table(first)
+        alias = table.alias()
+        return rows_exist(alias, code, scope, or_(*(predicate(x, alias, scope) for x in leaves)))
+
+    return _split(code, scope, blinded, plain)
+
+
+def phi_present(code: str, table: Table, scope: Scope) -> ColumnElement[bool] | None:
+    """EXISTS a row of a PHI parameter (``:missing``), or None for a plain parameter."""
     if blind_index() is None or not phi_types(scope.types, code):
         return None
-    return search_token if param_type == "date" else None
+    blinded = _blind_rows_exist(search_token.alias(), code, scope)
+    return _split(code, scope, blinded, lambda: rows_exist(table.alias(), code, scope))
 
 
 def refuse_sort(code: str, scope: Scope) -> None:

@@ -23,14 +23,34 @@ def blind() -> Iterator[BlindIndex]:
     protection.uninstall()
 
 
-def test_a_phi_string_becomes_prefix_and_whole_digests(blind: BlindIndex) -> None:
+def test_a_phi_string_becomes_prefix_and_exact_digests(blind: BlindIndex) -> None:
     rows = index_rows("Patient", {"family": [StringValue("rivera", "Rivera")]})
-    assert len(rows.string) == len("rivera") + 1
-    assert rows.string[1] == StringRow("family", blind.digest("p", "family", "ri"), "")
-    assert rows.string[-1] == StringRow(
-        "family", blind.whole("family", "rivera"), blind.exact("family", "Rivera")
-    )
-    assert all("riv" not in row.normalised.lower() for row in rows.string)
+    assert rows.string == []
+    assert len(rows.token) == len("rivera") + 1
+    prefix = blind.digest("p", "name", "ri")  # family, given and name share a domain
+    assert rows.token[1] == TokenRow("family", None, prefix, None, None, None)
+    exact = blind.exact("name", "Rivera")
+    assert rows.token[-1] == TokenRow("family", None, exact, None, None, None)
+    assert all("riv" not in (row.code or "").lower() for row in rows.token)
+
+
+def test_name_and_address_store_only_what_their_parts_do_not(blind: BlindIndex) -> None:
+    family, given, title = (StringValue(t.lower(), t) for t in ("Rivera", "Ana", "Dr"))
+    city, line = StringValue("lyon", "Lyon"), StringValue("1 rue", "1 Rue")
+    values = {
+        "name": [family, given, title],
+        "phonetic": [family, given, title],
+        "family": [family],
+        "given": [given],
+        "address": [line, city],
+        "address-city": [city],
+    }
+    rows = index_rows("Patient", values)
+    per_param: dict[str, int] = {}
+    for row in rows.token:
+        per_param[row.param] = per_param.get(row.param, 0) + 1
+    assert per_param == {"name": 3, "family": 7, "given": 4, "address": 6, "address-city": 5}
+    assert blind.digest("p", "name", "dr") in [r.code for r in rows.token if r.param == "name"]
 
 
 def test_prefixes_stop_at_the_bound(blind: BlindIndex) -> None:
