@@ -37,14 +37,21 @@ class BlindIndex:
 
     def digest(self, kind: str, param: str, value: str) -> str:
         """The digest of ``value`` for ``param`` (``kind``: p prefix, x exact, t token, d date)."""
-        message = f"{kind}\x1f{param}\x1f{value}".encode()
+        return self._mac(f"{kind}\x1f{param}\x1f{value}".encode())
+
+    def _mac(self, message: bytes) -> str:
         mac = hmac.digest(self._key, message, "sha256")[:DIGEST_BYTES]
         return base64.urlsafe_b64encode(mac)[:22].decode()  # 16 bytes: 22 characters
 
     def prefixes(self, param: str, normalised: str) -> list[str]:
-        """The digests of the value's prefixes, one to ``MAX_PREFIX`` characters long."""
-        limit = min(len(normalised), MAX_PREFIX)
-        return [self.digest("p", param, normalised[:n]) for n in range(1, limit + 1)]
+        """The digests of the value's prefixes, one to ``MAX_PREFIX`` characters long (the
+        same messages ``digest("p", param, prefix)`` makes, built from one encoding)."""
+        head, text = f"p\x1f{param}\x1f".encode(), normalised[:MAX_PREFIX]
+        data = head + text.encode()
+        if len(data) - len(head) != len(text):  # not ASCII: cut at characters, not bytes
+            return [self.digest("p", param, text[:n]) for n in range(1, len(text) + 1)]
+        mac = self._mac
+        return [mac(data[:end]) for end in range(len(head) + 1, len(data) + 1)]
 
     def exact(self, param: str, text: str) -> str:
         """The digest of the value as written, for ``:exact``."""
