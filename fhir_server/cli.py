@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from fhir_server.backup_cli import backup_app
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.keys_cli import keys_app, prepare_keys
@@ -28,6 +29,7 @@ kb_app = typer.Typer(
 )
 app.add_typer(kb_app, name="kb")
 app.add_typer(keys_app, name="keys")
+app.add_typer(backup_app, name="backup")
 
 
 def _settings() -> Settings:

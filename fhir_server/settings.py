@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     key_refresh_seconds: float = Field(
         2.0, gt=0, le=60, description="How often a server looks for rotated data keys"
     )
+    backup_dir: Path | None = Field(None, description="Backups (default: <data_dir>/backups)")
+    backup_retention_years: int = Field(7, ge=1, le=100, description="Backups kept this long")
 
     @field_validator("database_url")
     @classmethod
