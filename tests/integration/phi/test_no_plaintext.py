@@ -53,9 +53,12 @@ def _write_patients(client: httpx.Client) -> list[dict[str, str]]:
     return written
 
 
-def _data_directory(database_url: str) -> Path:
-    with psycopg.connect(libpq(database_url), autocommit=True) as conn:
-        row = conn.execute("SHOW data_directory").fetchone()
+def _data_directory(database_url: str) -> Path | None:
+    try:
+        with psycopg.connect(libpq(database_url), autocommit=True) as conn:
+            row = conn.execute("SHOW data_directory").fetchone()
+    except psycopg.errors.InsufficientPrivilege:
+        return None  # an external server whose role may not see its settings
     assert row is not None
     return Path(row[0])
 
@@ -89,8 +92,8 @@ def test_phi_is_nowhere_in_plain_text(client: httpx.Client, services: ServiceUrl
     assert found.json()["total"] == 1
     checkpoint(services.database_url)
     root = _data_directory(services.database_url)
-    if not root.exists():
-        pytest.skip(f"the data directory {root} is not on this machine")
+    if root is None or not root.exists():
+        pytest.skip(f"the data directory ({root}) cannot be read from here")
     assert _hits_in_files(root, needles) == []
     dump = subprocess.run(
         [_pg_dump(), "--dbname", libpq(services.database_url)],
