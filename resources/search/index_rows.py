@@ -197,17 +197,19 @@ def _blinded(
 def blinded_rows(blind: BlindIndex, param: str, value: SimpleValue) -> list[SimpleRow]:
     """The rows of one PHI value: digests only, never the value, all in the token table.
 
-    A string gives one row per prefix of its normalised form (the default starts-with search)
-    and one for the text as written (``:exact``); the digests of the two kinds differ, so
-    they share the ``code`` column. A token keeps its system and type text (not PHI) and
-    digests its code. A date gives the digests of the calendar year, month and day it lies in.
-    No string table row: its trigram index would only grow with digests nobody can search.
+    A string gives one row per prefix of its normalised form (``code``, the default
+    starts-with search); its last row also holds the digest of the text as written (``text``,
+    for ``:exact``; string parameters have no ``:text`` modifier to confuse it with). A token
+    keeps its system and type text (not PHI) and digests its code. A date gives the digests of
+    the calendar year, month and day it lies in. No string table row: its trigram index would
+    only grow with digests nobody can search.
     """
     match value:
         case StringValue(normalised, exact):
             domain = digest_domain(param)
-            digests = [*blind.prefixes(domain, normalised), blind.exact(domain, exact)]
-            return [TokenRow(param, None, d, None, None, None) for d in digests]
+            prefixes: list[str | None] = [*blind.prefixes(domain, normalised)] or [None]
+            last = TokenRow(param, None, prefixes[-1], blind.exact(domain, exact), None, None)
+            return [*(TokenRow(param, None, d, None, None, None) for d in prefixes[:-1]), last]
         case TokenValue(system, code, display, type_system, type_code):
             text = normalise(display) if display else None
             digest = blind.token(param, code) if code is not None else None

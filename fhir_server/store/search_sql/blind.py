@@ -1,10 +1,11 @@
 """Search on PHI parameters stored as blind indexes (``resources.crypto.blind``).
 
-Their rows are in the token table, digests in ``code``. The search value is digested with the
-same key and compared for equality: the default starts-with string search through prefix
-digests, ``:exact`` through the digest of the text as written, token codes, and ``eq`` dates at
-year, month or day precision. What a digest cannot answer (``:contains``, date ranges,
-prefixes longer than ``MAX_PREFIX``, ``_sort``) is refused with a 400, never answered wrongly.
+Their rows are in the token table, digests in ``code`` (and, for ``:exact``, in ``text``).
+The search value is digested with the same key and compared for equality: the default
+starts-with string search through prefix digests, ``:exact`` through the digest of the text as
+written, token codes, and ``eq`` dates at year, month or day precision. What a digest cannot
+answer (``:contains``, date ranges, prefixes longer than ``MAX_PREFIX``, ``_sort``) is refused
+with a 400, never answered wrongly.
 In a search over several types, resources of other types keep their plain index.
 """
 
@@ -42,7 +43,7 @@ def _string(match: StringMatch, table: FromClause, blind: BlindIndex) -> ColumnE
     if match.mode == "contains":
         raise _refuse(code, ":contains cannot be answered")
     if match.mode == "exact":
-        return table.c.code == blind.exact(digest_domain(code), match.value)
+        return table.c.text == blind.exact(digest_domain(code), match.value)
     if not match.value:
         return true()
     if len(match.value) > MAX_PREFIX:
