@@ -134,10 +134,10 @@ def _block(server: Server, op: str, start: int, size: int) -> None:
 
 def _postmaster(database_url: str) -> psutil.Process:
     """PostgreSQL's postmaster: the parent of every backend, whose CPU is the database's."""
-    with psycopg.connect(libpq(database_url)) as conn:
+    with psycopg.connect(libpq(database_url)) as conn:  # the backend lives while it is open
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    parent = psutil.Process(row[0]).parent()
+        assert row is not None
+        parent = psutil.Process(row[0]).parent()
     assert parent is not None
     return parent
 
