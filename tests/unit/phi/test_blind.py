@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -15,12 +16,31 @@ from resources.search.index_rows import StringRow, TokenRow, index_rows
 from resources.search.values import DateValue, StringValue, TokenValue
 
 
+@contextmanager
+def _installed(installed: protection.Protection | None) -> Iterator[None]:
+    """This test's protection (None: none), and the process's own back afterwards (a test
+    server of the same session holds one)."""
+    saved, mode = protection.current(), protection.mode()
+    if installed is None:
+        protection.uninstall()
+    else:
+        protection.install(installed)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            protection.install(saved)
+        elif mode == "off":
+            protection.install_disabled()
+        else:
+            protection.uninstall()
+
+
 @pytest.fixture
 def blind() -> Iterator[BlindIndex]:
     index = BlindIndex(new_key())
-    protection.install(protection.Protection(Keyring(), index, b"i" * 16))
-    yield index
-    protection.uninstall()
+    with _installed(protection.Protection(Keyring(), index, b"i" * 16)):
+        yield index
 
 
 def test_a_phi_string_becomes_prefix_and_exact_digests(blind: BlindIndex) -> None:
@@ -100,5 +120,6 @@ def test_calendar_forms_and_search_precision() -> None:
 
 
 def test_without_keys_nothing_is_blinded() -> None:
-    rows = index_rows("Patient", {"family": [StringValue("rivera", "Rivera")]})
+    with _installed(None):
+        rows = index_rows("Patient", {"family": [StringValue("rivera", "Rivera")]})
     assert rows.string == [StringRow("family", "rivera", "Rivera")]
