@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import typer
 from sqlalchemy import Engine, create_engine, func, select
 
+from fhir_server.crypto.keystore import load_protection
 from fhir_server.crypto.reindex import reindex_persons
 from fhir_server.crypto.rotation import Sweep, reencrypt, rotate
-from fhir_server.crypto.runtime import load_sync
+from fhir_server.crypto.runtime import load_sync, master_source
 from fhir_server.db.engine import sync_url
 from fhir_server.db.phi_tables import phi_key
 from fhir_server.db.schema import resource_version
@@ -32,8 +33,9 @@ def _settings() -> Settings:
 
 
 @contextlib.contextmanager
-def _opened() -> Iterator[tuple[Engine, Protection, MasterKey]]:
-    """The database (embedded or external) and its keys, loaded as a server loads them."""
+def _opened(*, install: bool = False) -> Iterator[tuple[Engine, Protection, MasterKey]]:
+    """The database (embedded or external) and its keys, loaded as a server loads them;
+    ``install`` makes them this process's keys (to rebuild blind indexes)."""
     from fhir_server.cli import services
 
     settings = _settings()
@@ -41,7 +43,10 @@ def _opened() -> Iterator[tuple[Engine, Protection, MasterKey]]:
         engine = create_engine(sync_url(urls.database_url))
         try:
             with engine.begin() as conn:
-                protection, master = load_sync(conn, settings)
+                if install:
+                    protection, master = load_sync(conn, settings)
+                else:
+                    protection, master = load_protection(conn, master_source(settings))
             yield engine, protection, master
         except CryptoError as error:
             typer.echo(f"PHI keys: {error}", err=True)
@@ -105,7 +110,7 @@ def rotate_command(
 @keys_app.command("protect")
 def protect(batch: int = typer.Option(500, min=1, help="Rows per transaction")) -> None:
     """Encrypt bodies stored before encryption and rebuild the PHI index as blind indexes."""
-    with _opened() as (engine, protection, _):
+    with _opened(install=True) as (engine, protection, _):
         sealed = reencrypt(engine, protection, batch, _show)
         reindexed = reindex_persons(engine, batch, lambda n: typer.echo(f"reindexed {n}"))
     typer.echo(f"{sealed} versions sealed, {reindexed} person resources reindexed")

@@ -61,7 +61,10 @@ def activate(engine: Engine, protection: Protection, key_id: bytes) -> None:
     """Make ``key_id`` the active key; the previous active key starts retiring."""
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('nutrivision phi keys'))"))
-        conn.execute(update(phi_key).where(phi_key.c.state == "active").values(state="retiring"))
+        data = phi_key.c.purpose == "data"  # the index key is not rotated here
+        conn.execute(
+            update(phi_key).where(data, phi_key.c.state == "active").values(state="retiring")
+        )
         conn.execute(update(phi_key).where(phi_key.c.key_id == key_id.hex()).values(state="active"))
     protection.keyring.activate(key_id)
 
@@ -123,7 +126,8 @@ def finish(
             break
         time.sleep(min(1.0, max(deadline - time.monotonic(), 0.1)))
     with engine.begin() as conn:
-        conn.execute(update(phi_key).where(phi_key.c.state == "retiring").values(state="retired"))
+        retiring = and_(phi_key.c.purpose == "data", phi_key.c.state == "retiring")
+        conn.execute(update(phi_key).where(retiring).values(state="retired"))
 
 
 def active_hex(protection: Protection) -> str:

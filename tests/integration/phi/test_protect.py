@@ -63,3 +63,20 @@ def test_protect_seals_old_bodies_and_blinds_their_index(
     status = CliRunner().invoke(app, ["keys", "status"], env=legacy)
     assert status.exit_code == 0, status.output
     assert f"{key} active, 1 versions" in status.output
+
+
+def test_rotate_from_the_command_line(base_url: str, legacy: dict[str, str]) -> None:
+    del base_url
+    runner = CliRunner()
+    assert runner.invoke(app, ["keys", "protect"], env=legacy).exit_code == 0
+    before = protection.current()
+    result = runner.invoke(app, ["keys", "rotate", "--grace", "0.2", "--batch", "1"], env=legacy)
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 1, 0 left" in result.output
+    assert protection.current() is before, "a rotation does not touch this process's keys"
+    with psycopg.connect(libpq(legacy["NUTRIVISION_DATABASE_URL"])) as conn:
+        states = sorted(r[0] for r in conn.execute("SELECT state FROM phi_key"))
+        (key,) = conn.execute("SELECT body_key FROM resource_version").fetchone() or ()
+    assert states == ["active", "active", "retired"]  # index key, new data key, old data key
+    status = runner.invoke(app, ["keys", "status"], env=legacy)
+    assert f"{key} active, 1 versions" in status.output

@@ -81,9 +81,11 @@ def test_rotation_under_traffic(client: httpx.Client, base_url: str, services: S
     assert count_stale(engine, new.hex()) == 0
     with psycopg.connect(libpq(services.database_url)) as conn:
         states: dict[str, str] = dict(conn.execute("SELECT key_id, state FROM phi_key").fetchall())
+        index_states = conn.execute("SELECT state FROM phi_key WHERE purpose = 'index'").fetchall()
         old_rows = conn.execute(
             "SELECT count(*) FROM resource_version WHERE body_key = %s", (old,)
         ).fetchone()
+    assert index_states == [("active",)]
     assert states[old] == "retired"
     assert states[new.hex()] == "active"
     assert old_rows == (0,)
