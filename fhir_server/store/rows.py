@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, select
 
 from fhir_server.db.schema import resource, resource_version
+from resources.crypto.protection import open_body
 from resources.stored import StoredVersion
 
 V = resource_version.c
@@ -34,7 +35,7 @@ READ_VERSION = select(*VERSION_COLUMNS).where(
 
 
 def stored(row: AnyRow) -> StoredVersion:
-    """A version row as a ``StoredVersion``."""
+    """A version row as a ``StoredVersion``, its body opened (decrypted)."""
     return StoredVersion(
         resource_type=row.resource_type,
         id=row.id,
@@ -42,5 +43,5 @@ def stored(row: AnyRow) -> StoredVersion:
         last_updated=row.last_updated.astimezone(UTC),
         deleted=row.deleted,
         method=row.method,
-        body=row.body,
+        body=open_body(row.resource_type, row.id, row.version_id, row.body),
     )

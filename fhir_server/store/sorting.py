@@ -35,6 +35,7 @@ from fhir_server.db.schema import (
     search_uri,
 )
 from fhir_server.store.cursor import Cursor, KeyKind
+from fhir_server.store.search_sql.blind import refuse_sort
 from fhir_server.store.search_sql.common import Scope, owned_by
 from resources import error_codes
 from resources.errors import Invalid
@@ -83,6 +84,7 @@ def sort_column(key: SortKey, scope: Scope) -> SortColumn:
     if param is None or param.type not in _COLUMNS:
         name = param.code if param else "?"
         raise Invalid(f"_sort: {name} cannot be sorted on", error_codes.BAD_PARAMETER)
+    refuse_sort(param.code, scope)
     table, column_of, kind = _COLUMNS[param.type]
     alias = table.alias()
     pick = func.max if key.descending else func.min

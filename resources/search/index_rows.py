@@ -1,8 +1,8 @@
 """THE SEAM: the one step from extracted index values to the rows the storage adapter writes.
 
 Everything that decides how a value is stored (which table, which columns, normalised forms)
-happens in ``index_rows``. The PHI-protection work will replace the string and token values of
-some parameters with keyed hashes here, and nowhere else, so it receives the resource type too.
+happens in ``index_rows``. Values of PHI parameters (``resources.crypto.phi_params``) become
+keyed digests here, and nowhere else, when the process has its keys (``blinded_rows``).
 Rows carry the parameter code; the adapter adds resource type, id and version.
 """
 
@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from resources.crypto.blind import BlindIndex, calendar_forms
+from resources.crypto.phi_params import COVERED_BY, NOT_STORED, digest_domain, is_phi
+from resources.crypto.protection import blind_index
 from resources.search.strings import normalise
 from resources.search.values import (
     CompositeValue,
@@ -136,9 +139,13 @@ class IndexRows:
 
 def index_rows(resource_type: str, values: Mapping[str, Sequence[IndexValue]]) -> IndexRows:
     """The rows to store for these values (``extract_all``'s output) of a ``resource_type``."""
-    del resource_type  # not used yet: the keyed-hash step will choose parameters by type
+    blind = blind_index()
     rows = IndexRows()
     for param, items in values.items():
+        if blind is not None and is_phi(resource_type, param):
+            for row in _blinded(blind, param, items, values):
+                _append(rows, row)
+            continue
         for value in items:
             if isinstance(value, CompositeValue):
                 parts = tuple(simple_row(param, part) for part in value.components)
@@ -166,6 +173,53 @@ def simple_row(param: str, value: SimpleValue) -> SimpleRow:
             return ReferenceRow(param, target_type, target_id, version, url, id_system, id_value)
         case UriValue(uri):
             return UriRow(param, uri)
+
+
+def _blinded(
+    blind: BlindIndex,
+    param: str,
+    items: Sequence[IndexValue],
+    values: Mapping[str, Sequence[IndexValue]],
+) -> list[SimpleRow]:
+    """The blind rows of one PHI parameter, less what its parts store (``COVERED_BY``)."""
+    if param in NOT_STORED:
+        return []
+    covered = [v for part in COVERED_BY.get(param, ()) for v in values.get(part, ())]
+    rows: list[SimpleRow] = []
+    for value in items:
+        if value in covered:
+            covered.remove(value)  # stored once under the part; the search reads both
+        elif not isinstance(value, CompositeValue):
+            rows += blinded_rows(blind, param, value)
+    return rows
+
+
+def blinded_rows(blind: BlindIndex, param: str, value: SimpleValue) -> list[SimpleRow]:
+    """The rows of one PHI value: digests only, never the value, all in the token table.
+
+    A string gives one row per prefix of its normalised form (``code``, the default
+    starts-with search); its last row also holds the digest of the text as written (``text``,
+    for ``:exact``; string parameters have no ``:text`` modifier to confuse it with). A token
+    keeps its system and type text (not PHI) and digests its code. A date gives the digests of
+    the calendar year, month and day it lies in. No string table row: its trigram index would
+    only grow with digests nobody can search.
+    """
+    match value:
+        case StringValue(normalised, exact):
+            domain = digest_domain(param)
+            prefixes: list[str | None] = [*blind.prefixes(domain, normalised)] or [None]
+            last = TokenRow(param, None, prefixes[-1], blind.exact(domain, exact), None, None)
+            return [*(TokenRow(param, None, d, None, None, None) for d in prefixes[:-1]), last]
+        case TokenValue(system, code, display, type_system, type_code):
+            text = normalise(display) if display else None
+            digest = blind.token(param, code) if code is not None else None
+            return [TokenRow(param, system, digest, text, type_system, type_code)]
+        case DateValue(low, high):
+            dates: list[str | None] = [blind.date(param, f) for f in calendar_forms(low, high)]
+            # A range wider than a day still gets a row, so :missing sees the value.
+            return [TokenRow(param, None, d, None, None, None) for d in dates or [None]]
+        case _:
+            return [simple_row(param, value)]
 
 
 def _append(rows: IndexRows, row: SimpleRow) -> None:

@@ -110,7 +110,7 @@ def _search(resource_type: str, params: list[tuple[str, str]]) -> Select[Any]:
 SHAPES = {
     "token eq": ("Observation", [("code", "http://loinc.org|c42")]),
     "string starts": ("Patient", [("family", "fam123")]),
-    "string contains": ("Patient", [("name:contains", "am1234")]),
+    "string contains": ("Organization", [("name:contains", "am1234")]),
     "date range": ("Observation", [("date", "ge2020-03-01"), ("date", "lt2020-03-02")]),
     "reference by patient": ("Observation", [("patient", "Patient/Patient77")]),
     "identifier": ("Patient", [("identifier", "urn:mrn|mrn77")]),

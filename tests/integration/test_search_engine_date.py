@@ -123,12 +123,17 @@ def test_approximately_widens_by_a_tenth_of_the_distance_to_now(client: httpx.Cl
     searched = today - timedelta(days=1000)
     made = {
         name: batch.create(
-            {"resourceType": "Patient", "birthDate": (searched - timedelta(days=days)).isoformat()}
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"text": "weight"},
+                "effectiveDateTime": (searched - timedelta(days=days)).isoformat(),
+            }
         )["id"]
         for name, days in ages.items()
     }
     # 10% of ~1000 days is ~100 days: 100 days off matches, 150 does not.
-    found = set(batch.ids("Patient", [("birthdate", f"ap{searched.isoformat()}")]))
+    found = set(batch.ids("Observation", [("date", f"ap{searched.isoformat()}")]))
     assert made["near"] in found
     assert made["far"] not in found
 

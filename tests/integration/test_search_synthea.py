@@ -451,7 +451,6 @@ def patient_queries(facts: Facts) -> list[Query]:
     given = next(g for p in facts.patients for n in p["name"] for g in n["given"] if len(g) >= 5)
     years = Counter(p["birthDate"][:4] for p in facts.patients)
     common_year = years.most_common(1)[0][0]
-    middle_year = sorted(years)[(len(years) - 1) // 2]  # not the last: le must leave some out
     genders = Counter(p["gender"] for p in facts.patients)
     gender = min(genders, key=lambda g: (genders[g], g))
     city = facts.patients[0]["address"][0]["city"]
@@ -479,9 +478,9 @@ def patient_queries(facts: Facts) -> list[Query]:
             (("family:exact", family.lower()), TAG),
             empty=True,
         ),
-        Query("Patient?given:contains", "Patient", (("given:contains", given[1:4].lower()), TAG)),
+        # :contains and date ranges on PHI are refused (blind indexes): tests/integration/phi
+        Query("Patient?given (prefix)", "Patient", (("given", given[:4].lower()), TAG)),
         Query("Patient?birthdate=YYYY", "Patient", (("birthdate", common_year), TAG)),
-        Query("Patient?birthdate=le YYYY", "Patient", (("birthdate", f"le{middle_year}"), TAG)),
         Query("Patient?gender", "Patient", (("gender", gender), TAG)),
         Query("Patient?address-city", "Patient", (("address-city", city[:4].lower()), TAG)),
         Query("Patient?identifier=ssn|value", "Patient", (("identifier", f"{SSN}|{ssn}"),)),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, false, not_, or_, true
 
 from fhir_server.store.search_sql import chain, composite, special
+from fhir_server.store.search_sql.blind import phi_exists
 from fhir_server.store.search_sql.common import Scope, rows_exist
 from fhir_server.store.search_sql.leaves import LEAVES, leaf_table
 from resources.search.query import (
@@ -33,6 +34,9 @@ from resources.search.query import (
 
 def _leaves_exist(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool]:
     """One EXISTS on the leaves' table: any row of their parameter matching any of them."""
+    blinded = phi_exists(leaves, scope)
+    if blinded is not None:
+        return blinded
     table, predicate = leaf_table(leaves[0])
     alias = table.alias()
     matches = [predicate(leaf, alias, scope) for leaf in leaves]

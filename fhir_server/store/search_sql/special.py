@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, false, not_, true
 
 from fhir_server.db.schema import INDEX_TABLES
 from fhir_server.store.index_writer import NOT_STORED
+from fhir_server.store.search_sql.blind import phi_present
 from fhir_server.store.search_sql.common import Scope, rows_exist
 from fhir_server.store.search_sql.date import point_predicate
 from resources import error_codes
@@ -34,5 +35,7 @@ def missing(match: Missing, scope: Scope) -> ColumnElement[bool]:
     table = INDEX_TABLES.get(param.type)
     if table is None:
         raise NotSupported(f"{param.code}:missing is not supported", error_codes.UNKNOWN_PARAMETER)
-    found = rows_exist(table.alias(), param.code, scope)
+    found = phi_present(param.code, table, scope)
+    if found is None:
+        found = rows_exist(table.alias(), param.code, scope)
     return not_(found) if match.missing else found

@@ -1,0 +1,1 @@
+"""PHI protection in the server: loading the keys, refreshing them, rotating them."""

@@ -1,0 +1,140 @@
+"""Search on PHI parameters stored as blind indexes (``resources.crypto.blind``).
+
+Their rows are in the token table, digests in ``code`` (and, for ``:exact``, in ``text``).
+The search value is digested with the same key and compared for equality: the default
+starts-with string search through prefix digests, ``:exact`` through the digest of the text as
+written, token codes, and ``eq`` dates at year, month or day precision. What a digest cannot
+answer (``:contains``, date ranges, prefixes longer than ``MAX_PREFIX``, ``_sort``) is refused
+with a 400, never answered wrongly.
+In a search over several types, resources of other types keep their plain index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Exists, FromClause, Table, and_, exists, or_, true
+
+from fhir_server.db.schema import search_token
+from fhir_server.store.search_sql import token
+from fhir_server.store.search_sql.common import Scope, owned_by, rows_exist
+from fhir_server.store.search_sql.leaves import leaf_table
+from resources import error_codes
+from resources.crypto.blind import MAX_PREFIX, BlindIndex, search_calendar
+from resources.crypto.phi_params import digest_domain, phi_types, searched_params
+from resources.crypto.protection import blind_index
+from resources.errors import Invalid
+from resources.search.query import DateMatch, Leaf, StringMatch, TokenMatch
+
+BlindPredicate = Callable[[Any, FromClause, BlindIndex], ColumnElement[bool]]
+
+
+def _refuse(code: str, why: str) -> Invalid:
+    return Invalid(
+        f"Search parameter '{code}': {why} (its values are stored as blind indexes)",
+        error_codes.PHI_SEARCH_UNSUPPORTED,
+    )
+
+
+def _string(match: StringMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
+    code = match.param.code
+    if match.mode == "contains":
+        raise _refuse(code, ":contains cannot be answered")
+    if match.mode == "exact":
+        return table.c.text == blind.exact(digest_domain(code), match.value)
+    if not match.value:
+        return true()
+    if len(match.value) > MAX_PREFIX:
+        raise _refuse(code, f"a value longer than {MAX_PREFIX} characters cannot be searched")
+    return table.c.code == blind.digest("p", digest_domain(code), match.value)
+
+
+def _token(match: TokenMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
+    if match.mode != "text" and match.code is not None:
+        digest = blind.token(match.param.code, match.code)
+        match = TokenMatch(
+            match.param,
+            match.system,
+            digest,
+            match.no_system,
+            match.mode,
+            match.text,
+            match.type_system,
+            match.type_code,
+        )
+    return token.predicate(match, table, _NO_SCOPE)
+
+
+def _date(match: DateMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
+    code = match.param.code
+    if match.prefix != "eq":
+        raise _refuse(code, f"the prefix '{match.prefix}' (a range) cannot be answered")
+    calendar = search_calendar(match.low, match.high)
+    if calendar is None:
+        raise _refuse(code, "only a year, a month or a day can be searched")
+    return table.c.code == blind.date(code, calendar)
+
+
+_NO_SCOPE = Scope(search_token, (), datetime.min.replace(tzinfo=UTC))
+"""The token predicate reads no scope."""
+_BLIND: dict[type[Any], BlindPredicate] = {
+    StringMatch: _string,
+    TokenMatch: _token,
+    DateMatch: _date,
+}
+
+
+def _split(
+    code: str, scope: Scope, blinded: ColumnElement[bool], plain: Callable[[], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """``blinded`` for resources of person types, ``plain`` for the others of the scope."""
+    types = phi_types(scope.types, code)
+    if scope.types and set(types) == set(scope.types):
+        return blinded
+    person = scope.resource.c.resource_type.in_(types)
+    return or_(and_(person, blinded), and_(~person, plain()))
+
+
+def _blind_rows_exist(table: FromClause, code: str, scope: Scope, *where: Any) -> Exists:
+    """EXISTS a blind row of ``code``, or of the parts that store its values (``name``)."""
+    params = searched_params(code)
+    param = table.c.param == params[0] if len(params) == 1 else table.c.param.in_(params)
+    return exists().where(owned_by(table, scope), param, *where)
+
+
+def phi_exists(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool] | None:
+    """EXISTS a blind index row matching any of ``leaves``, or None for a plain parameter."""
+    first, blind = leaves[0], blind_index()
+    build = _BLIND.get(type(first))
+    if blind is None or build is None or not phi_types(scope.types, first.param.code):
+        return None
+    code = first.param.code
+    rows = search_token.alias()
+    matches = or_(*(build(leaf, rows, blind) for leaf in leaves))
+    blinded = _blind_rows_exist(rows, code, scope, matches)
+
+    def plain() -> ColumnElement[bool]:
+        table, predicate = leaf_table(first)
+        alias = table.alias()
+        return rows_exist(alias, code, scope, or_(*(predicate(x, alias, scope) for x in leaves)))
+
+    return _split(code, scope, blinded, plain)
+
+
+def phi_present(code: str, table: Table, scope: Scope) -> ColumnElement[bool] | None:
+    """EXISTS a row of a PHI parameter (``:missing``), or None for a plain parameter."""
+    if blind_index() is None or not phi_types(scope.types, code):
+        return None
+    blinded = _blind_rows_exist(search_token.alias(), code, scope)
+    return _split(code, scope, blinded, lambda: rows_exist(table.alias(), code, scope))
+
+
+def refuse_sort(code: str, scope: Scope) -> None:
+    """``_sort`` by a PHI parameter is refused: digests have no useful order."""
+    if blind_index() is not None and phi_types(scope.types, code):
+        raise Invalid(
+            f"_sort: {code} cannot be sorted on (its values are stored as blind indexes)",
+            error_codes.PHI_SORT_UNSUPPORTED,
+        )

@@ -1,0 +1,103 @@
+"""Blind indexes: keyed HMAC-SHA256 digests of PHI search values under the index key.
+
+Equality survives (the same value gives the same digest), order and content do not. Starts-with
+string search survives through digests of the prefixes of the normalised value, up to
+``MAX_PREFIX`` characters: a value ``ana`` is stored as the digests of ``a``, ``an`` and
+``ana``, and ``name=an`` looks for the digest of ``an``. Every digest is bound to its parameter
+code and kind, so equal values under different parameters do not link. Dates are stored as the
+digests of their calendar year, month and day, so ``eq`` at those precisions survives.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from datetime import datetime, timedelta
+
+from resources.crypto.envelope import KEY_BYTES, CryptoError
+
+MAX_PREFIX = 24
+"""The longest starts-with search on a PHI string (longer ones are refused, not guessed)."""
+DIGEST_BYTES = 16
+"""128 bits of the HMAC: no collisions in practice, shorter index entries."""
+
+
+class BlindIndex:
+    """Digests of PHI values under one index key."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_BYTES:
+            raise CryptoError(f"an index key is {KEY_BYTES} bytes")
+        self._key = key
+
+    @property
+    def key(self) -> bytes:
+        """The index key itself (to wrap it again: backups, a new master key)."""
+        return self._key
+
+    def digest(self, kind: str, param: str, value: str) -> str:
+        """The digest of ``value`` for ``param`` (``kind``: p prefix, x exact, t token, d date)."""
+        return self._mac(f"{kind}\x1f{param}\x1f{value}".encode())
+
+    def _mac(self, message: bytes) -> str:
+        mac = hmac.digest(self._key, message, "sha256")[:DIGEST_BYTES]
+        return base64.urlsafe_b64encode(mac)[:22].decode()  # 16 bytes: 22 characters
+
+    def prefixes(self, param: str, normalised: str) -> list[str]:
+        """The digests of the value's prefixes, one to ``MAX_PREFIX`` characters long (the
+        same messages ``digest("p", param, prefix)`` makes, built from one encoding)."""
+        head, text = f"p\x1f{param}\x1f".encode(), normalised[:MAX_PREFIX]
+        data = head + text.encode()
+        if len(data) - len(head) != len(text):  # not ASCII: cut at characters, not bytes
+            return [self.digest("p", param, text[:n]) for n in range(1, len(text) + 1)]
+        mac = self._mac
+        return [mac(data[:end]) for end in range(len(head) + 1, len(data) + 1)]
+
+    def exact(self, param: str, text: str) -> str:
+        """The digest of the value as written, for ``:exact``."""
+        return self.digest("x", param, text)
+
+    def token(self, param: str, code: str) -> str:
+        """The digest of a token's code (identifier value, phone number, e-mail)."""
+        return self.digest("t", param, code)
+
+    def date(self, param: str, calendar: str) -> str:
+        """The digest of a calendar date (``1974``, ``1974-12`` or ``1974-12-25``)."""
+        return self.digest("d", param, calendar)
+
+
+def calendar_forms(low: datetime, high: datetime) -> list[str]:
+    """The calendar year, month and day that wholly contain ``[low, high)`` (UTC)."""
+    last = high - timedelta(microseconds=1)
+    forms = []
+    if low.year == last.year:
+        forms.append(f"{low.year:04d}")
+        if low.month == last.month:
+            forms.append(f"{low.year:04d}-{low.month:02d}")
+            if low.day == last.day:
+                forms.append(f"{low.year:04d}-{low.month:02d}-{low.day:02d}")
+    return forms
+
+
+def search_calendar(low: datetime, high: datetime) -> str | None:
+    """The calendar form of a search value's range, or None when it is not exactly one year,
+    one month or one day (a time of day, or an open range)."""
+    if not _midnight(low) or low.year >= 9999:
+        return None
+    if high == low + timedelta(days=1):
+        return f"{low.year:04d}-{low.month:02d}-{low.day:02d}"
+    if low.day == 1 and high == _next_month(low):
+        return f"{low.year:04d}-{low.month:02d}"
+    if (low.month, low.day) == (1, 1) and high == low.replace(year=low.year + 1):
+        return f"{low.year:04d}"
+    return None
+
+
+def _midnight(moment: datetime) -> bool:
+    return (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
+
+
+def _next_month(moment: datetime) -> datetime:
+    if moment.month == 12:
+        return moment.replace(year=moment.year + 1, month=1)
+    return moment.replace(month=moment.month + 1)
