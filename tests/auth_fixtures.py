@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from joserfc.jwk import ECKey, RSAKey
+from pydantic import SecretStr
 
 from fhir_server.auth.clients import ASYMMETRIC, PUBLIC, SYMMETRIC, Client, insert_client
 from fhir_server.auth.server import load_auth_server
@@ -143,12 +144,13 @@ class BackendClient:
 
 
 @pytest.fixture(scope="session")
-def auth_settings() -> Iterator[Settings]:
+def auth_settings(master_key: SecretStr) -> Iterator[Settings]:
     """Settings of the auth-on server: its signing key in a temporary data directory."""
     with tempfile.TemporaryDirectory(prefix="nutrivision-auth-") as data_dir:
         yield Settings(
             data_dir=Path(data_dir),
             auth_required=True,
+            master_key=master_key,
             max_body_bytes=256 * 1024,
             smart_style_url=SMART_STYLE_URL,
             login_ip_max_failures=TEST_IP_MAX_FAILURES,

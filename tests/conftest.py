@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from fhir_server.embedded import ServiceUrls
 from fhir_server.settings import Settings
@@ -32,14 +35,24 @@ def services() -> Iterator[ServiceUrls]:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    """Server settings for tests: a small body limit so the 413 path is cheap to reach, and
-    auth off (the authorization tests start servers of their own with auth on)."""
-    return Settings(
-        max_body_bytes=TEST_BODY_LIMIT,
-        max_bundle_entries=TEST_MAX_BUNDLE_ENTRIES,
-        auth_required=False,
-    )
+def master_key() -> SecretStr:
+    """The session's master key: every server on the test database opens its keys with it."""
+    return SecretStr(base64.b64encode(os.urandom(32)).decode())
+
+
+@pytest.fixture(scope="session")
+def settings(master_key: SecretStr) -> Iterator[Settings]:
+    """Server settings for tests: a small body limit so the 413 path is cheap to reach, a data
+    directory of the session's own, and auth off (the authorization tests start servers of
+    their own with auth on)."""
+    with tempfile.TemporaryDirectory(prefix="nutrivision-data-") as data_dir:
+        yield Settings(
+            data_dir=Path(data_dir),
+            max_body_bytes=TEST_BODY_LIMIT,
+            max_bundle_entries=TEST_MAX_BUNDLE_ENTRIES,
+            auth_required=False,
+            master_key=master_key,
+        )
 
 
 @pytest.fixture(scope="session")
