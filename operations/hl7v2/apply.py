@@ -1,0 +1,127 @@
+"""Writing a ``Plan`` in one store transaction.
+
+Writes run in the plan's order; each placeholder is replaced by the reference of what was
+written, so later resources point at the Patient actually found. The Patient is found by a
+conditional search on each of its identifiers (system = assigning authority); when none
+matches, a conditional update on the first identifier creates it (the store serialises
+identical conditions, so two messages for a new patient cannot create it twice).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from operations.hl7v2.plan import JSON, Plan, Write
+from resources.bundle_references import rewrite
+from resources.ports import StoreTransaction
+from resources.search.parse import parse_search
+from resources.search.query import SearchQuery
+from resources.search.registry import default_registry
+from resources.stored import StoredVersion
+
+
+def by_identifier(resource_type: str, system: str, value: str) -> SearchQuery:
+    """``identifier=system|value`` (the separators in the value escaped)."""
+    token = f"{_escape(system)}|{_escape(value)}"
+    return parse_search((resource_type,), [("identifier", token)], default_registry(), strict=True)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace(",", "\\,").replace("$", "\\$")
+
+
+def _body(current: StoredVersion | None) -> JSON:
+    if current is None or current.body is None or current.deleted:
+        return {}
+    body: JSON = orjson.loads(current.body)
+    body.pop("meta", None)
+    return body
+
+
+def _merged_patient(current: JSON, incoming: JSON) -> JSON:
+    """The incoming demographics over the stored ones; identifiers and links accumulate."""
+    merged = {**current, **incoming}
+    known = {(i.get("system"), i.get("value")) for i in incoming.get("identifier", [])}
+    kept = [
+        i for i in current.get("identifier", []) if (i.get("system"), i.get("value")) not in known
+    ]
+    merged["identifier"] = incoming.get("identifier", []) + kept
+    if "link" in current:
+        merged["link"] = current["link"]
+    return merged
+
+
+async def _patient(tx: StoreTransaction, write: Write, resource: JSON) -> str:
+    for system, value in write.identifiers:
+        found = await tx.match(by_identifier("Patient", system, value), 2)
+        live = [f for f in found if not _replaced(f)]
+        if live:
+            target = live[0].id
+
+            def mutate(current: StoredVersion | None, id_: str = target) -> dict[str, Any]:
+                return {**_merged_patient(_body(current), resource), "id": id_}
+
+            result = await tx.update("Patient", target, mutate, None, "PUT")
+            return result.stored.reference
+    system, value = write.identifiers[0]
+    condition = by_identifier("Patient", system, value)
+
+    def create(current: StoredVersion | None) -> dict[str, Any]:
+        return _merged_patient(_body(current), resource)
+
+    result = await tx.update_matching(condition, create, None, "PUT", None)
+    return result.stored.reference
+
+
+def _replaced(version: StoredVersion) -> bool:
+    links = _body(version).get("link", [])
+    return any(link.get("type") == "replaced-by" for link in links)
+
+
+async def _retire(tx: StoreTransaction, write: Write, survivor: str) -> None:
+    moved = set(write.identifiers)
+    for system, value in write.identifiers:
+        for found in await tx.match(by_identifier("Patient", system, value), 10):
+            if found.reference == survivor:
+                continue
+
+            def mutate(current: StoredVersion | None) -> dict[str, Any]:
+                body = _body(current)
+                body["identifier"] = [
+                    i
+                    for i in body.get("identifier", [])
+                    if (i.get("system"), i.get("value")) not in moved
+                ]
+                body["active"] = False
+                body["link"] = [{"other": {"reference": survivor}, "type": "replaced-by"}]
+                return body
+
+            await tx.update("Patient", found.id, mutate, None, "PUT")
+
+
+async def _put(tx: StoreTransaction, write: Write, resource: JSON) -> str:
+    id_ = write.id or ""
+    result = await tx.update(
+        write.resource_type, id_, lambda _current: {**resource, "id": id_}, None, "PUT"
+    )
+    return result.stored.reference
+
+
+async def apply_plan(tx: StoreTransaction, plan: Plan) -> list[str]:
+    """Write every resource of ``plan`` on ``tx``; returns the references written."""
+    mapping: dict[str, str] = {}
+    written: list[str] = []
+    for write in plan.writes:
+        resource: JSON = rewrite(write.resource, mapping)
+        if write.action == "patient":
+            reference = await _patient(tx, write, resource)
+        elif write.action == "retire":
+            await _retire(tx, write, mapping.get(write.key, write.key))
+            continue
+        else:
+            reference = await _put(tx, write, resource)
+        mapping[write.key] = reference
+        written.append(reference)
+    return written
