@@ -60,3 +60,8 @@ OPERATION_GET_AFFECTS_STATE = "NV-0049"
 # NV-0300.. HL7 v2; NV-0400.. interaction checks and alerts; NV-0500.. bulk data and
 # $everything; NV-0600.. terminology; NV-0700.. implementation guide and validation;
 # NV-0800.. $analyze-food; NV-0900.. $clinical-report.
+# HL7 v2 (NV-0300..0399)
+HL7_MESSAGE_REFUSED = "NV-0300"
+HL7_MESSAGE_FAILED = "NV-0301"
+HL7_UNAVAILABLE = "NV-0302"
+HL7_NO_MESSAGE = "NV-0303"

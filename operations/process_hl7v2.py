@@ -1,0 +1,79 @@
+"""``$process-hl7v2``: receive one HL7 v2 message over HTTP, as the MLLP listener does.
+
+https://build.fhir.org/ig/HL7/v2-to-fhir/ (the mapping); the operation follows
+https://hl7.org/fhir/R4/messageheader-operation-process-message.html in spirit, but takes the
+v2 message itself (``Content-Type: x-application/hl7-v2+er7``) and answers a Parameters
+with the ACK (``ack``, ``code``) and the resources written (``reference``). The message goes
+through the same durable inbox as MLLP: stored before it is answered, processed once per
+sending facility and MSH-10, failures kept as dead letters.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from operations.base import OperationContext, OperationResult, parameters_resource
+from operations.hl7v2.messages import MEDIA_TYPE
+from operations.parameters import Parameters
+from resources import error_codes
+from resources.errors import Invalid, ServiceUnavailable
+
+SERVICE = "hl7v2"
+RAW_MEDIA_TYPES = (MEDIA_TYPE, "application/hl7-v2", "text/plain")
+
+DEFINITION: dict[str, Any] = {
+    "resourceType": "OperationDefinition",
+    "id": "process-hl7v2",
+    "url": "urn:nutrivision:OperationDefinition/process-hl7v2",
+    "name": "ProcessHl7v2",
+    "status": "active",
+    "kind": "operation",
+    "code": "process-hl7v2",
+    "system": True,
+    "type": False,
+    "instance": False,
+    "affectsState": True,
+    "parameter": [
+        {"name": "ack", "use": "out", "min": 1, "max": "1", "type": "string"},
+        {"name": "code", "use": "out", "min": 1, "max": "1", "type": "code"},
+        {"name": "duplicate", "use": "out", "min": 1, "max": "1", "type": "boolean"},
+        {"name": "reference", "use": "out", "min": 0, "max": "*", "type": "Reference"},
+    ],
+}
+
+_STATUS = {"AA": 200, "AE": 422, "AR": 400}
+
+
+class Received(Protocol):
+    """What the inbox answers for one message."""
+
+    ack: str
+    code: str
+    written: list[str]
+    duplicate: bool
+
+
+class Receiver(Protocol):
+    """The inbox flow the composition root offers as the ``hl7v2`` service."""
+
+    async def receive(self, raw: bytes | str, peer: str = "") -> Received:
+        """Store, process and acknowledge one message."""
+
+
+async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
+    """Receive the message in the body; the HTTP status follows the ACK code."""
+    if not ctx.body.strip():
+        raise Invalid(
+            f"Send the HL7 v2 message as the body ({MEDIA_TYPE})", error_codes.HL7_NO_MESSAGE
+        )
+    receiver: Receiver | None = ctx.services.get(SERVICE)
+    if receiver is None:
+        raise ServiceUnavailable("HL7 v2 processing is not running", error_codes.HL7_UNAVAILABLE)
+    outcome = await receiver.receive(ctx.body, ctx.headers.get("x-forwarded-for", "http"))
+    parameters: list[dict[str, Any]] = [
+        {"name": "ack", "valueString": outcome.ack},
+        {"name": "code", "valueCode": outcome.code},
+        {"name": "duplicate", "valueBoolean": outcome.duplicate},
+        *({"name": "reference", "valueReference": {"reference": r}} for r in outcome.written),
+    ]
+    return OperationResult(parameters_resource(parameters), status=_STATUS.get(outcome.code, 200))
