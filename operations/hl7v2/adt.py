@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from operations.hl7v2 import datatypes as dt
 from operations.hl7v2.er7 import Segment
+from operations.hl7v2.observations import observation
 from operations.hl7v2.patient import merge_prior, patient
 from operations.hl7v2.plan import JSON, Plan
 from operations.hl7v2.problems import Hl7Problem
@@ -175,8 +176,12 @@ def map_adt(plan: Plan) -> None:
     if mrg is not None and message.trigger in ("A40", "A34", "A36", "A39", "A18"):
         patient_write.resource["identifier"] += merge_prior(plan, mrg, subject)
     pv1 = message.one("PV1")
+    context: JSON = {"subject": {"reference": subject}}
     if pv1 is not None and (pv1.get(2) or pv1.get(19) or pv1.get(44)):
-        encounter(plan, pv1, subject, message.trigger, message.one("PV2"))
+        visit = encounter(plan, pv1, subject, message.trigger, message.one("PV2"))
+        context["encounter"] = {"reference": visit}
+    for obx in message.all("OBX"):  # ADT observations: height, weight, vital signs
+        observation(plan, obx, context, f"adt-{message.control_id}", [], "vital-signs")
     for nk1 in message.all("NK1"):
         related_person(plan, nk1, subject, patient_key)
     for seg in message.all("AL1") + message.all("IAM"):

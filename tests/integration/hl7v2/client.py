@@ -8,7 +8,15 @@ from pathlib import Path
 from hl7.client import MLLPClient  # type: ignore[import-untyped]
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "hl7v2"
-SHARED = Path(__file__).parents[3] / ".." / "shared" / "fixtures"
+_ROOT = Path(__file__).resolve().parents[3]
+SHARED = (
+    next(
+        (p for p in (_ROOT.parent / "shared", _ROOT.parents[1] / "shared") if p.is_dir()),
+        _ROOT.parent / "shared",
+    )
+    / "fixtures"
+)
+"""``../shared/fixtures`` from the repository root (or from its worktree folder)."""
 
 
 def send(port: int, message: str | bytes) -> str:
