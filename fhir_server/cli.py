@@ -16,6 +16,7 @@ import uvicorn
 
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
+from fhir_server.mllp.cli import hl7_app, mllp
 from fhir_server.settings import Settings, SettingsError, load_settings
 from terminology.kb import RuleCsvError, export_rules_csv, import_rules_csv, save_rules_json
 
@@ -26,6 +27,8 @@ kb_app = typer.Typer(
     help="Knowledge bases: the food-drug rule review workflow", no_args_is_help=True
 )
 app.add_typer(kb_app, name="kb")
+app.add_typer(hl7_app, name="hl7")
+app.command("mllp")(mllp)
 
 
 def _settings() -> Settings:
@@ -59,9 +62,13 @@ def serve(
     port: int = typer.Option(8080, help="Port to listen on"),
     workers: int = typer.Option(1, min=1, help="Server processes"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
+    mllp_port: int | None = typer.Option(None, help="Also serve HL7 v2 over MLLP here"),
 ) -> None:
     """Migrate the schema and serve the FHIR API until interrupted."""
     settings = _settings()
+    if mllp_port is not None and workers > 1:
+        typer.echo("--mllp-port needs --workers 1 (run `nutrivision mllp` beside)", err=True)
+        raise typer.Exit(2)
     # uvicorn re-raises SIGTERM after its graceful shutdown; by default that kills the
     # process before the embedded servers are stopped. Exiting normally runs the cleanup.
     signal.signal(signal.SIGTERM, _exit_normally)
@@ -71,6 +78,8 @@ def serve(
         migrate.upgrade(urls.database_url)
         os.environ["NUTRIVISION_DATABASE_URL"] = urls.database_url
         os.environ["NUTRIVISION_REDIS_URL"] = urls.redis_url
+        if mllp_port is not None:  # one listener: the port can be bound once
+            os.environ["NUTRIVISION_MLLP_PORT"] = str(mllp_port)
         uvicorn.run(
             "fhir_server.asgi:create",
             factory=True,
