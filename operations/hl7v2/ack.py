@@ -8,22 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from operations.hl7v2.er7 import Encoding, Message
+from operations.hl7v2.er7 import Encoding, Message, escape
 from operations.hl7v2.problems import AckCode, Hl7Problem
 
 _RECEIVER = ("NUTRIVISION", "NUTRIVISION")
-
-
-def _escape(text: str, enc: Encoding) -> str:
-    out = text.replace(enc.escape, f"{enc.escape}E{enc.escape}")
-    for char, code in (
-        (enc.field, "F"),
-        (enc.component, "S"),
-        (enc.subcomponent, "T"),
-        (enc.repetition, "R"),
-    ):
-        out = out.replace(char, f"{enc.escape}{code}{enc.escape}")
-    return out.replace("\r", " ").replace("\n", " ")
 
 
 def _err(problem: Hl7Problem, enc: Encoding, version: str) -> str:
@@ -31,7 +19,7 @@ def _err(problem: Hl7Problem, enc: Encoding, version: str) -> str:
     location = c.join([problem.segment, str(problem.sequence), str(problem.field or "")])
     condition = c.join([problem.condition, "", "HL70357"])
     severity = "E" if problem.ack != "AA" else "W"
-    text = _escape(f"{problem.location}: {problem.message}", enc)
+    text = escape(f"{problem.location}: {problem.message}", enc)
     if version < "2.5":  # ERR-1 (ELD) is the only field before 2.5
         return f"ERR{f}{location}{c}{condition}"
     return f"ERR{f}{f}{location}{f}{condition}{f}{severity}{f * 4}{text}"
@@ -68,7 +56,7 @@ def ack(
         ]
     )
     text = problem.message[:80] if problem else ""
-    msa = f"MSA{f}{code}{f}{echo}" + (f"{f}{_escape(text, enc)}" if text else "")
+    msa = f"MSA{f}{code}{f}{echo}" + (f"{f}{escape(text, enc)}" if text else "")
     segments = [header, msa]
     if problem is not None:
         segments.append(_err(problem, enc, version))

@@ -66,6 +66,21 @@ def unescape(raw: str, enc: Encoding) -> str:
     return "".join(out)
 
 
+def escape(text: str, enc: Encoding) -> str:
+    """Text made safe for a field: separators as escape sequences, line breaks as ``\\.br\\``."""
+    out = text.replace(enc.escape, f"{enc.escape}E{enc.escape}")
+    for char, code in (
+        (enc.field, "F"),
+        (enc.component, "S"),
+        (enc.subcomponent, "T"),
+        (enc.repetition, "R"),
+    ):
+        out = out.replace(char, f"{enc.escape}{code}{enc.escape}")
+    return (
+        out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", f"{enc.escape}.br{enc.escape}")
+    )
+
+
 def _expand(sequence: str, enc: Encoding) -> str:
     fixed = {
         "F": enc.field,
