@@ -86,6 +86,15 @@ class Inbox:
             )
             return InboxRow(*(await conn.execute(known)).one()), False
 
+    async def find(self, sender: str, control_id: str) -> InboxRow | None:
+        """The row of a sender's control id."""
+        query = select(*_ROW).where(
+            hl7_inbox.c.sender == sender, hl7_inbox.c.control_id == control_id
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return InboxRow(*row) if row else None
+
     async def get(self, id_: int) -> InboxRow | None:
         """One row by id."""
         async with self.engine.connect() as conn:

@@ -81,6 +81,7 @@ class MllpListener:
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()
+        await self.processor.drain()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peername = writer.get_extra_info("peername")

@@ -6,6 +6,11 @@ message we refuse (unreadable header, a type or version we do not take, a sender
 allowed) is answered AR. Refused and failed messages go to the dead letters. A message whose
 sending facility and MSH-10 were seen before is answered with the ACK it got then, and
 nothing is written again.
+
+Enhanced mode (MSH-15 set): the commit ACK (CA) is sent as soon as the message is stored,
+and the message is processed after; its outcome is kept on the inbox row (and in the dead
+letters on failure), since we cannot open a connection back to the sender for the
+application ACK.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from fhir_server.mllp.inbox import Inbox, InboxRow
 from operations.hl7v2.ack import ack
 from operations.hl7v2.apply import apply_plan
 from operations.hl7v2.er7 import Message, normalise, parse
-from operations.hl7v2.messages import plan_message, sender_of
+from operations.hl7v2.messages import check_supported, plan_message, sender_of
 from operations.hl7v2.problems import AckCode, Hl7Problem
 from resources.errors import FhirError
 from resources.identity import instant
@@ -58,19 +63,23 @@ class Hl7Processor:
         self.store = store
         self.inbox = inbox
         self.allowed_senders = frozenset(allowed_senders)
+        self._tasks: set[asyncio.Task[Outcome]] = set()
 
     async def receive(self, raw: bytes | str, peer: str = "") -> Outcome:
         """Store, process and acknowledge one message."""
         text = normalise(raw)
+        message: Message | None = None
         try:
             message = parse(text)
             self._check_sender(message)
+            check_supported(message)
         except Hl7Problem as problem:
-            await self.inbox.dead_letter(
-                None, text, peer, problem.message, problem.location, problem.ack
-            )
-            answer = ack(None, problem.ack, problem, _control_id_guess(text))
-            return Outcome(answer, problem.ack)
+            code: AckCode = problem.ack
+            if message is not None and self._enhanced(message):
+                code = "CR"
+            await self.inbox.dead_letter(None, text, peer, problem.message, problem.location, code)
+            answer = ack(message, code, problem, _control_id_guess(text))
+            return Outcome(answer, code)
         row, new = await self.inbox.store(
             sender_of(message),
             message.control_id,
@@ -78,9 +87,27 @@ class Hl7Processor:
             message.text,
             peer,
         )
+        if self._enhanced(message):
+            if new:
+                self._later(row, message)
+            return Outcome(ack(message, "CA"), "CA", duplicate=not new)
         if not new:
             return await self._answer_again(row, message)
         return await self.process(row, message)
+
+    @staticmethod
+    def _enhanced(message: Message) -> bool:
+        return message.msh.get(15).upper() in ("AL", "SU", "ER", "NE")
+
+    def _later(self, row: InboxRow, message: Message) -> None:
+        task = asyncio.create_task(self.process(row, message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for messages accepted in enhanced mode and still being processed."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _check_sender(self, message: Message) -> None:
         if not self.allowed_senders:

@@ -32,6 +32,8 @@ def encounter(plan: Plan, pv1: Segment, subject: str, trigger: str, pv2: Segment
     """PV1/PV2 to an Encounter, keyed by the visit number (PV1-19) when there is one."""
     code, display = _CLASS.get(pv1.get(2).upper(), ("AMB", "ambulatory"))
     start, end = dt.date_time(pv1.get(44)), dt.date_time(pv1.get(45))
+    if trigger == "A13":  # cancel discharge: the visit goes on, whatever PV1-45 still says
+        end = None
     status = _STATUS.get(trigger) or ("finished" if end else "in-progress")
     resource: JSON = {
         "resourceType": "Encounter",
@@ -44,8 +46,6 @@ def encounter(plan: Plan, pv1: Segment, subject: str, trigger: str, pv2: Segment
         resource["identifier"] = [visit]
     if start or end:
         resource["period"] = {k: v for k, v in (("start", start), ("end", end)) if v}
-    if status == "in-progress" and trigger == "A13":
-        resource.get("period", {}).pop("end", None)
     admission = dt.concept(pv1.first(4), "0007")
     if admission:
         resource["type"] = [admission]

@@ -86,11 +86,9 @@ def _provenance(plan: Plan, targets: list[str], header: str, received: str) -> J
     }
 
 
-def plan_message(message: Message, received: str) -> Plan:
-    """Map ``message``; ``Hl7Problem`` (AR) for a type we do not take, (AE) for content we
-    cannot map. ``received`` is when the message arrived (the Provenance's ``recorded``)."""
-    mapper = _MAPPERS.get(message.message_code)
-    if mapper is None:
+def check_supported(message: Message) -> None:
+    """``Hl7Problem`` (AR, condition 200) for a message type we do not map."""
+    if message.message_code not in _MAPPERS:
         raise Hl7Problem(
             f"Message type {message.message_code}^{message.trigger} is not supported",
             "MSH",
@@ -98,8 +96,14 @@ def plan_message(message: Message, received: str) -> Plan:
             "AR",
             "200",
         )
+
+
+def plan_message(message: Message, received: str) -> Plan:
+    """Map ``message``; ``Hl7Problem`` (AR) for a type we do not take, (AE) for content we
+    cannot map. ``received`` is when the message arrived (the Provenance's ``recorded``)."""
+    check_supported(message)
     plan = Plan(message, sender_of(message))
-    mapper(plan)
+    _MAPPERS[message.message_code](plan)
     focus = [w.key for w in plan.writes if w.action != "retire"]
     header = plan.put("MessageHeader", _header(plan, focus), "message", message.control_id)
     provenance = _provenance(plan, focus, header, received)

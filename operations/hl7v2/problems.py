@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-AckCode = Literal["AA", "AE", "AR"]
+AckCode = Literal["AA", "AE", "AR", "CA", "CE", "CR"]
+"""Application (A*) and, in enhanced mode, commit (C*) acknowledgment codes (table 0008)."""
 
 
 class Hl7Problem(Exception):

@@ -136,7 +136,8 @@ def test_stored_but_unprocessed_message_is_processed_on_recovery(
 def test_fixture_oru_gives_report_and_observations(mllp: Harness, client: httpx.Client) -> None:
     raw = (FIXTURES / "ORU-R01-01.hl7").read_bytes()
     ack = send(mllp.port, raw)
-    assert fields(ack, "MSA")[1:3] == ["AA", parse(raw).control_id]
+    assert fields(ack, "MSA")[1:3] == ["CA", parse(raw).control_id]  # MSH-15 is AL
+    mllp.run(mllp.flow.drain())
     reports = client.get("/DiagnosticReport", params={"code": "625-4"}).json()
     report = reports["entry"][0]["resource"]
     assert len(report["result"]) == 3
@@ -159,3 +160,14 @@ def test_process_hl7v2_over_http(base_url: str) -> None:
     assert any(r.startswith("Patient/") for r in refs)
     bad = httpx.post(f"{base_url}/$process-hl7v2", content="MSH|^^", headers=headers)
     assert bad.status_code == 400
+
+
+def test_enhanced_mode_commits_then_processes(mllp: Harness, client: httpx.Client) -> None:
+    mrn = f"N{uuid.uuid4().hex[:8]}"
+    control = f"N{uuid.uuid4().hex[:10]}"
+    text = message(control, _patient_segments(mrn)).replace("|P|2.5\r", "|P|2.5|||AL|NE\r", 1)
+    ack = send(mllp.port, text)
+    assert fields(ack, "MSA")[1:3] == ["CA", control]
+    mllp.run(mllp.flow.drain())
+    assert len(_ids(client, f"{AUTHORITY}|{mrn}")) == 1
+    assert fields(send(mllp.port, text), "MSA")[1] == "CA"  # a resend: committed already
