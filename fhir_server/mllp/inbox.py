@@ -59,10 +59,17 @@ class Inbox:
         self.engine = engine
 
     async def store(
-        self, sender: str, control_id: str, message_type: str, raw: str, peer: str
+        self,
+        sender: str,
+        control_id: str,
+        message_type: str,
+        raw: str,
+        peer: str,
+        status: str = "received",
     ) -> tuple[InboxRow, bool]:
         """Store a message unless (sender, control id) is known; returns the row and whether
-        it is new."""
+        it is new. ``status="processing"`` stores it already claimed (one commit less when
+        the caller processes it at once)."""
         statement = (
             pg_insert(hl7_inbox)
             .values(
@@ -72,7 +79,7 @@ class Inbox:
                 received_at=now(),
                 peer=peer,
                 raw=raw,
-                status="received",
+                status=status,
             )
             .on_conflict_do_nothing(constraint="hl7_inbox_sender_control_id")
             .returning(*_ROW)

@@ -80,20 +80,22 @@ class Hl7Processor:
             await self.inbox.dead_letter(None, text, peer, problem.message, problem.location, code)
             answer = ack(message, code, problem, _control_id_guess(text))
             return Outcome(answer, code)
+        enhanced = self._enhanced(message)
         row, new = await self.inbox.store(
             sender_of(message),
             message.control_id,
             f"{message.message_code}^{message.trigger}",
             message.text,
             peer,
+            "received" if enhanced else "processing",
         )
-        if self._enhanced(message):
+        if enhanced:
             if new:
                 self._later(row, message)
             return Outcome(ack(message, "CA"), "CA", duplicate=not new)
         if not new:
             return await self._answer_again(row, message)
-        return await self.process(row, message)
+        return await self._run(row, message)
 
     @staticmethod
     def _enhanced(message: Message) -> bool:
@@ -144,6 +146,10 @@ class Hl7Processor:
             fresh = await self.inbox.get(row.id)
             code: AckCode = "AA" if fresh and fresh.status == "processed" else "AE"
             return Outcome(fresh.ack if fresh and fresh.ack else "", code, duplicate=True)
+        return await self._run(row, message)
+
+    async def _run(self, row: InboxRow, message: Message | None) -> Outcome:
+        """Map and write a claimed row, and record the outcome."""
         try:
             message = message or parse(row.raw)
             plan = plan_message(message, instant(row.received_at))
