@@ -42,18 +42,22 @@ def test_frame_over_the_size_limit_is_refused(mllp: Harness) -> None:
 
 
 def test_idle_connection_is_closed(mllp: Harness) -> None:
-    with listener(mllp, ListenerConfig(port=0, idle_timeout_s=0.2)) as port:
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-            assert sock.recv(10) == b""  # closed by the listener, nothing sent
+    with (
+        listener(mllp, ListenerConfig(port=0, idle_timeout_s=0.2)) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=30) as sock,
+    ):
+        assert sock.recv(10) == b""  # closed by the listener, nothing sent
 
 
 def test_source_address_not_allowed_is_dropped(mllp: Harness) -> None:
-    with listener(mllp, ListenerConfig(port=0, allowed_ips=("10.0.0.0/8",))) as port:
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-            try:
-                answer = sock.recv(10)
-            except ConnectionResetError:
-                answer = b""
+    with (
+        listener(mllp, ListenerConfig(port=0, allowed_ips=("10.0.0.0/8",))) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=30) as sock,
+    ):
+        try:
+            answer = sock.recv(10)
+        except ConnectionResetError:
+            answer = b""
     assert answer == b""  # closed at once, without a word
 
 
@@ -75,9 +79,11 @@ def test_tls(mllp: Harness, tmp_path: Path) -> None:
     context = ssl.create_default_context(cafile=str(cert))
     context.check_hostname = False
     text = message(f"T{uuid.uuid4().hex[:8]}", "PID|1||TLS1^^^HOSP^MR||DOE^T")
-    with listener(mllp, ListenerConfig(port=0, tls_cert=cert, tls_key=key)) as port:
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
-            with context.wrap_socket(raw, server_hostname="localhost") as sock:
-                sock.sendall(START + text.encode() + END)
-                answer = sock.recv(65536).decode()
+    with (
+        listener(mllp, ListenerConfig(port=0, tls_cert=cert, tls_key=key)) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as sock,
+    ):
+        sock.sendall(START + text.encode() + END)
+        answer = sock.recv(65536).decode()
     assert fields(answer.strip("\x0b\x1c\r"), "MSA")[1] == "AA"
