@@ -10,6 +10,7 @@ from __future__ import annotations
 from operations.hl7v2 import datatypes as dt
 from operations.hl7v2.adt import allergy, encounter
 from operations.hl7v2.er7 import Segment, Value
+from operations.hl7v2.observations import observation
 from operations.hl7v2.patient import patient
 from operations.hl7v2.plan import JSON, Plan
 from operations.hl7v2.problems import Hl7Problem
@@ -165,5 +166,7 @@ def map_pharmacy(plan: Plan) -> None:
             administration(plan, seg, ctx, patient_key)
         elif seg.name == "RXD":
             dispense(plan, seg, ctx, prescription)
+        elif seg.name == "OBX":  # results the order rests on (weight, potassium, ...)
+            observation(plan, seg, ctx, f"rx-{message.control_id}", [])
     if not any(s.name in ("RXE", "RXA", "RXD") for s in segments):
         raise Hl7Problem("The message has no RXE, RXA or RXD segment", "RXE", 0, "AE", "100")
