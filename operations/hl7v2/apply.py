@@ -24,7 +24,12 @@ from resources.stored import StoredVersion
 
 def by_identifier(resource_type: str, system: str, value: str) -> SearchQuery:
     """``identifier=system|value`` (the separators in the value escaped)."""
-    token = f"{_escape(system)}|{_escape(value)}"
+    return by_identifiers(resource_type, [(system, value)])
+
+
+def by_identifiers(resource_type: str, pairs: list[tuple[str, str]]) -> SearchQuery:
+    """``identifier=s1|v1,s2|v2``: any of them, in one query."""
+    token = ",".join(f"{_escape(system)}|{_escape(value)}" for system, value in pairs)
     return parse_search((resource_type,), [("identifier", token)], default_registry(), strict=True)
 
 
@@ -53,18 +58,28 @@ def _merged_patient(current: JSON, incoming: JSON) -> JSON:
     return merged
 
 
+def _holding(found: list[StoredVersion], pairs: list[tuple[str, str]]) -> StoredVersion | None:
+    """The live Patient holding the earliest identifier of ``pairs`` (PID-3 order)."""
+    bodies = [(f, _body(f)) for f in found if not _replaced(f)]
+    for pair in pairs:
+        for version, body in bodies:
+            held = {(i.get("system"), i.get("value")) for i in body.get("identifier", [])}
+            if pair in held:
+                return version
+    return None
+
+
 async def _patient(tx: StoreTransaction, write: Write, resource: JSON) -> str:
-    for system, value in write.identifiers:
-        found = await tx.match(by_identifier("Patient", system, value), 2)
-        live = [f for f in found if not _replaced(f)]
-        if live:
-            target = live[0].id
+    found = await tx.match(by_identifiers("Patient", write.identifiers), 20)
+    holder = _holding(found, write.identifiers)
+    if holder is not None:
+        target = holder.id
 
-            def mutate(current: StoredVersion | None, id_: str = target) -> dict[str, Any]:
-                return {**_merged_patient(_body(current), resource), "id": id_}
+        def mutate(current: StoredVersion | None) -> dict[str, Any]:
+            return {**_merged_patient(_body(current), resource), "id": target}
 
-            result = await tx.update("Patient", target, mutate, None, "PUT")
-            return result.stored.reference
+        result = await tx.update("Patient", target, mutate, None, "PUT")
+        return result.stored.reference
     system, value = write.identifiers[0]
     condition = by_identifier("Patient", system, value)
 
