@@ -17,6 +17,7 @@ from operations.hl7v2.messages import MEDIA_TYPE
 from operations.parameters import Parameters
 from resources import error_codes
 from resources.errors import Invalid, ServiceUnavailable
+from resources.ports import ResourceStore
 
 SERVICE = "hl7v2"
 RAW_MEDIA_TYPES = (MEDIA_TYPE, "application/hl7-v2", "text/plain")
@@ -56,8 +57,10 @@ class Received(Protocol):
 class Receiver(Protocol):
     """The inbox flow the composition root offers as the ``hl7v2`` service."""
 
-    async def receive(self, raw: bytes | str, peer: str = "") -> Received:
-        """Store, process and acknowledge one message."""
+    async def receive(
+        self, raw: bytes | str, peer: str = "", store: ResourceStore | None = None
+    ) -> Received:
+        """Store, process and acknowledge one message, writing through ``store``."""
 
 
 async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
@@ -69,7 +72,8 @@ async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
     receiver: Receiver | None = ctx.services.get(SERVICE)
     if receiver is None:
         raise ServiceUnavailable("HL7 v2 processing is not running", error_codes.HL7_UNAVAILABLE)
-    outcome = await receiver.receive(ctx.body, ctx.headers.get("x-forwarded-for", "http"))
+    # the caller's view of the store: its authorization applies to what the message writes
+    outcome = await receiver.receive(ctx.body, "http", ctx.store)
     parameters: list[dict[str, Any]] = [
         {"name": "ack", "valueString": outcome.ack},
         {"name": "code", "valueCode": outcome.code},

@@ -65,8 +65,11 @@ class Hl7Processor:
         self.allowed_senders = frozenset(allowed_senders)
         self._tasks: set[asyncio.Task[Outcome]] = set()
 
-    async def receive(self, raw: bytes | str, peer: str = "") -> Outcome:
-        """Store, process and acknowledge one message."""
+    async def receive(
+        self, raw: bytes | str, peer: str = "", store: ResourceStore | None = None
+    ) -> Outcome:
+        """Store, process and acknowledge one message; ``store`` (the caller's view, for
+        ``$process-hl7v2``) replaces the processor's own for the FHIR writes."""
         text = normalise(raw)
         message: Message | None = None
         try:
@@ -91,18 +94,18 @@ class Hl7Processor:
         )
         if enhanced:
             if new:
-                self._later(row, message)
+                self._later(row, message, store)
             return Outcome(ack(message, "CA"), "CA", duplicate=not new)
         if not new:
-            return await self._answer_again(row, message)
-        return await self._run(row, message)
+            return await self._answer_again(row, message, store)
+        return await self._run(row, message, store)
 
     @staticmethod
     def _enhanced(message: Message) -> bool:
         return message.msh.get(15).upper() in ("AL", "SU", "ER", "NE")
 
-    def _later(self, row: InboxRow, message: Message) -> None:
-        task = asyncio.create_task(self.process(row, message))
+    def _later(self, row: InboxRow, message: Message, store: ResourceStore | None) -> None:
+        task = asyncio.create_task(self.process(row, message, store=store))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -124,19 +127,25 @@ class Hl7Processor:
                 "207",
             )
 
-    async def _answer_again(self, row: InboxRow, message: Message) -> Outcome:
+    async def _answer_again(
+        self, row: InboxRow, message: Message, store: ResourceStore | None
+    ) -> Outcome:
         for _ in range(_WAIT_STEPS):  # the first copy may still be in flight
             if row.ack is not None and row.status in ("processed", "failed"):
                 code: AckCode = "AA" if row.status == "processed" else "AE"
                 return Outcome(row.ack, code, duplicate=True)
             if row.status == "received":
-                return await self.process(row, message)
+                return await self.process(row, message, store=store)
             await asyncio.sleep(_WAIT_STEP_S)
             row = await self.inbox.get(row.id) or row
         return Outcome(ack(message, "AE", _busy()), "AE", duplicate=True)
 
     async def process(
-        self, row: InboxRow, message: Message | None = None, stale: bool = False
+        self,
+        row: InboxRow,
+        message: Message | None = None,
+        stale: bool = False,
+        store: ResourceStore | None = None,
     ) -> Outcome:
         """Process a stored row (claimed first, so one worker does it; ``stale`` also takes
         one left ``processing`` by a stopped process); the outcome is recorded on the row,
@@ -146,14 +155,16 @@ class Hl7Processor:
             fresh = await self.inbox.get(row.id)
             code: AckCode = "AA" if fresh and fresh.status == "processed" else "AE"
             return Outcome(fresh.ack if fresh and fresh.ack else "", code, duplicate=True)
-        return await self._run(row, message)
+        return await self._run(row, message, store)
 
-    async def _run(self, row: InboxRow, message: Message | None) -> Outcome:
+    async def _run(
+        self, row: InboxRow, message: Message | None, store: ResourceStore | None = None
+    ) -> Outcome:
         """Map and write a claimed row, and record the outcome."""
         try:
             message = message or parse(row.raw)
             plan = plan_message(message, instant(row.received_at))
-            async with self.store.transaction() as tx:
+            async with (store or self.store).transaction() as tx:
                 written = await apply_plan(tx, plan)
         except Hl7Problem as problem:
             return await self._failed(row, message, problem)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -171,3 +172,14 @@ def test_enhanced_mode_commits_then_processes(mllp: Harness, client: httpx.Clien
     mllp.run(mllp.flow.drain())
     assert len(_ids(client, f"{AUTHORITY}|{mrn}")) == 1
     assert fields(send(mllp.port, text), "MSA")[1] == "CA"  # a resend: committed already
+
+
+def test_concurrent_messages_for_a_new_patient_create_it_once(
+    mllp: Harness, client: httpx.Client
+) -> None:
+    mrn = f"C{uuid.uuid4().hex[:8]}"
+    texts = [message(f"CC{n}{uuid.uuid4().hex[:8]}", _patient_segments(mrn)) for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        acks = list(pool.map(lambda text: send(mllp.port, text), texts))
+    assert [fields(ack, "MSA")[1] for ack in acks] == ["AA"] * 8
+    assert len(_ids(client, f"{AUTHORITY}|{mrn}")) == 1
