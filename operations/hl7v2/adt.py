@@ -59,7 +59,8 @@ def encounter(plan: Plan, pv1: Segment, subject: str, trigger: str, pv2: Segment
     reason = dt.concept(pv2.first(3)) if pv2 else None
     if reason:
         resource["reasonCode"] = [reason]
-    key = visit["value"] if visit else f"{subject}|{pv1.get(44)}"
+    # no visit number: the patient's identifier and the admission time name the visit
+    key = visit["value"] if visit else f"{plan.patient_key()}|{pv1.get(44)}"
     return plan.put("Encounter", resource, "visit", key)
 
 

@@ -68,6 +68,13 @@ class Plan:
         resource: JSON = {"link": [{"other": {"reference": survivor}, "type": "replaced-by"}]}
         self.writes.append(Write("retire", "Patient", resource, survivor, identifiers))
 
+    def patient_key(self) -> str:
+        """The message's patient as a stable text (its first identifier)."""
+        for write in self.writes:
+            if write.action == "patient":
+                return "|".join(write.identifiers[0])
+        return self.message.control_id
+
     def sender_system(self, kind: str) -> str:
         """A URI for identifiers the sender assigns without naming an authority."""
         return f"urn:nutrivision:hl7v2:{self.sender}:{kind}"

@@ -183,3 +183,14 @@ def test_unsupported_type_is_refused() -> None:
 def test_fixture_copies_map(name: str) -> None:
     plan = plan_message(parse((FIXTURES / name).read_bytes()), NOW)
     assert plan.writes[0].resource_type == "Patient"
+
+
+def test_visit_without_number_is_the_same_encounter_in_every_message() -> None:
+    pv1 = _seg("PV1", {2: "I", 44: "20260101080000"})
+    first = _plan("ADT^A01", "PID|1||1^^^H^MR", pv1, control="X1")
+    discharge = _plan("ADT^A03", "PID|1||1^^^H^MR", pv1, control="X2")
+    reopened = _plan("ADT^A13", "PID|1||1^^^H^MR", pv1 + "|20260102080000", control="X3")
+    ids = {p.writes[1].id for p in (first, discharge, reopened)}
+    assert len(ids) == 1
+    assert _one(reopened, "Encounter")["status"] == "in-progress"
+    assert "end" not in _one(reopened, "Encounter")["period"]
