@@ -16,10 +16,11 @@ from typer.testing import CliRunner
 
 from fhir_server.cli import app
 from fhir_server.embedded import ServiceUrls
+from fhir_server.settings import Settings
 from operations.hl7v2.er7 import parse
 from tests.integration.hl7v2.client import fields, message, send
 from tests.integration.hl7v2.conftest import Harness
-from tests.servers import free_port
+from tests.servers import free_port, running_server
 
 pytestmark = pytest.mark.integration
 AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
@@ -84,3 +85,14 @@ def test_dead_letters_list_and_replay(services: ServiceUrls, mllp: Harness) -> N
     assert any(
         x.startswith(f"{letter_id}\t") and "replayed:AE" in x for x in again.output.splitlines()
     )
+
+
+def test_fhir_server_with_mllp_port_serves_both(services: ServiceUrls) -> None:
+    port = free_port()
+    settings = Settings(mllp_port=port)
+    with running_server(services, settings) as base:
+        mrn = f"S{uuid.uuid4().hex[:8]}"
+        ack = send(port, message(f"S{uuid.uuid4().hex[:10]}", f"PID|1||{mrn}^^^HOSP^MR||ROE^S"))
+        assert fields(ack, "MSA")[1] == "AA"
+        found = httpx.get(f"{base}/Patient", params={"identifier": f"{AUTHORITY}|{mrn}"}).json()
+        assert len(found["entry"]) == 1
