@@ -167,15 +167,17 @@ class Inbox:
             return int((await conn.execute(statement)).scalar_one())
 
     async def dead_letters(
-        self, limit: int = 100, include_replayed: bool = False
+        self, limit: int = 100, include_replayed: bool = False, id_: int | None = None
     ) -> list[DeadLetter]:
-        """The newest dead letters first."""
+        """The newest dead letters first (or the one with ``id_``)."""
         d = hl7_dead_letter.c
         query = select(
             d.id, d.inbox_id, d.received_at, d.peer, d.reason, d.location, d.ack_code,
             d.replayed_at, d.replay_result, d.raw,
         ).order_by(d.id.desc()).limit(limit)  # fmt: skip
-        if not include_replayed:
+        if id_ is not None:
+            query = query.where(d.id == id_)
+        elif not include_replayed:
             query = query.where(d.replayed_at.is_(None))
         async with self.engine.connect() as conn:
             return [DeadLetter(**row._mapping) for row in await conn.execute(query)]

@@ -93,6 +93,8 @@ class MllpListener:
             await self._serve(reader, writer, peer)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except Exception:  # the database is down, say: no ACK, so the sender sends again
+            log.exception("MLLP connection from %s failed", peer)
         finally:
             writer.close()
             with contextlib.suppress(ConnectionError, ssl.SSLError):

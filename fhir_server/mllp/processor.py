@@ -93,7 +93,7 @@ class Hl7Processor:
             "received" if enhanced else "processing",
         )
         if enhanced:
-            if new:
+            if new or row.status == "received":  # new, or reopened for a replay
                 self._later(row, message, store)
             return Outcome(ack(message, "CA"), "CA", duplicate=not new)
         if not new:
@@ -199,10 +199,10 @@ class Hl7Processor:
 
     async def replay(self, dead_letter_id: int) -> Outcome | None:
         """Receive a dead letter again (after the cause was fixed); None if unknown."""
-        letters = {d.id: d for d in await self.inbox.dead_letters(10_000, True)}
-        letter = letters.get(dead_letter_id)
-        if letter is None:
+        found = await self.inbox.dead_letters(1, True, dead_letter_id)
+        if not found:
             return None
+        letter = found[0]
         if letter.inbox_id is not None:
             await self.inbox.reopen(letter.inbox_id)
         outcome = await self.receive(letter.raw, letter.peer)
