@@ -6,6 +6,7 @@ https://build.fhir.org/ig/HL7/v2-to-fhir/datatype_maps.html
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from operations.hl7v2.er7 import Value
@@ -35,11 +36,14 @@ _SYSTEMS = {
 UCUM = "http://unitsofmeasure.org"
 V2_TABLE = "http://terminology.hl7.org/CodeSystem/v2-"
 LOCAL = "urn:nutrivision:hl7v2:codesystem:"
+SENDER_ZONE: ContextVar[str] = ContextVar("hl7v2_sender_zone", default="Z")
+"""The offset of the message being mapped (from MSH-7), for times sent without one."""
 
 
 def date_time(raw: str) -> str | None:
     """A v2 TS/DTM as a FHIR date or dateTime: precision kept; a time without an offset
-    is taken as UTC, because a FHIR dateTime with a time must carry a zone."""
+    is in the sender's zone (MSH-7's offset; UTC when MSH-7 has none either), because a
+    FHIR dateTime with a time must carry one."""
     match = _TS.match(raw.strip())
     if not match:
         return None
@@ -48,11 +52,18 @@ def date_time(raw: str) -> str | None:
         return "-".join(p for p in (year, month, day) if p)
     if month is None or day is None:
         return None
-    zone = "Z" if offset is None else f"{offset[:3]}:{offset[3:]}"
+    zone = SENDER_ZONE.get() if offset is None else f"{offset[:3]}:{offset[3:]}"
     text = f"{year}-{month}-{day}T{hour}:{minute or '00'}:{second or '00'}"
     if fraction and second:
         text += fraction
     return text + zone
+
+
+def zone_of(raw: str) -> str:
+    """The offset of a TS as FHIR writes it (``+01:00``), ``Z`` when it has none."""
+    match = _TS.match(raw.strip())
+    offset = match.group(8) if match else None
+    return f"{offset[:3]}:{offset[3:]}" if offset else "Z"
 
 
 def date(raw: str) -> str | None:

@@ -103,7 +103,11 @@ def plan_message(message: Message, received: str) -> Plan:
     cannot map. ``received`` is when the message arrived (the Provenance's ``recorded``)."""
     check_supported(message)
     plan = Plan(message, sender_of(message))
-    _MAPPERS[message.message_code](plan)
+    token = dt.SENDER_ZONE.set(dt.zone_of(message.msh.get(7)))
+    try:
+        _MAPPERS[message.message_code](plan)
+    finally:
+        dt.SENDER_ZONE.reset(token)
     focus = [w.key for w in plan.writes if w.action != "retire"]
     header = plan.put("MessageHeader", _header(plan, focus), "message", message.control_id)
     provenance = _provenance(plan, focus, header, received)

@@ -194,3 +194,9 @@ def test_visit_without_number_is_the_same_encounter_in_every_message() -> None:
     assert len(ids) == 1
     assert _one(reopened, "Encounter")["status"] == "in-progress"
     assert "end" not in _one(reopened, "Encounter")["period"]
+
+
+def test_times_without_offset_take_the_senders_offset_from_msh7() -> None:
+    obr = "OBR|1||F9|4548-4^HbA1c^LN|||20260101090000"
+    plan = _plan("ORU^R01", "PID|1||1^^^H^MR", obr, "OBX|1|NM|4548-4^HbA1c^LN||7|%")
+    assert _one(plan, "Observation")["effectiveDateTime"] == "2026-01-01T09:00:00+01:00"
