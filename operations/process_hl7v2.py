@@ -16,7 +16,7 @@ from operations.base import OperationContext, OperationResult, parameters_resour
 from operations.hl7v2.messages import MEDIA_TYPE
 from operations.parameters import Parameters
 from resources import error_codes
-from resources.errors import Invalid, ServiceUnavailable
+from resources.errors import Invalid, Issue, ServiceUnavailable, operation_outcome
 from resources.ports import ResourceStore
 
 SERVICE = "hl7v2"
@@ -39,10 +39,17 @@ DEFINITION: dict[str, Any] = {
         {"name": "code", "use": "out", "min": 1, "max": "1", "type": "code"},
         {"name": "duplicate", "use": "out", "min": 1, "max": "1", "type": "boolean"},
         {"name": "reference", "use": "out", "min": 0, "max": "*", "type": "Reference"},
+        {"name": "outcome", "use": "out", "min": 0, "max": "1", "type": "OperationOutcome"},
     ],
 }
 
-_STATUS = {"AA": 200, "AE": 422, "AR": 400}
+_STATUS = {"AA": 200, "CA": 200, "AE": 422, "CE": 422, "AR": 400, "CR": 400}
+_PROBLEMS = {
+    "AE": ("processing", error_codes.HL7_MESSAGE_FAILED),
+    "CE": ("processing", error_codes.HL7_MESSAGE_FAILED),
+    "AR": ("invalid", error_codes.HL7_MESSAGE_REFUSED),
+    "CR": ("invalid", error_codes.HL7_MESSAGE_REFUSED),
+}
 
 
 class Received(Protocol):
@@ -63,6 +70,13 @@ class Receiver(Protocol):
         """Store, process and acknowledge one message, writing through ``store``."""
 
 
+def _outcome(outcome: Received) -> dict[str, Any]:
+    """The ACK's MSA-3/ERR text as an OperationOutcome with our error code."""
+    kind, code = _PROBLEMS[outcome.code]
+    lines = [line for line in outcome.ack.split("\r") if line.startswith(("MSA", "ERR"))]
+    return operation_outcome([Issue("error", kind, " / ".join(lines), (), code)])
+
+
 async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
     """Receive the message in the body; the HTTP status follows the ACK code."""
     if not ctx.body.strip():
@@ -80,4 +94,6 @@ async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
         {"name": "duplicate", "valueBoolean": outcome.duplicate},
         *({"name": "reference", "valueReference": {"reference": r}} for r in outcome.written),
     ]
+    if outcome.code in _PROBLEMS:
+        parameters.append({"name": "outcome", "resource": _outcome(outcome)})
     return OperationResult(parameters_resource(parameters), status=_STATUS.get(outcome.code, 200))

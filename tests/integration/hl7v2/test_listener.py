@@ -161,6 +161,11 @@ def test_process_hl7v2_over_http(base_url: str) -> None:
     assert any(r.startswith("Patient/") for r in refs)
     bad = httpx.post(f"{base_url}/$process-hl7v2", content="MSH|^^", headers=headers)
     assert bad.status_code == 400
+    outcome = next(p["resource"] for p in bad.json()["parameter"] if p["name"] == "outcome")
+    assert outcome["issue"][0]["details"]["coding"][0]["code"] == "NV-0300"
+    empty = httpx.post(f"{base_url}/$process-hl7v2", content="", headers=headers)
+    assert empty.status_code == 400
+    assert "NV-0303" in empty.text
 
 
 def test_enhanced_mode_commits_then_processes(mllp: Harness, client: httpx.Client) -> None:
