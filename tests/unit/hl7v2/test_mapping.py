@@ -200,3 +200,32 @@ def test_times_without_offset_take_the_senders_offset_from_msh7() -> None:
     obr = "OBR|1||F9|4548-4^HbA1c^LN|||20260101090000"
     plan = _plan("ORU^R01", "PID|1||1^^^H^MR", obr, "OBX|1|NM|4548-4^HbA1c^LN||7|%")
     assert _one(plan, "Observation")["effectiveDateTime"] == "2026-01-01T09:00:00+01:00"
+
+
+def test_ras_administration() -> None:
+    plan = _plan(
+        "RAS^O17",
+        "PID|1||7^^^H^MR||DOE^J",
+        "ORC|RE|P2|F2",
+        "RXA|0|1|20260101080000+0000|20260101083000+0000|860975^Metformin^RXNORM|500|mg^^UCUM"
+        + "|" * 13
+        + "CP",
+    )
+    given = _one(plan, "MedicationAdministration")
+    assert given["status"] == "completed"
+    assert given["effectivePeriod"] == {
+        "start": "2026-01-01T08:00:00+00:00",
+        "end": "2026-01-01T08:30:00+00:00",
+    }
+    assert given["dosage"]["dose"]["value"] == 500
+
+
+def test_iam_allergy_and_its_deletion() -> None:
+    added = _plan("ADT^A60", "PID|1||7^^^H^MR", "IAM|1|FA|91935009^Peanut^SCT|SV|Hives|A")
+    allergy = _one(added, "AllergyIntolerance")
+    assert allergy["code"]["coding"][0]["code"] == "91935009"
+    assert allergy["clinicalStatus"]["coding"][0]["code"] == "active"
+    deleted = _plan("ADT^A60", "PID|1||7^^^H^MR", "IAM|1|FA|91935009^Peanut^SCT|SV|Hives|D")
+    gone = _one(deleted, "AllergyIntolerance")
+    assert gone["clinicalStatus"]["coding"][0]["code"] == "resolved"
+    assert added.writes[1].id == deleted.writes[1].id  # the same allergy, updated
