@@ -144,6 +144,7 @@ def main() -> None:
     """Start the servers, run the scenarios, print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="per scenario")
+    parser.add_argument("--processes", type=int, default=1, help="nutrivision mllp processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nv-hl7-bench-") as folder:
         embedded = EmbeddedServices(Path(folder))
@@ -156,7 +157,8 @@ def main() -> None:
                 "NUTRIVISION_DATABASE_URL": urls.database_url,
                 "NUTRIVISION_REDIS_URL": urls.redis_url,
             }
-            command = [sys.executable, "-m", "fhir_server", "mllp", "--port", str(port)]
+            command = [sys.executable, "-m", "fhir_server", "mllp", "--port", str(port),
+                       "--processes", str(args.processes)]  # fmt: skip
             server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
             try:
                 _wait_for(port, server)
@@ -166,7 +168,8 @@ def main() -> None:
                 server.wait(timeout=30)
         finally:
             embedded.stop()
-    print(f"cores: {os.cpu_count()}, load average at end: {os.getloadavg()[0]:.2f}")
+    print(f"cores: {os.cpu_count()}, load average at end: {os.getloadavg()[0]:.2f}, "
+          f"listener processes: {args.processes}")  # fmt: skip
     print("| scenario | connections | messages/s | p50 ms | p99 ms | messages | not AA/CA |")
     print("|---|---|---|---|---|---|---|")
     for result in results:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Annotated, TypeVar
@@ -60,31 +61,51 @@ def _with_processor(work: Callable[[Hl7Processor], Awaitable[T]]) -> T:
         return asyncio.run(main(urls.database_url))
 
 
-def mllp(
-    port: Annotated[int, typer.Option(help="MLLP port")] = 2575,
-    host: Annotated[
-        str | None, typer.Option(help="Address (default NUTRIVISION_MLLP_HOST)")
-    ] = None,
-) -> None:
-    """Serve MLLP until interrupted; messages stored but not processed are processed first."""
-    from fhir_server.cli import services
-
+def _listen(database_url: str, port: int, host: str | None, first: bool, group: bool) -> None:
+    """One listening process: the first of a group recovers unfinished messages."""
     settings = _settings()
     if host is not None:
         settings = settings.model_copy(update={"mllp_host": host})
     logging.basicConfig(level=logging.INFO)
 
-    async def main(database_url: str) -> None:
+    async def main() -> None:
         async with (
             _store(database_url, settings.db_pool_size) as store,
-            hl7_services(store.engine, store, settings, port),
+            hl7_services(store.engine, store, settings, port, first, group),
         ):
             await asyncio.Event().wait()
 
-    with services(settings) as urls:
+    with suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+def mllp(
+    port: Annotated[int, typer.Option(help="MLLP port")] = 2575,
+    host: Annotated[
+        str | None, typer.Option(help="Address (default NUTRIVISION_MLLP_HOST)")
+    ] = None,
+    processes: Annotated[int, typer.Option(min=1, help="Listening processes")] = 1,
+) -> None:
+    """Serve MLLP until interrupted; messages stored but not processed are processed first.
+    With several processes, each accepts connections on the same port (SO_REUSEPORT)."""
+    from fhir_server.cli import services
+
+    with services(_settings()) as urls:
         migrate.upgrade(urls.database_url)
-        with suppress(KeyboardInterrupt):
-            asyncio.run(main(urls.database_url))
+        group = processes > 1
+        spawn = multiprocessing.get_context("spawn")
+        others = [
+            spawn.Process(target=_listen, args=(urls.database_url, port, host, False, group))
+            for _ in range(processes - 1)
+        ]
+        for process in others:
+            process.start()
+        try:
+            _listen(urls.database_url, port, host, True, group)
+        finally:
+            for process in others:  # unfinished messages stay stored: the next start does them
+                process.terminate()
+                process.join(timeout=10)
 
 
 @dead_letters_app.command("list")

@@ -35,6 +35,8 @@ class ListenerConfig:
     allowed_ips: Collection[str] = field(default_factory=tuple)
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    reuse_port: bool = False
+    """Several processes listen on the port (the kernel spreads connections over them)."""
 
     def ssl_context(self) -> ssl.SSLContext | None:
         """A server TLS context when a certificate is configured."""
@@ -72,6 +74,7 @@ class MllpListener:
             self.config.port,
             ssl=self.config.ssl_context(),
             limit=self.config.max_bytes + 16,
+            reuse_port=self.config.reuse_port or None,
         )
         self.port = int(self.server.sockets[0].getsockname()[1])
         log.info("MLLP listening on %s:%s", self.config.host, self.port)

@@ -17,7 +17,9 @@ SERVICE = "hl7v2"
 """The name ``$process-hl7v2`` finds the processor under in the operation services."""
 
 
-def listener_config(settings: Settings, port: int | None = None) -> ListenerConfig:
+def listener_config(
+    settings: Settings, port: int | None = None, reuse_port: bool = False
+) -> ListenerConfig:
     """The listener's settings (``port`` overrides ``NUTRIVISION_MLLP_PORT``)."""
     return ListenerConfig(
         host=settings.mllp_host,
@@ -27,6 +29,7 @@ def listener_config(settings: Settings, port: int | None = None) -> ListenerConf
         allowed_ips=tuple(settings.mllp_allowed_ips),
         tls_cert=settings.mllp_tls_cert,
         tls_key=settings.mllp_tls_key,
+        reuse_port=reuse_port,
     )
 
 
@@ -37,17 +40,24 @@ def processor(engine: AsyncEngine, store: ResourceStore, settings: Settings) -> 
 
 @asynccontextmanager
 async def hl7_services(
-    engine: AsyncEngine, store: ResourceStore, settings: Settings, port: int | None = None
+    engine: AsyncEngine,
+    store: ResourceStore,
+    settings: Settings,
+    port: int | None = None,
+    recover: bool = True,
+    reuse_port: bool = False,
 ) -> AsyncIterator[dict[str, Hl7Processor]]:
     """The processor as an operation service; with a port (or ``NUTRIVISION_MLLP_PORT``),
-    messages left unfinished are processed and the listener runs for the block."""
+    messages left unfinished are processed (unless ``recover`` is off: another process of a
+    group does it) and the listener runs for the block."""
     flow = processor(engine, store, settings)
     port = port if port is not None else settings.mllp_port
     if port is None:
         yield {SERVICE: flow}
         return
-    await flow.recover()
-    listener = MllpListener(flow, listener_config(settings, port))
+    if recover:
+        await flow.recover()
+    listener = MllpListener(flow, listener_config(settings, port, reuse_port))
     await listener.start()
     try:
         yield {SERVICE: flow}

@@ -45,7 +45,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("nutrivision mllp did not listen")
 
 
-def test_mllp_process_recovers_stored_messages_then_serves(
+def test_mllp_processes_recover_stored_messages_then_serve(
     services: ServiceUrls, mllp: Harness, client: httpx.Client
 ) -> None:
     mrn = f"P{uuid.uuid4().hex[:8]}"
@@ -53,14 +53,15 @@ def test_mllp_process_recovers_stored_messages_then_serves(
     # stored as the listener stores it before a stop, never processed
     mllp.run(mllp.flow.inbox.store("TESTFAC", pending.control_id, "ADT^A01", pending.text, "x"))
     port = free_port()
-    command = [sys.executable, "-m", "fhir_server", "mllp", "--port", str(port)]
+    command = [sys.executable, "-m", "fhir_server", "mllp", "--port", str(port), "--processes", "2"]
     process = subprocess.Popen(command, env={**os.environ, **_env(services)})
     try:
         _wait_for_port(port, process)
         found = client.get("/Patient", params={"identifier": f"{AUTHORITY}|{mrn}"}).json()
         assert len(found["entry"]) == 1
-        ack = send(port, message(f"Q{uuid.uuid4().hex[:10]}", "PID|1||Q1^^^HOSP^MR||ROE^B"))
-        assert fields(ack, "MSA")[1] == "AA"
+        for _ in range(4):  # new connections, spread by the kernel over both processes
+            ack = send(port, message(f"Q{uuid.uuid4().hex[:10]}", "PID|1||Q1^^^HOSP^MR||ROE^B"))
+            assert fields(ack, "MSA")[1] == "AA"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
