@@ -95,7 +95,42 @@ def _replaced(version: StoredVersion) -> bool:
     return any(link.get("type") == "replaced-by" for link in links)
 
 
+_COMPARTMENT = (
+    "AllergyIntolerance", "Condition", "MedicationStatement", "MedicationRequest",
+    "MedicationDispense", "MedicationAdministration", "Observation", "DiagnosticReport",
+    "Encounter", "RelatedPerson", "Coverage",
+)  # fmt: skip
+"""What a merge moves to the survivor: above all the allergies and medications, which the
+safety checks read by patient and must not miss after a merge."""
+MOVE_LIMIT = 1000
+
+
+async def _move_records(tx: StoreTransaction, retired: str, survivor: str) -> None:
+    for resource_type in _COMPARTMENT:
+        query = parse_search(
+            (resource_type,), [("patient", retired)], default_registry(), strict=True
+        )
+        for found in await tx.match(query, MOVE_LIMIT):
+
+            def mutate(current: StoredVersion | None) -> dict[str, Any]:
+                moved: JSON = rewrite(_body(current), {retired: survivor})
+                return moved
+
+            await tx.update(resource_type, found.id, mutate, None, "PUT")
+
+
+def _retired(body: JSON, moved: set[tuple[str, str]], survivor: str) -> JSON:
+    body["identifier"] = [
+        i for i in body.get("identifier", []) if (i.get("system"), i.get("value")) not in moved
+    ]
+    body["active"] = False
+    body["link"] = [{"other": {"reference": survivor}, "type": "replaced-by"}]
+    return body
+
+
 async def _retire(tx: StoreTransaction, write: Write, survivor: str) -> None:
+    """Each other Patient holding the prior identifiers: replaced by the survivor, which
+    gets its records too."""
     moved = set(write.identifiers)
     for system, value in write.identifiers:
         for found in await tx.match(by_identifier("Patient", system, value), 10):
@@ -103,17 +138,10 @@ async def _retire(tx: StoreTransaction, write: Write, survivor: str) -> None:
                 continue
 
             def mutate(current: StoredVersion | None) -> dict[str, Any]:
-                body = _body(current)
-                body["identifier"] = [
-                    i
-                    for i in body.get("identifier", [])
-                    if (i.get("system"), i.get("value")) not in moved
-                ]
-                body["active"] = False
-                body["link"] = [{"other": {"reference": survivor}, "type": "replaced-by"}]
-                return body
+                return _retired(_body(current), moved, survivor)
 
             await tx.update("Patient", found.id, mutate, None, "PUT")
+            await _move_records(tx, found.reference, survivor)
 
 
 async def _put(tx: StoreTransaction, write: Write, resource: JSON) -> str:

@@ -63,13 +63,18 @@ def test_same_message_twice_changes_nothing(mllp: Harness, client: httpx.Client)
 
 def test_a40_merge_old_identifier_finds_survivor(mllp: Harness, client: httpx.Client) -> None:
     old, new = f"OLD{uuid.uuid4().hex[:8]}", f"NEW{uuid.uuid4().hex[:8]}"
-    send(mllp.port, message(f"M1{old}", _patient_segments(old, "OLDNAME")))
+    allergy = "\nAL1|1|FA|256349002^Peanut^SCT|SV|Anaphylaxis"
+    send(mllp.port, message(f"M1{old}", _patient_segments(old, "OLDNAME") + allergy))
     send(mllp.port, message(f"M2{new}", _patient_segments(new, "NEWNAME")))
     (survivor,) = _ids(client, f"{AUTHORITY}|{new}")
     merge = f"EVN|A40|20260101\nPID|1||{new}^^^HOSP^MR||NEWNAME^JANE\nMRG|{old}^^^HOSP^MR"
     ack = send(mllp.port, message(f"M3{old}", merge, "ADT^A40"))
     assert fields(ack, "MSA")[1] == "AA"
     assert _ids(client, f"{AUTHORITY}|{old}") == [survivor]
+    # the old record's peanut allergy now belongs to the survivor: checks must not miss it
+    found = client.get("/AllergyIntolerance", params={"patient": f"Patient/{survivor}"}).json()
+    codes = [e["resource"]["code"]["coding"][0]["code"] for e in found.get("entry", [])]
+    assert codes == ["256349002"]
     retired = client.get("/Patient", params={"name": "OLDNAME"}).json()["entry"][0]["resource"]
     assert retired["active"] is False
     assert retired["link"][0] == {
