@@ -66,9 +66,6 @@ def serve(
 ) -> None:
     """Migrate the schema and serve the FHIR API until interrupted."""
     settings = _settings()
-    if mllp_port is not None and workers > 1:
-        typer.echo("--mllp-port needs --workers 1 (run `nutrivision mllp` beside)", err=True)
-        raise typer.Exit(2)
     # uvicorn re-raises SIGTERM after its graceful shutdown; by default that kills the
     # process before the embedded servers are stopped. Exiting normally runs the cleanup.
     signal.signal(signal.SIGTERM, _exit_normally)
@@ -78,7 +75,7 @@ def serve(
         migrate.upgrade(urls.database_url)
         os.environ["NUTRIVISION_DATABASE_URL"] = urls.database_url
         os.environ["NUTRIVISION_REDIS_URL"] = urls.redis_url
-        if mllp_port is not None:  # one listener: the port can be bound once
+        if mllp_port is not None:  # every worker listens on it too (SO_REUSEPORT)
             os.environ["NUTRIVISION_MLLP_PORT"] = str(mllp_port)
         uvicorn.run(
             "fhir_server.asgi:create",

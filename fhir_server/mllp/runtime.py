@@ -45,11 +45,13 @@ async def hl7_services(
     settings: Settings,
     port: int | None = None,
     recover: bool = True,
-    reuse_port: bool = False,
+    reuse_port: bool = True,
 ) -> AsyncIterator[dict[str, Hl7Processor]]:
     """The processor as an operation service; with a port (or ``NUTRIVISION_MLLP_PORT``),
     messages left unfinished are processed (unless ``recover`` is off: another process of a
-    group does it) and the listener runs for the block."""
+    group does it) and the listener runs for the block. The port is shared
+    (``reuse_port``), so every worker of ``serve --workers N`` listens on it; recovery in
+    each is safe, as a message is claimed before it is processed."""
     flow = processor(engine, store, settings)
     port = port if port is not None else settings.mllp_port
     if port is None:
