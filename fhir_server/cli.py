@@ -19,6 +19,7 @@ from fhir_server.backup_cli import backup_app
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.keys_cli import keys_app, prepare_keys
+from fhir_server.mllp.cli import hl7_app, mllp
 from fhir_server.settings import Settings, SettingsError, load_settings
 from terminology.kb import RuleCsvError, export_rules_csv, import_rules_csv, save_rules_json
 
@@ -35,6 +36,8 @@ app.add_typer(account_cli.user_app, name="user")
 app.add_typer(account_cli.launch_app, name="launch")
 app.add_typer(keys_app, name="keys")
 app.add_typer(backup_app, name="backup")
+app.add_typer(hl7_app, name="hl7")
+app.command("mllp")(mllp)
 
 
 def _settings() -> Settings:
@@ -71,6 +74,7 @@ def serve(
     no_auth: bool = typer.Option(
         False, "--no-auth", help="Serve without bearer tokens (loopback addresses only)"
     ),
+    mllp_port: int | None = typer.Option(None, help="Also serve HL7 v2 over MLLP here"),
 ) -> None:
     """Migrate the schema and serve the FHIR API until interrupted."""
     settings = _settings()
@@ -88,6 +92,8 @@ def serve(
         prepare_keys(settings, urls.database_url)
         os.environ["NUTRIVISION_DATABASE_URL"] = urls.database_url
         os.environ["NUTRIVISION_REDIS_URL"] = urls.redis_url
+        if mllp_port is not None:  # every worker listens on it too (SO_REUSEPORT)
+            os.environ["NUTRIVISION_MLLP_PORT"] = str(mllp_port)
         uvicorn.run(
             "fhir_server.asgi:create",
             factory=True,

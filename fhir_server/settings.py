@@ -63,6 +63,19 @@ class Settings(BaseSettings):
     login_ip_max_failures: int = Field(
         5, ge=1, le=100_000, description="Failed sign-ins per address in 15 minutes (shared NAT)"
     )
+    # HL7 v2: the MLLP listener and the inbox behind it
+    mllp_port: int | None = Field(None, ge=0, le=65535, description="MLLP port; unset: off")
+    mllp_host: str = Field("127.0.0.1", description="Address the MLLP listener binds")
+    mllp_max_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    mllp_idle_timeout_s: float = Field(60.0, gt=0, le=3600)
+    mllp_allowed_senders: list[str] = Field(
+        default_factory=list, description="MSH-3/MSH-4 names accepted; empty: any"
+    )
+    mllp_allowed_ips: list[str] = Field(
+        default_factory=list, description="Source addresses or networks; empty: any"
+    )
+    mllp_tls_cert: Path | None = Field(None, description="PEM certificate: MLLP over TLS")
+    mllp_tls_key: Path | None = Field(None, description="PEM key of the certificate")
 
     @field_validator("database_url")
     @classmethod

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from operations import interaction_check, resource_meta
+from operations import interaction_check, process_hl7v2, resource_meta
 
-REGISTRY: tuple[ModuleType, ...] = (resource_meta, interaction_check)
+REGISTRY: tuple[ModuleType, ...] = (resource_meta, interaction_check, process_hl7v2)

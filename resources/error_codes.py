@@ -84,3 +84,8 @@ INTERACTION_CHECK_REFERENCE_NOT_FOUND = "NV-0405"
 # PHI protection (NV-0200..0299)
 PHI_SEARCH_UNSUPPORTED = "NV-0200"  # :contains, a date range, an over-long prefix on PHI
 PHI_SORT_UNSUPPORTED = "NV-0201"  # _sort by a parameter stored as a blind index
+# HL7 v2 (NV-0300..0399)
+HL7_MESSAGE_REFUSED = "NV-0300"
+HL7_MESSAGE_FAILED = "NV-0301"
+HL7_UNAVAILABLE = "NV-0302"
+HL7_NO_MESSAGE = "NV-0303"

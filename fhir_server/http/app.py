@@ -29,6 +29,7 @@ from fhir_server.http.request_log import RequestLog
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
+from fhir_server.mllp.runtime import hl7_services
 from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
@@ -128,7 +129,9 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         app.state.store = HookedStore(PostgresResourceStore(engine, reader), (SafetyRecheck(),))
         app.state.redis = aioredis.Redis.from_url(redis_url)
         try:
-            yield
+            async with hl7_services(engine, app.state.store, settings) as hl7:
+                app.state.services = {**getattr(app.state, "services", {}), **hl7}
+                yield
         finally:
             await app.state.redis.aclose()
             await keys.close()

@@ -1,0 +1,145 @@
+"""``nutrivision mllp`` (the listener on its own) and ``nutrivision hl7 dead-letters``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Annotated, TypeVar
+
+import typer
+
+from fhir_server.db import migrate
+from fhir_server.db.engine import create_engine
+from fhir_server.mllp.processor import Hl7Processor
+from fhir_server.mllp.runtime import hl7_services, processor
+from fhir_server.settings import Settings, SettingsError, load_settings
+from fhir_server.store.fast_reads import FastReader
+from fhir_server.store.resource_store import PostgresResourceStore
+
+T = TypeVar("T")
+
+hl7_app = typer.Typer(help="HL7 v2: the inbox and its dead letters", no_args_is_help=True)
+dead_letters_app = typer.Typer(help="Messages refused or failed", no_args_is_help=True)
+hl7_app.add_typer(dead_letters_app, name="dead-letters")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+
+@asynccontextmanager
+async def _store(database_url: str, pool: int) -> AsyncIterator[PostgresResourceStore]:
+    engine = create_engine(database_url, pool)
+    reader = FastReader(database_url, 2)
+    await reader.open()
+    try:
+        yield PostgresResourceStore(engine, reader)
+    finally:
+        await reader.close()
+        await engine.dispose()
+
+
+def _with_processor(work: Callable[[Hl7Processor], Awaitable[T]]) -> T:
+    """Run ``work`` with a processor on the configured (or embedded) database."""
+    from fhir_server.cli import services
+
+    settings = _settings()
+
+    async def main(database_url: str) -> T:
+        async with _store(database_url, 4) as store:
+            return await work(processor(store.engine, store, settings))
+
+    with services(settings) as urls:
+        migrate.upgrade(urls.database_url)
+        return asyncio.run(main(urls.database_url))
+
+
+def _listen(database_url: str, port: int, host: str | None, first: bool, group: bool) -> None:
+    """One listening process: the first of a group recovers unfinished messages."""
+    settings = _settings()
+    if host is not None:
+        settings = settings.model_copy(update={"mllp_host": host})
+    logging.basicConfig(level=logging.INFO)
+
+    async def main() -> None:
+        async with (
+            _store(database_url, settings.db_pool_size) as store,
+            hl7_services(store.engine, store, settings, port, first, group),
+        ):
+            await asyncio.Event().wait()
+
+    with suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+def mllp(
+    port: Annotated[int, typer.Option(help="MLLP port")] = 2575,
+    host: Annotated[
+        str | None, typer.Option(help="Address (default NUTRIVISION_MLLP_HOST)")
+    ] = None,
+    processes: Annotated[int, typer.Option(min=1, help="Listening processes")] = 1,
+) -> None:
+    """Serve MLLP until interrupted; messages stored but not processed are processed first.
+    With several processes, each accepts connections on the same port (SO_REUSEPORT)."""
+    from fhir_server.cli import services
+
+    with services(_settings()) as urls:
+        migrate.upgrade(urls.database_url)
+        group = processes > 1
+        spawn = multiprocessing.get_context("spawn")
+        others = [
+            spawn.Process(target=_listen, args=(urls.database_url, port, host, False, group))
+            for _ in range(processes - 1)
+        ]
+        for process in others:
+            process.start()
+        try:
+            _listen(urls.database_url, port, host, True, group)
+        finally:
+            for process in others:  # unfinished messages stay stored: the next start does them
+                process.terminate()
+                process.join(timeout=10)
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    limit: Annotated[int, typer.Option(help="How many, newest first")] = 50,
+    replayed: Annotated[bool, typer.Option(help="Include replayed ones")] = False,
+) -> None:
+    """List dead letters: id, when, ACK code, where, why."""
+
+    async def work(flow: Hl7Processor) -> None:
+        for letter in await flow.inbox.dead_letters(limit, replayed):
+            done = f" replayed:{letter.replay_result}" if letter.replayed_at else ""
+            typer.echo(
+                f"{letter.id}\t{letter.received_at.isoformat()}\t{letter.ack_code}\t"
+                f"{letter.location}\t{letter.reason}{done}"
+            )
+
+    _with_processor(work)
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    ids: Annotated[list[int], typer.Argument(help="Dead-letter ids to receive again")],
+) -> None:
+    """Receive dead letters again (after fixing the cause); exit 1 if one is not AA."""
+
+    async def work(flow: Hl7Processor) -> bool:
+        ok = True
+        for id_ in ids:
+            outcome = await flow.replay(id_)
+            code = outcome.code if outcome else "unknown id"
+            ok = ok and outcome is not None and outcome.code == "AA"
+            typer.echo(f"{id_}\t{code}")
+        return ok
+
+    if not _with_processor(work):
+        raise typer.Exit(1)

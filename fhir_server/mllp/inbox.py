@@ -1,0 +1,203 @@
+"""The inbox and dead-letter tables: store first, claim, record the outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fhir_server.db.hl7_tables import hl7_dead_letter, hl7_inbox
+from resources.identity import now
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A stored message and what became of it."""
+
+    id: int
+    status: str
+    ack: str | None
+    raw: str
+    peer: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A refused or failed message, with the reason."""
+
+    id: int
+    inbox_id: int | None
+    received_at: datetime
+    peer: str
+    reason: str
+    location: str
+    ack_code: str
+    replayed_at: datetime | None
+    replay_result: str | None
+    raw: str
+
+
+_ROW = (
+    hl7_inbox.c.id,
+    hl7_inbox.c.status,
+    hl7_inbox.c.ack,
+    hl7_inbox.c.raw,
+    hl7_inbox.c.peer,
+    hl7_inbox.c.received_at,
+)
+
+
+class Inbox:
+    """SQL on the two tables; every method is its own committed transaction, so a message
+    is durable before anyone answers it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def store(
+        self,
+        sender: str,
+        control_id: str,
+        message_type: str,
+        raw: str,
+        peer: str,
+        status: str = "received",
+    ) -> tuple[InboxRow, bool]:
+        """Store a message unless (sender, control id) is known; returns the row and whether
+        it is new. ``status="processing"`` stores it already claimed (one commit less when
+        the caller processes it at once)."""
+        statement = (
+            pg_insert(hl7_inbox)
+            .values(
+                sender=sender,
+                control_id=control_id,
+                message_type=message_type,
+                received_at=now(),
+                peer=peer,
+                raw=raw,
+                status=status,
+            )
+            .on_conflict_do_nothing(constraint="hl7_inbox_sender_control_id")
+            .returning(*_ROW)
+        )
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(statement)).first()
+            if row is not None:
+                return InboxRow(*row), True
+            known = select(*_ROW).where(
+                hl7_inbox.c.sender == sender, hl7_inbox.c.control_id == control_id
+            )
+            return InboxRow(*(await conn.execute(known)).one()), False
+
+    async def find(self, sender: str, control_id: str) -> InboxRow | None:
+        """The row of a sender's control id."""
+        query = select(*_ROW).where(
+            hl7_inbox.c.sender == sender, hl7_inbox.c.control_id == control_id
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return InboxRow(*row) if row else None
+
+    async def get(self, id_: int) -> InboxRow | None:
+        """One row by id."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(*_ROW).where(hl7_inbox.c.id == id_))).first()
+        return InboxRow(*row) if row else None
+
+    async def claim(self, id_: int, statuses: tuple[str, ...] = ("received",)) -> bool:
+        """Mark a row ``processing`` if it is in one of ``statuses``; False if another
+        worker has it or it is done."""
+        statement = (
+            update(hl7_inbox)
+            .where(hl7_inbox.c.id == id_, hl7_inbox.c.status.in_(statuses))
+            .values(status="processing")
+            .returning(hl7_inbox.c.id)
+        )
+        async with self.engine.begin() as conn:
+            return (await conn.execute(statement)).first() is not None
+
+    async def finish(self, id_: int, status: str, ack: str, error: str | None) -> None:
+        """Record the outcome and the ACK answered."""
+        statement = (
+            update(hl7_inbox)
+            .where(hl7_inbox.c.id == id_)
+            .values(status=status, ack=ack, error=error, processed_at=func.now())
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def pending(self) -> list[int]:
+        """Rows stored but never finished (a stop between storing and processing)."""
+        query = (
+            select(hl7_inbox.c.id)
+            .where(hl7_inbox.c.status.in_(("received", "processing")))
+            .order_by(hl7_inbox.c.id)
+        )
+        async with self.engine.connect() as conn:
+            return [int(r[0]) for r in await conn.execute(query)]
+
+    async def dead_letter(
+        self,
+        inbox_id: int | None,
+        raw: str,
+        peer: str,
+        reason: str,
+        location: str,
+        ack_code: str,
+    ) -> int:
+        """Keep a refused or failed message with the reason."""
+        statement = (
+            insert(hl7_dead_letter)
+            .values(
+                inbox_id=inbox_id,
+                received_at=now(),
+                peer=peer,
+                raw=raw,
+                reason=reason,
+                location=location,
+                ack_code=ack_code,
+            )
+            .returning(hl7_dead_letter.c.id)
+        )
+        async with self.engine.begin() as conn:
+            return int((await conn.execute(statement)).scalar_one())
+
+    async def dead_letters(
+        self, limit: int = 100, include_replayed: bool = False, id_: int | None = None
+    ) -> list[DeadLetter]:
+        """The newest dead letters first (or the one with ``id_``)."""
+        d = hl7_dead_letter.c
+        query = select(
+            d.id, d.inbox_id, d.received_at, d.peer, d.reason, d.location, d.ack_code,
+            d.replayed_at, d.replay_result, d.raw,
+        ).order_by(d.id.desc()).limit(limit)  # fmt: skip
+        if id_ is not None:
+            query = query.where(d.id == id_)
+        elif not include_replayed:
+            query = query.where(d.replayed_at.is_(None))
+        async with self.engine.connect() as conn:
+            return [DeadLetter(**row._mapping) for row in await conn.execute(query)]
+
+    async def mark_replayed(self, id_: int, result: str) -> None:
+        """Record a replay's ACK code."""
+        statement = (
+            update(hl7_dead_letter)
+            .where(hl7_dead_letter.c.id == id_)
+            .values(replayed_at=func.now(), replay_result=result)
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def reopen(self, id_: int) -> None:
+        """Let a failed row be processed again (a replay)."""
+        statement = (
+            update(hl7_inbox)
+            .where(hl7_inbox.c.id == id_, hl7_inbox.c.status == "failed")
+            .values(status="received")
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)

@@ -1,0 +1,214 @@
+"""Receiving one HL7 v2 message: store it, process it once, answer the ACK.
+
+Original acknowledgment mode: the message is stored (committed) first, then written as FHIR
+in one transaction, then answered AA, or AE with an ERR naming the segment and field; a
+message we refuse (unreadable header, a type or version we do not take, a sender not
+allowed) is answered AR. Refused and failed messages go to the dead letters. A message whose
+sending facility and MSH-10 were seen before is answered with the ACK it got then, and
+nothing is written again.
+
+Enhanced mode (MSH-15 set): the commit ACK (CA) is sent as soon as the message is stored,
+and the message is processed after; its outcome is kept on the inbox row (and in the dead
+letters on failure), since we cannot open a connection back to the sender for the
+application ACK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from fhir_server.mllp.inbox import Inbox, InboxRow
+from operations.hl7v2.ack import ack
+from operations.hl7v2.apply import apply_plan
+from operations.hl7v2.er7 import Message, normalise, parse
+from operations.hl7v2.messages import check_supported, plan_message, sender_of
+from operations.hl7v2.problems import AckCode, Hl7Problem
+from resources.errors import FhirError
+from resources.identity import instant
+from resources.ports import ResourceStore
+
+log = logging.getLogger(__name__)
+_WAIT_STEP_S = 0.05
+_WAIT_STEPS = 200
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a message got: the ACK text and code, and the resources written."""
+
+    ack: str
+    code: AckCode
+    written: list[str] = field(default_factory=list)
+    duplicate: bool = False
+
+
+def _control_id_guess(text: str) -> str:
+    """MSH-10 read naively, to echo in the AR of a message whose header we cannot parse."""
+    if not text.startswith("MSH") or len(text) < 4:
+        return ""
+    fields = text.split("\r", 1)[0].split(text[3])
+    return fields[9][:20] if len(fields) > 9 and re.match(r"^[\w.-]*$", fields[9]) else ""
+
+
+class Hl7Processor:
+    """The inbox flow on one store; shared by the MLLP listener and ``$process-hl7v2``."""
+
+    def __init__(
+        self, store: ResourceStore, inbox: Inbox, allowed_senders: Collection[str] = ()
+    ) -> None:
+        self.store = store
+        self.inbox = inbox
+        self.allowed_senders = frozenset(allowed_senders)
+        self._tasks: set[asyncio.Task[Outcome]] = set()
+
+    async def receive(
+        self, raw: bytes | str, peer: str = "", store: ResourceStore | None = None
+    ) -> Outcome:
+        """Store, process and acknowledge one message; ``store`` (the caller's view, for
+        ``$process-hl7v2``) replaces the processor's own for the FHIR writes."""
+        text = normalise(raw)
+        message: Message | None = None
+        try:
+            message = parse(text)
+            self._check_sender(message)
+            check_supported(message)
+        except Hl7Problem as problem:
+            code: AckCode = problem.ack
+            if message is not None and self._enhanced(message):
+                code = "CR"
+            await self.inbox.dead_letter(None, text, peer, problem.message, problem.location, code)
+            answer = ack(message, code, problem, _control_id_guess(text))
+            return Outcome(answer, code)
+        enhanced = self._enhanced(message)
+        row, new = await self.inbox.store(
+            sender_of(message),
+            message.control_id,
+            f"{message.message_code}^{message.trigger}",
+            message.text,
+            peer,
+            "received" if enhanced else "processing",
+        )
+        if enhanced:
+            if new or row.status == "received":  # new, or reopened for a replay
+                self._later(row, message, store)
+            return Outcome(ack(message, "CA"), "CA", duplicate=not new)
+        if not new:
+            return await self._answer_again(row, message, store)
+        return await self._run(row, message, store)
+
+    @staticmethod
+    def _enhanced(message: Message) -> bool:
+        return message.msh.get(15).upper() in ("AL", "SU", "ER", "NE")
+
+    def _later(self, row: InboxRow, message: Message, store: ResourceStore | None) -> None:
+        task = asyncio.create_task(self.process(row, message, store=store))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for messages accepted in enhanced mode and still being processed."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _check_sender(self, message: Message) -> None:
+        if not self.allowed_senders:
+            return
+        names = {message.msh.get(3), message.msh.get(4), sender_of(message)}
+        if not names & self.allowed_senders:
+            raise Hl7Problem(
+                f"Sender {message.msh.get(3)}/{message.msh.get(4)} is not allowed",
+                "MSH",
+                4,
+                "AR",
+                "207",
+            )
+
+    async def _answer_again(
+        self, row: InboxRow, message: Message, store: ResourceStore | None
+    ) -> Outcome:
+        for _ in range(_WAIT_STEPS):  # the first copy may still be in flight
+            if row.ack is not None and row.status in ("processed", "failed"):
+                code: AckCode = "AA" if row.status == "processed" else "AE"
+                return Outcome(row.ack, code, duplicate=True)
+            if row.status == "received":
+                return await self.process(row, message, store=store)
+            await asyncio.sleep(_WAIT_STEP_S)
+            row = await self.inbox.get(row.id) or row
+        return Outcome(ack(message, "AE", _busy()), "AE", duplicate=True)
+
+    async def process(
+        self,
+        row: InboxRow,
+        message: Message | None = None,
+        stale: bool = False,
+        store: ResourceStore | None = None,
+    ) -> Outcome:
+        """Process a stored row (claimed first, so one worker does it; ``stale`` also takes
+        one left ``processing`` by a stopped process); the outcome is recorded on the row,
+        and a failure also goes to the dead letters."""
+        statuses = ("received", "processing") if stale else ("received",)
+        if not await self.inbox.claim(row.id, statuses):
+            fresh = await self.inbox.get(row.id)
+            code: AckCode = "AA" if fresh and fresh.status == "processed" else "AE"
+            return Outcome(fresh.ack if fresh and fresh.ack else "", code, duplicate=True)
+        return await self._run(row, message, store)
+
+    async def _run(
+        self, row: InboxRow, message: Message | None, store: ResourceStore | None = None
+    ) -> Outcome:
+        """Map and write a claimed row, and record the outcome."""
+        try:
+            message = message or parse(row.raw)
+            plan = plan_message(message, instant(row.received_at))
+            async with (store or self.store).transaction() as tx:
+                written = await apply_plan(tx, plan)
+        except Hl7Problem as problem:
+            return await self._failed(row, message, problem)
+        except FhirError as error:
+            refused = Hl7Problem(f"Rejected by the FHIR store: {error}", "MSH", 9, "AE", "207")
+            return await self._failed(row, message, refused)
+        except Exception as error:  # a bug must not lose the message: keep it, answer AE
+            log.exception("HL7 v2 message %s failed", row.id)
+            failed = Hl7Problem(f"Internal error: {type(error).__name__}", "MSH", 0, "AE")
+            return await self._failed(row, message, failed)
+        answer = ack(message, "AA")
+        await self.inbox.finish(row.id, "processed", answer, None)
+        return Outcome(answer, "AA", written)
+
+    async def _failed(self, row: InboxRow, message: Message | None, problem: Hl7Problem) -> Outcome:
+        answer = ack(message, problem.ack, problem, _control_id_guess(row.raw))
+        await self.inbox.finish(row.id, "failed", answer, f"{problem.location}: {problem}")
+        await self.inbox.dead_letter(
+            row.id, row.raw, row.peer, problem.message, problem.location, problem.ack
+        )
+        return Outcome(answer, problem.ack)
+
+    async def recover(self) -> int:
+        """Process every message stored but not finished (after a stop); returns how many."""
+        count = 0
+        for id_ in await self.inbox.pending():
+            row = await self.inbox.get(id_)
+            if row is not None:
+                await self.process(row, stale=True)
+                count += 1
+        return count
+
+    async def replay(self, dead_letter_id: int) -> Outcome | None:
+        """Receive a dead letter again (after the cause was fixed); None if unknown."""
+        found = await self.inbox.dead_letters(1, True, dead_letter_id)
+        if not found:
+            return None
+        letter = found[0]
+        if letter.inbox_id is not None:
+            await self.inbox.reopen(letter.inbox_id)
+        outcome = await self.receive(letter.raw, letter.peer)
+        await self.inbox.mark_replayed(dead_letter_id, outcome.code)
+        return outcome
+
+
+def _busy() -> Hl7Problem:
+    return Hl7Problem("The first copy of this message is still being processed", "MSH", 10)

@@ -1,0 +1,170 @@
+"""Writing a ``Plan`` in one store transaction.
+
+Writes run in the plan's order; each placeholder is replaced by the reference of what was
+written, so later resources point at the Patient actually found. The Patient is found by a
+conditional search on each of its identifiers (system = assigning authority); when none
+matches, a conditional update on the first identifier creates it (the store serialises
+identical conditions, so two messages for a new patient cannot create it twice).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from operations.hl7v2.plan import JSON, Plan, Write
+from resources.bundle_references import rewrite
+from resources.ports import StoreTransaction
+from resources.search.parse import parse_search
+from resources.search.query import SearchQuery
+from resources.search.registry import default_registry
+from resources.stored import StoredVersion
+
+
+def by_identifier(resource_type: str, system: str, value: str) -> SearchQuery:
+    """``identifier=system|value`` (the separators in the value escaped)."""
+    return by_identifiers(resource_type, [(system, value)])
+
+
+def by_identifiers(resource_type: str, pairs: list[tuple[str, str]]) -> SearchQuery:
+    """``identifier=s1|v1,s2|v2``: any of them, in one query."""
+    token = ",".join(f"{_escape(system)}|{_escape(value)}" for system, value in pairs)
+    return parse_search((resource_type,), [("identifier", token)], default_registry(), strict=True)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace(",", "\\,").replace("$", "\\$")
+
+
+def _body(current: StoredVersion | None) -> JSON:
+    if current is None or current.body is None or current.deleted:
+        return {}
+    body: JSON = orjson.loads(current.body)
+    body.pop("meta", None)
+    return body
+
+
+def _merged_patient(current: JSON, incoming: JSON) -> JSON:
+    """The incoming demographics over the stored ones; identifiers and links accumulate."""
+    merged = {**current, **incoming}
+    known = {(i.get("system"), i.get("value")) for i in incoming.get("identifier", [])}
+    kept = [
+        i for i in current.get("identifier", []) if (i.get("system"), i.get("value")) not in known
+    ]
+    merged["identifier"] = incoming.get("identifier", []) + kept
+    if "link" in current:
+        merged["link"] = current["link"]
+    return merged
+
+
+def _holding(found: list[StoredVersion], pairs: list[tuple[str, str]]) -> StoredVersion | None:
+    """The live Patient holding the earliest identifier of ``pairs`` (PID-3 order)."""
+    bodies = [(f, _body(f)) for f in found if not _replaced(f)]
+    for pair in pairs:
+        for version, body in bodies:
+            held = {(i.get("system"), i.get("value")) for i in body.get("identifier", [])}
+            if pair in held:
+                return version
+    return None
+
+
+async def _patient(tx: StoreTransaction, write: Write, resource: JSON) -> str:
+    found = await tx.match(by_identifiers("Patient", write.identifiers), 20)
+    holder = _holding(found, write.identifiers)
+    if holder is not None:
+        target = holder.id
+
+        def mutate(current: StoredVersion | None) -> dict[str, Any]:
+            return {**_merged_patient(_body(current), resource), "id": target}
+
+        result = await tx.update("Patient", target, mutate, None, "PUT")
+        return result.stored.reference
+    system, value = write.identifiers[0]
+    condition = by_identifier("Patient", system, value)
+
+    def create(current: StoredVersion | None) -> dict[str, Any]:
+        return _merged_patient(_body(current), resource)
+
+    result = await tx.update_matching(condition, create, None, "PUT", None)
+    return result.stored.reference
+
+
+def _replaced(version: StoredVersion) -> bool:
+    links = _body(version).get("link", [])
+    return any(link.get("type") == "replaced-by" for link in links)
+
+
+_COMPARTMENT = (
+    "AllergyIntolerance", "Condition", "MedicationStatement", "MedicationRequest",
+    "MedicationDispense", "MedicationAdministration", "Observation", "DiagnosticReport",
+    "Encounter", "RelatedPerson", "Coverage",
+)  # fmt: skip
+"""What a merge moves to the survivor: above all the allergies and medications, which the
+safety checks read by patient and must not miss after a merge."""
+MOVE_LIMIT = 1000
+
+
+async def _move_records(tx: StoreTransaction, retired: str, survivor: str) -> None:
+    for resource_type in _COMPARTMENT:
+        query = parse_search(
+            (resource_type,), [("patient", retired)], default_registry(), strict=True
+        )
+        for found in await tx.match(query, MOVE_LIMIT):
+
+            def mutate(current: StoredVersion | None) -> dict[str, Any]:
+                moved: JSON = rewrite(_body(current), {retired: survivor})
+                return moved
+
+            await tx.update(resource_type, found.id, mutate, None, "PUT")
+
+
+def _retired(body: JSON, moved: set[tuple[str, str]], survivor: str) -> JSON:
+    body["identifier"] = [
+        i for i in body.get("identifier", []) if (i.get("system"), i.get("value")) not in moved
+    ]
+    body["active"] = False
+    body["link"] = [{"other": {"reference": survivor}, "type": "replaced-by"}]
+    return body
+
+
+async def _retire(tx: StoreTransaction, write: Write, survivor: str) -> None:
+    """Each other Patient holding the prior identifiers: replaced by the survivor, which
+    gets its records too."""
+    moved = set(write.identifiers)
+    for system, value in write.identifiers:
+        for found in await tx.match(by_identifier("Patient", system, value), 10):
+            if found.reference == survivor:
+                continue
+
+            def mutate(current: StoredVersion | None) -> dict[str, Any]:
+                return _retired(_body(current), moved, survivor)
+
+            await tx.update("Patient", found.id, mutate, None, "PUT")
+            await _move_records(tx, found.reference, survivor)
+
+
+async def _put(tx: StoreTransaction, write: Write, resource: JSON) -> str:
+    id_ = write.id or ""
+    result = await tx.update(
+        write.resource_type, id_, lambda _current: {**resource, "id": id_}, None, "PUT"
+    )
+    return result.stored.reference
+
+
+async def apply_plan(tx: StoreTransaction, plan: Plan) -> list[str]:
+    """Write every resource of ``plan`` on ``tx``; returns the references written."""
+    mapping: dict[str, str] = {}
+    written: list[str] = []
+    for write in plan.writes:
+        resource: JSON = rewrite(write.resource, mapping)
+        if write.action == "patient":
+            reference = await _patient(tx, write, resource)
+        elif write.action == "retire":
+            await _retire(tx, write, mapping.get(write.key, write.key))
+            continue
+        else:
+            reference = await _put(tx, write, resource)
+        mapping[write.key] = reference
+        written.append(reference)
+    return written

@@ -1,0 +1,51 @@
+"""Sending messages with python-hl7's MLLP client, and reading ACKs."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from hl7.client import MLLPClient  # type: ignore[import-untyped]
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "hl7v2"
+_ROOT = Path(__file__).resolve().parents[3]
+SHARED = (
+    next(
+        (p for p in (_ROOT.parent / "shared", _ROOT.parents[1] / "shared") if p.is_dir()),
+        _ROOT.parent / "shared",
+    )
+    / "fixtures"
+)
+"""``../shared/fixtures`` from the repository root (or from its worktree folder)."""
+
+
+def send(port: int, message: str | bytes) -> str:
+    """One message on a new connection; the ACK text, MLLP framing removed."""
+    with MLLPClient("127.0.0.1", port) as client:
+        answer: bytes = client.send_message(message)
+    return answer.decode("utf-8").strip("\x0b\x1c\r")
+
+
+def fields(ack: str, segment: str) -> list[str]:
+    """The fields of the first ``segment`` of an ACK (index 0 is the segment name)."""
+    for line in ack.split("\r"):
+        if line.startswith(segment):
+            return line.split(line[3]) if segment != "MSH" else line.split("|")
+    return []
+
+
+def send_raw(port: int, data: bytes) -> bytes:
+    """Bytes as they are (a broken frame), then end the sending side; what comes back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def message(control_id: str, body: str, kind: str = "ADT^A01", version: str = "2.5") -> str:
+    """A small message from its segments after MSH (CR-separated)."""
+    msh = f"MSH|^~\\&|TESTAPP|TESTFAC|NV|NV|20260101120000+0000||{kind}|{control_id}|P|{version}"
+    return msh + "\r" + body.strip().replace("\n", "\r") + "\r"

@@ -1,0 +1,77 @@
+"""An MLLP listener on the test database, in a thread with its own event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+from fhir_server.db.engine import create_engine
+from fhir_server.embedded import ServiceUrls
+from fhir_server.mllp.inbox import Inbox
+from fhir_server.mllp.listener import ListenerConfig, MllpListener
+from fhir_server.mllp.processor import Hl7Processor
+from fhir_server.store.fast_reads import FastReader
+from fhir_server.store.resource_store import PostgresResourceStore
+
+T = TypeVar("T")
+
+
+class Harness:
+    """The running listener: its port, its processor, and a way to run coroutines on its
+    loop (for recovery tests)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.port = 0
+        self.processor: Hl7Processor | None = None
+        self.listener: MllpListener | None = None
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the listener's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=120)
+
+    @property
+    def flow(self) -> Hl7Processor:
+        """The processor behind the listener."""
+        assert self.processor is not None
+        return self.processor
+
+
+async def _start(harness: Harness, database_url: str) -> FastReader:
+    engine = create_engine(database_url, 10)
+    reader = FastReader(database_url, 2)
+    await reader.open()
+    harness.processor = Hl7Processor(PostgresResourceStore(engine, reader), Inbox(engine))
+    config = ListenerConfig(port=0, max_bytes=256 * 1024, idle_timeout_s=10)
+    harness.listener = MllpListener(harness.processor, config)
+    await harness.listener.start()
+    harness.port = harness.listener.port
+    return reader
+
+
+async def _stop(harness: Harness, reader: FastReader) -> None:
+    if harness.listener is not None:
+        await harness.listener.close()
+    await reader.close()
+    await harness.flow.inbox.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def mllp(services: ServiceUrls, base_url: str) -> Iterator[Harness]:
+    """The listener, on the database the FHIR test server uses (migrated by ``base_url``)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    harness = Harness(loop)
+    reader = harness.run(_start(harness, services.database_url))
+    try:
+        yield harness
+    finally:
+        harness.run(_stop(harness, reader))
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

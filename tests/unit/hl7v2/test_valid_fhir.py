@@ -1,0 +1,52 @@
+"""Every resource the mapping writes is valid FHIR R4 (checked by the model facade, as the
+REST layer checks what clients send)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from operations.hl7v2.er7 import parse
+from operations.hl7v2.messages import SUPPORTED, plan_message
+from resources.bundle_references import rewrite
+from resources.model import validation_issues
+
+ROOT = Path(__file__).resolve().parents[3]
+LOCAL = sorted((ROOT / "tests" / "fixtures" / "hl7v2").glob("*.hl7"))
+SHARED = (
+    next(
+        (p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if p.is_dir()),
+        ROOT.parent / "shared",
+    )
+    / "fixtures"
+)
+SAMPLES = sorted((SHARED / "hl7v2-microsoft-fhir-converter" / "messages").glob("*.hl7")) + sorted(
+    (SHARED / "hl7-v2-to-fhir" / "test-conversions").glob("*.hl7")
+)
+
+
+def _problems(path: Path) -> list[str]:
+    message = parse(path.read_bytes())
+    if message.message_code not in SUPPORTED:
+        return []
+    plan = plan_message(message, "2026-01-01T00:00:00Z")
+    mapping = {w.key: f"{w.resource_type}/{w.id or 'x'}" for w in plan.writes}
+    found = []
+    for write in plan.writes:
+        if write.action == "retire":
+            continue
+        for issue in validation_issues(rewrite(write.resource, mapping)):
+            found.append(f"{write.resource_type}: {issue.diagnostics}")
+    return found
+
+
+@pytest.mark.parametrize("path", LOCAL, ids=lambda p: p.name)
+def test_fixture_copies_map_to_valid_fhir(path: Path) -> None:
+    assert _problems(path) == []
+
+
+@pytest.mark.skipif(not SAMPLES, reason="../shared/fixtures (HL7 v2 samples) is not present")
+def test_shared_samples_map_to_valid_fhir() -> None:
+    problems = {p.name: _problems(p) for p in SAMPLES}
+    assert {name: found for name, found in problems.items() if found} == {}
