@@ -60,3 +60,6 @@ OPERATION_GET_AFFECTS_STATE = "NV-0049"
 # NV-0300.. HL7 v2; NV-0400.. interaction checks and alerts; NV-0500.. bulk data and
 # $everything; NV-0600.. terminology; NV-0700.. implementation guide and validation;
 # NV-0800.. $analyze-food; NV-0900.. $clinical-report.
+# NV-0500.. bulk data and $everything
+EVERYTHING_BAD_PARAMETER = "NV-0500"
+EVERYTHING_BAD_CURSOR = "NV-0501"
