@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     conditional_delete_multiple: bool = Field(
         False, description="A conditional delete may delete several matches (at most 100)"
     )
+    # Background jobs and bulk data ($export, $import, $everything)
+    jobs_concurrency: int = Field(2, ge=1, le=32, description="Jobs run at once per process")
+    jobs_poll_seconds: float = Field(2.0, gt=0, le=60, description="How often to look for jobs")
+    jobs_stale_seconds: float = Field(
+        30.0, ge=1, le=3600, description="A running job silent this long is resumed elsewhere"
+    )
+    bulk_export_batch: int = Field(2000, ge=1, le=100_000, description="Rows per export batch")
+    bulk_export_parallel: int = Field(2, ge=1, le=16, description="Types exported at once")
 
     @field_validator("database_url")
     @classmethod

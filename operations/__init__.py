@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from operations import encounter_everything, patient_everything, resource_meta
+from operations import bulk_export, encounter_everything, patient_everything, resource_meta
 
-REGISTRY: tuple[ModuleType, ...] = (resource_meta, patient_everything, encounter_everything)
+REGISTRY: tuple[ModuleType, ...] = (
+    resource_meta,
+    patient_everything,
+    encounter_everything,
+    bulk_export,
+)

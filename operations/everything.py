@@ -167,10 +167,11 @@ def since_ok(version: StoredVersion, since: str | None) -> bool:
     """True when ``version`` changed at or after ``_since`` (or there is none)."""
     if since is None:
         return True
-    return version.last_updated >= _instant(since)
+    return version.last_updated >= since_instant(since)
 
 
-def _instant(value: str) -> datetime:
+def since_instant(value: str) -> datetime:
+    """A ``_since`` value as a timezone-aware datetime; ``Invalid`` otherwise."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

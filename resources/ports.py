@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from resources.jobs import JobInfo
 from resources.search.query import SearchQuery
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 
@@ -129,3 +130,16 @@ class ResourceStore(Protocol):
         """One page of the current, non-deleted resources matching ``query``, after ``cursor``
         (from the previous page's ``next_cursor``); ``base_url`` makes absolute references to
         this server local."""
+
+
+class JobQueue(Protocol):
+    """Durable background jobs (``resources.jobs``): submit, look up, cancel."""
+
+    async def submit(self, kind: str, params: dict[str, Any]) -> JobInfo:
+        """Queue a job of ``kind`` (a handler the server knows) with JSON ``params``."""
+
+    async def get(self, job_id: str) -> JobInfo | None:
+        """The job, or None when no such job exists."""
+
+    async def cancel(self, job_id: str) -> JobInfo | None:
+        """Cancel a job: a queued or running one stops; a finished one's result is withdrawn."""

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from fhir_server.db.engine import create_engine
 from fhir_server.http import errors
+from fhir_server.http.bulk_routes import BULK_ROUTES
 from fhir_server.http.bundle_routes import bundle_endpoint
 from fhir_server.http.conditional_routes import (
     conditional_delete,
@@ -24,6 +25,7 @@ from fhir_server.http.operation_routes import invoke
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
+from fhir_server.jobs.wiring import start_jobs
 from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
@@ -102,7 +104,7 @@ REST_ROUTES: tuple[Route, ...] = (
     ("DELETE", "/fhir/{type}/{id}", delete),
 )
 
-ROUTES: tuple[Route, ...] = SERVICE_ROUTES + OPERATION_ROUTES + REST_ROUTES
+ROUTES: tuple[Route, ...] = SERVICE_ROUTES + BULK_ROUTES + OPERATION_ROUTES + REST_ROUTES
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 
 
@@ -117,9 +119,11 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         app.state.engine = engine
         app.state.store = PostgresResourceStore(engine, reader)
         app.state.redis = aioredis.Redis.from_url(redis_url)
+        runner = await start_jobs(app, engine)
         try:
             yield
         finally:
+            await runner.stop()
             await app.state.redis.aclose()
             await reader.close()
             await engine.dispose()
