@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from fhir_server.bulk.import_cli import import_app
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.settings import Settings, SettingsError, load_settings
@@ -26,6 +27,7 @@ kb_app = typer.Typer(
     help="Knowledge bases: the food-drug rule review workflow", no_args_is_help=True
 )
 app.add_typer(kb_app, name="kb")
+app.add_typer(import_app, name="import")
 
 
 def _settings() -> Settings:
