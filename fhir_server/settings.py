@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     jobs_stale_seconds: float = Field(
         30.0, ge=1, le=3600, description="A running job silent this long is resumed elsewhere"
     )
-    bulk_export_batch: int = Field(2000, ge=1, le=100_000, description="Rows per export batch")
+    bulk_export_batch: int = Field(5000, ge=1, le=100_000, description="Rows per export batch")
     bulk_export_parallel: int = Field(2, ge=1, le=16, description="Types exported at once")
 
     @field_validator("database_url")
