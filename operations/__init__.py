@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from operations import bulk_export, encounter_everything, patient_everything, resource_meta
+from operations import (
+    bulk_export,
+    bulk_import,
+    encounter_everything,
+    patient_everything,
+    resource_meta,
+)
 
 REGISTRY: tuple[ModuleType, ...] = (
     resource_meta,
     patient_everything,
     encounter_everything,
     bulk_export,
+    bulk_import,
 )

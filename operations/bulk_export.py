@@ -59,7 +59,8 @@ def _bad(message: str, code: str) -> Invalid:
     return Invalid(message, code)
 
 
-def _require_async(ctx: OperationContext) -> None:
+def require_async(ctx: OperationContext) -> None:
+    """Refuse a request without ``Prefer: respond-async`` (400)."""
     prefer = {p.strip().lower() for p in ctx.headers.get("prefer", "").split(",")}
     if "respond-async" not in prefer:
         raise _bad(
@@ -176,7 +177,7 @@ def _queue(ctx: OperationContext) -> tuple[JobQueue, str]:
 
 async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
     """Check the request and queue the export; 202 with the status URL."""
-    _require_async(ctx)
+    require_async(ctx)
     _check_format(params)
     if params.has("includeAssociatedData"):
         raise _bad("includeAssociatedData is not supported", error_codes.BULK_UNSUPPORTED_PARAMETER)

@@ -48,14 +48,13 @@ def manifest(base: str, job: JobInfo) -> dict[str, Any]:
     result = job.result or {}
 
     def files(key: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "type": f["type"],
-                "url": f"{base}/_bulk-files/{job.id}/{f['file']}",
-                "count": f["count"],
-            }
-            for f in result.get(key, [])
-        ]
+        listed = []
+        for item in result.get(key, []):
+            shown = {k: v for k, v in item.items() if k != "file"}
+            if "file" in item:
+                shown["url"] = f"{base}/_bulk-files/{job.id}/{item['file']}"
+            listed.append(shown)
+        return listed
 
     document = {
         "transactionTime": job.params.get("transaction_time") or instant(job.created_at),
@@ -97,13 +96,12 @@ async def bulk_cancel(request: Request) -> Response:
 
 
 async def bulk_file(request: Request) -> Response:
-    """One output file of a finished export, streamed."""
+    """One file of a finished bulk job (export output, import errors), streamed."""
     job = await _job(request)
     name = str(request.path_params["name"])
     folder = job.params.get("dir")
-    listed = {
-        f["file"] for key in ("output", "error", "deleted") for f in (job.result or {}).get(key, [])
-    }
+    result = job.result or {}
+    listed = {f.get("file") for key in ("output", "error", "deleted") for f in result.get(key, [])}
     if job.status != "done" or not folder or not FILE_NAME.match(name) or name not in listed:
         raise NotFound(
             f"No file {name!r} in this bulk data request", error_codes.BULK_FILE_NOT_FOUND

@@ -21,7 +21,12 @@ async def start_jobs(app: FastAPI, engine: AsyncEngine) -> JobRunner:
     registry = getattr(app.state, "registry", None) or default_registry()
     runner_ref: list[JobRunner] = []
     queue = PostgresJobQueue(engine, on_submit=lambda: runner_ref[0].wake())
-    handler_services = {"engine": engine, "settings": settings, "registry": registry}
+    handler_services = {
+        "engine": engine,
+        "settings": settings,
+        "registry": registry,
+        "store": app.state.store,
+    }
     runner = JobRunner(
         queue,
         HANDLERS,
@@ -33,7 +38,12 @@ async def start_jobs(app: FastAPI, engine: AsyncEngine) -> JobRunner:
     runner_ref.append(runner)
     app.state.jobs = queue
     services = dict(getattr(app.state, "services", {}) or {})
-    services.update(jobs=queue, bulk_dir=str(bulk_dir(settings)), registry=registry)
+    services.update(
+        jobs=queue,
+        bulk_dir=bulk_dir(settings),
+        data_dir=str(settings.data_dir.resolve()),
+        registry=registry,
+    )
     app.state.services = services
     await runner.start()
     return runner
