@@ -77,7 +77,7 @@ async def _run_part(export: Export, resource_type: str) -> None:
     with _open(path, int(part["bytes"])) as handle:
         while True:
             async with export.engine.connect() as conn:
-                statement = batch_statement(condition, part["after"], export.batch)
+                statement = batch_statement(resource_type, condition, part["after"], export.batch)
                 rows = (await conn.execute(statement)).all()
             if rows:
                 data = b"\n".join(row.body for row in rows) + b"\n"

@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true, tuple_
 
-from fhir_server.db.schema import search_reference
-from fhir_server.store.rows import CURRENT_JOIN, R, V
+from fhir_server.db.schema import resource_version, search_reference
+from fhir_server.store.rows import R, V
 from fhir_server.store.search_engine import compile_search
 from resources.search.parse import parse_search
 from resources.search.registry import SearchRegistry
@@ -102,13 +102,28 @@ def part_condition(
 
 
 def batch_statement(
-    condition: ColumnElement[bool], after: str | None, limit: int
+    resource_type: str, condition: ColumnElement[bool], after: str | None, limit: int
 ) -> Select[tuple[str, bytes]]:
-    """The next ``limit`` resources of a part after the id ``after``."""
-    statement = select(R.id, V.body).select_from(CURRENT_JOIN).where(condition)
+    """The next ``limit`` resources of a part after the id ``after``.
+
+    The ids are cut to ``limit`` first on the listing index, and only then joined to their
+    versions (as search pages are): joined first, the planner may hash and sort every
+    remaining version of the type for each batch.
+    """
+    keys = select(R.id, R.version_id).where(condition)
     if after is not None:
-        statement = statement.where(R.id > after)
-    return statement.order_by(R.id).limit(limit)
+        keys = keys.where(R.id > after)
+    page = keys.order_by(R.id).limit(limit).subquery("page")
+    current = and_(
+        V.resource_type == resource_type,
+        V.id == page.c.id,
+        V.version_id == page.c.version_id,
+    )
+    return (
+        select(page.c.id, V.body)
+        .select_from(page.join(resource_version, current))
+        .order_by(page.c.id)
+    )
 
 
 def deleted_statement(
