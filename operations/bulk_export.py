@@ -25,6 +25,7 @@ from resources.jobs import JobInfo
 from resources.ports import JobQueue
 from resources.resource_types import SERVED_TYPES
 from resources.search.parse import parse_search
+from resources.search.parse_controls import parse_elements
 from resources.search.registry import SearchRegistry, default_registry
 
 DEFINITION: dict[str, Any] = {
@@ -47,6 +48,7 @@ DEFINITION: dict[str, Any] = {
         {"name": "_typeFilter", "use": "in", "min": 0, "max": "*", "type": "string"},
         {"name": "patient", "use": "in", "min": 0, "max": "*", "type": "Reference"},
         {"name": "includeAssociatedData", "use": "in", "min": 0, "max": "*", "type": "code"},
+        {"name": "_elements", "use": "in", "min": 0, "max": "*", "type": "string"},
     ],
 }
 
@@ -214,6 +216,9 @@ def _job_params(
         "since": since,
         "deleted": bool(since) and level == "system",
         "type_filters": _type_filters(params, types, registry),
+        "elements": list(parse_elements(",".join(_listed(params, "_elements"))))
+        if params.has("_elements")
+        else [],
         "patients": patients,
         "transaction_time": instant(now()),
         "request": _request_url(ctx, params),

@@ -26,6 +26,7 @@ from fhir_server.bulk.export_sql import (
     part_condition,
 )
 from fhir_server.jobs.context import JobContext, JobStopped
+from fhir_server.store.subsetting import subset
 from resources.search.registry import SearchRegistry
 
 KIND = "bulk-export"
@@ -43,6 +44,8 @@ class Export:
     engine: AsyncEngine
     registry: SearchRegistry
     batch: int
+    elements: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per type, the ``_elements`` that apply to it (a type none applies to is whole)."""
     parts: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -53,6 +56,11 @@ class Export:
             finished = sum(1 for p in self.parts.values() if p["done"])
             progress = f"{written} resources written, {finished}/{len(self.parts)} types done"
             await self.ctx.checkpoint({"parts": self.parts}, progress)
+
+
+def _applicable(elements: list[str], resource_type: str) -> tuple[str, ...]:
+    """The ``_elements`` naming ``resource_type``'s elements (``name`` or ``Type.name``)."""
+    return tuple(e for e in elements if "." not in e or e.startswith(f"{resource_type}."))
 
 
 def file_name(part: str) -> str:
@@ -80,7 +88,11 @@ async def _run_part(export: Export, resource_type: str) -> None:
                 statement = batch_statement(resource_type, condition, part["after"], export.batch)
                 rows = (await conn.execute(statement)).all()
             if rows:
-                data = b"\n".join(row.body for row in rows) + b"\n"
+                bodies = [row.body for row in rows]
+                if export.elements.get(resource_type):
+                    named = export.elements[resource_type]
+                    bodies = [subset(body, resource_type, "false", named) for body in bodies]
+                data = b"\n".join(bodies) + b"\n"
                 handle.write(data)
                 handle.flush()
                 part.update(after=rows[-1].id, count=part["count"] + len(rows))
@@ -152,6 +164,7 @@ async def run_export(ctx: JobContext) -> dict[str, Any]:
         registry=ctx.services["registry"],
         batch=int(settings.bulk_export_batch),
     )
+    export.elements = {t: _applicable(params.get("elements") or [], t) for t in types}
     fresh = {"after": None, "count": 0, "bytes": 0, "done": False}
     saved = (ctx.state or {}).get("parts", {})
     names = [*types, DELETED] if params.get("deleted") else types

@@ -200,3 +200,18 @@ def test_unknown_status_and_file(bulk: httpx.Client) -> None:
     job = status.rsplit("/", 1)[1]
     assert bulk.get(f"/_bulk-files/{job}/Observation.ndjson").status_code == 404
     assert bulk.get(f"/_bulk-files/{job}/..%2Fx.ndjson").status_code == 404
+
+
+def test_elements_cut_the_named_types_only(
+    bulk: httpx.Client, synthea: dict[str, Resource]
+) -> None:
+    status = kick_off(bulk, "/$export?_type=Patient,Encounter&_elements=Patient.gender")
+    files = download(bulk, manifest_of(bulk, status))
+    for patient in files["Patient"]:
+        assert set(patient) <= {"resourceType", "id", "meta", "gender"}
+        assert {"code": "SUBSETTED"}.items() <= patient["meta"]["tag"][-1].items()
+    some = next(k for k in synthea if k.startswith("Encounter/"))
+    whole = {r["id"]: r for r in files["Encounter"]}[some.split("/")[1]]
+    assert whole["class"] == synthea[some]["class"]
+    bad = bulk.get("/$export?_elements=no-such!", headers=ASYNC)
+    assert bad.status_code == 400
