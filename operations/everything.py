@@ -251,6 +251,21 @@ class Page:
                 self.matches += mode == "match"
 
 
+async def _owner_references(
+    ctx: OperationContext,
+    registry: SearchRegistry,
+    owner: tuple[str, str],
+    referenced: Sequence[str],
+    opts: Options,
+    page: Page,
+) -> None:
+    """What the owner itself references among ``referenced`` (a patient's managing
+    organization, general practitioner; an encounter's patient and location)."""
+    query = parse_search((owner[0],), [("_id", owner[1])], registry, strict=True)
+    found = await ctx.store.search(with_includes(query, referenced, opts), None, ctx.base_url)
+    page.add(ctx.base_url, found.included, "include")
+
+
 async def compartment_page(
     ctx: OperationContext,
     owner: tuple[str, str],
@@ -267,6 +282,7 @@ async def compartment_page(
         version = await read_owner(ctx, owner)
         if (opts.types is None or owner[0] in opts.types) and since_ok(version, opts.since):
             page.add(ctx.base_url, [version], "match")
+        await _owner_references(ctx, registry, owner, referenced, opts, page)
         inner = ""
     types = member_types(registry, owner[0], opts.types)
     if not types:

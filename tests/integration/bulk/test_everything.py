@@ -165,3 +165,28 @@ def test_unknown_patient_and_bad_cursor(client: httpx.Client) -> None:
     response = client.get("/Patient/$everything?_cursor=bm90LWEtbGlzdA")
     assert response.status_code == 400
     assert "NV-0501" in response.text
+
+
+def test_what_the_patient_references_comes_too(client: httpx.Client) -> None:
+    organization = client.post("/Organization", json={"resourceType": "Organization"}).json()
+    patient = client.post(
+        "/Patient",
+        json={
+            "resourceType": "Patient",
+            "managingOrganization": {"reference": f"Organization/{organization['id']}"},
+        },
+    ).json()
+    matches, includes, _ = all_pages(client, f"/Patient/{patient['id']}/$everything")
+    assert matches == [f"Patient/{patient['id']}"]
+    assert includes == [f"Organization/{organization['id']}"]
+
+
+def test_type_level_pages_run_across_patients(
+    client: httpx.Client, loaded: dict[str, Resource]
+) -> None:
+    whole, _, _ = all_pages(client, "/Patient/$everything?_count=1000&_type=Patient,Encounter")
+    paged, _, pages = all_pages(client, "/Patient/$everything?_count=7&_type=Patient,Encounter")
+    assert pages > 1
+    assert sorted(set(paged)) == sorted(set(whole))
+    mine = [k for k in paged if k in loaded]
+    assert len(mine) == len(set(mine))
