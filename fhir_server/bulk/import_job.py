@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -49,15 +49,38 @@ def _typed(
     """Lines of the input's declared type; the others refused."""
     if not wanted:
         return numbered, Loaded()
-    marker = f'"resourceType":"{wanted}"'.encode()
     kept, refused = [], Loaded()
     for number, text in numbered:
-        if marker in text.replace(b" ", b""):
+        try:
+            found = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            found = None  # the loader reports it
+        if not isinstance(found, dict) or found.get("resourceType") == wanted:
             kept.append((number, text))
         else:
             message = f"The line is not a {wanted}, the input's type"
             refused.errors.append(LineError(number, message, {}))
     return kept, refused
+
+
+async def _load_input(
+    ctx: JobContext, loader: Loader, index: int, state: dict[str, Any], errors: BinaryIO
+) -> None:
+    """One input, batch by batch, each checkpointed with the error file's size."""
+    source = ctx.params["inputs"][index]
+    progress = state["inputs"].setdefault(str(index), {"lines": 0, "count": 0})
+    lines = _lines(Path(source["path"]), int(progress["lines"]))
+    while batch := list(islice(lines, BATCH)):
+        kept, refused = _typed(source.get("type"), batch)
+        result = await loader.lines(kept)
+        for error in sorted(refused.errors + result.errors, key=lambda e: e.line):
+            errors.write(_outcome(source["url"], error))
+            state["errors"] += 1
+        errors.flush()
+        progress.update(lines=batch[-1][0], count=progress["count"] + result.resources)
+        state["error_bytes"] = errors.tell()
+        done = sum(int(p["count"]) for p in state["inputs"].values())
+        await ctx.checkpoint(state, f"{done} resources imported, {state['errors']} refused")
 
 
 async def run_import(ctx: JobContext) -> dict[str, Any]:
@@ -74,21 +97,8 @@ async def run_import(ctx: JobContext) -> dict[str, Any]:
     with errors_path.open("r+b" if state["error_bytes"] else "wb") as errors:
         errors.truncate(state["error_bytes"])
         errors.seek(state["error_bytes"])
-        for index, source in enumerate(ctx.params["inputs"]):
-            progress = state["inputs"].setdefault(str(index), {"lines": 0, "count": 0})
-            path = Path(source["path"])
-            lines = _lines(path, int(progress["lines"]))
-            while batch := list(islice(lines, BATCH)):
-                kept, loaded = _typed(source.get("type"), batch)
-                result = await loader.lines(kept)
-                for error in sorted(loaded.errors + result.errors, key=lambda e: e.line):
-                    errors.write(_outcome(source["url"], error))
-                    state["errors"] += 1
-                errors.flush()
-                progress.update(lines=batch[-1][0], count=progress["count"] + result.resources)
-                state["error_bytes"] = errors.tell()
-                done = sum(int(p["count"]) for p in state["inputs"].values())
-                await ctx.checkpoint(state, f"{done} resources imported, {state['errors']} refused")
+        for index in range(len(ctx.params["inputs"])):
+            await _load_input(ctx, loader, index, state, errors)
     output = [
         {
             "type": source.get("type") or "Resource",
