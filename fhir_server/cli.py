@@ -16,6 +16,7 @@ import uvicorn
 
 from fhir_server import account_cli, auth_cli
 from fhir_server.backup_cli import backup_app
+from fhir_server.bulk.import_cli import import_app
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.keys_cli import keys_app, prepare_keys
@@ -38,6 +39,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(backup_app, name="backup")
 app.add_typer(hl7_app, name="hl7")
 app.command("mllp")(mllp)
+app.add_typer(import_app, name="import")
 
 
 def _settings() -> Settings:

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     )
     mllp_tls_cert: Path | None = Field(None, description="PEM certificate: MLLP over TLS")
     mllp_tls_key: Path | None = Field(None, description="PEM key of the certificate")
+    # Background jobs and bulk data ($export, $import, $everything)
+    jobs_concurrency: int = Field(2, ge=1, le=32, description="Jobs run at once per process")
+    jobs_poll_seconds: float = Field(2.0, gt=0, le=60, description="How often to look for jobs")
+    jobs_stale_seconds: float = Field(
+        30.0, ge=1, le=3600, description="A running job silent this long is resumed elsewhere"
+    )
+    bulk_export_batch: int = Field(5000, ge=1, le=100_000, description="Rows per export batch")
+    bulk_export_parallel: int = Field(2, ge=1, le=16, description="Types exported at once")
 
     @field_validator("database_url")
     @classmethod

@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from operations import interaction_check, process_hl7v2, resource_meta
+from operations import (
+    bulk_export,
+    bulk_import,
+    encounter_everything,
+    interaction_check,
+    patient_everything,
+    process_hl7v2,
+    resource_meta,
+)
 
-REGISTRY: tuple[ModuleType, ...] = (resource_meta, interaction_check, process_hl7v2)
+REGISTRY: tuple[ModuleType, ...] = (
+    resource_meta,
+    patient_everything,
+    encounter_everything,
+    bulk_export,
+    bulk_import,
+    interaction_check,
+    process_hl7v2,
+)

@@ -100,7 +100,11 @@ def _typed(spec: Mapping[str, Any] | None, name: str, raw: str) -> dict[str, Any
 def from_query(definition: Mapping[str, Any], query: Iterable[tuple[str, str]]) -> Parameters:
     """Parameters from a query string, typed from the definition (control parameters left out)."""
     declared = _in_parameters(definition)
-    entries = [_typed(declared.get(name), name, raw) for name, raw in query if name not in _CONTROL]
+    entries = [
+        _typed(declared.get(name), name, raw)
+        for name, raw in query
+        if name not in _CONTROL or name in declared  # an operation may take _elements itself
+    ]
     return Parameters(tuple(entries))
 
 

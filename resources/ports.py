@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from resources.errors import Issue
+from resources.jobs import JobInfo
 from resources.search.query import SearchQuery
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 
@@ -146,3 +147,14 @@ class WriteHook(Protocol):
 
     async def after_write(self, tx: StoreTransaction, written: StoredVersion) -> list[Issue]:
         """React to ``written`` inside ``tx``; return issues for the writer."""
+class JobQueue(Protocol):
+    """Durable background jobs (``resources.jobs``): submit, look up, cancel."""
+
+    async def submit(self, kind: str, params: dict[str, Any]) -> JobInfo:
+        """Queue a job of ``kind`` (a handler the server knows) with JSON ``params``."""
+
+    async def get(self, job_id: str) -> JobInfo | None:
+        """The job, or None when no such job exists."""
+
+    async def cancel(self, job_id: str) -> JobInfo | None:
+        """Cancel a job: a queued or running one stops; a finished one's result is withdrawn."""

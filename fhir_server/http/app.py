@@ -15,6 +15,7 @@ from fhir_server.crypto.runtime import open_keys
 from fhir_server.db.engine import create_engine
 from fhir_server.http import errors
 from fhir_server.http.auth_guard import install_auth
+from fhir_server.http.bulk_routes import BULK_ROUTES
 from fhir_server.http.bundle_routes import bundle_endpoint
 from fhir_server.http.conditional_routes import (
     conditional_delete,
@@ -30,6 +31,7 @@ from fhir_server.http.rest_routes import create, delete, patch, read, update, vr
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.mllp.runtime import hl7_services
+from fhir_server.jobs.wiring import start_jobs
 from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
@@ -111,7 +113,7 @@ REST_ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES: tuple[Route, ...] = (
-    SERVICE_ROUTES + METRICS_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
+    SERVICE_ROUTES + METRICS_ROUTES + BULK_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
 )
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 
@@ -128,11 +130,13 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         app.state.engine = engine
         app.state.store = HookedStore(PostgresResourceStore(engine, reader), (SafetyRecheck(),))
         app.state.redis = aioredis.Redis.from_url(redis_url)
+        runner = await start_jobs(app, engine)
         try:
             async with hl7_services(engine, app.state.store, settings) as hl7:
                 app.state.services = {**getattr(app.state, "services", {}), **hl7}
                 yield
         finally:
+            await runner.stop()
             await app.state.redis.aclose()
             await keys.close()
             await reader.close()

@@ -47,6 +47,8 @@ class Entry:
     resource: dict[str, Any] | None
     if_match: int | None
     if_none_exist: str | None
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
 
     @property
     def where(self) -> str:
@@ -144,7 +146,13 @@ def _parse_entry(index: int, item: Any, full_url: str | None, base: str) -> Entr
         resource=resource,
         if_match=parse_etag(if_match) if isinstance(if_match, str) else None,
         if_none_exist=if_none_exist if isinstance(if_none_exist, str) else None,
+        if_none_match=_text(request.get("ifNoneMatch")),
+        if_modified_since=_text(request.get("ifModifiedSince")),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _split_url(

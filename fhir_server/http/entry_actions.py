@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -163,7 +164,24 @@ async def _get(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:
         raise NotFound(f"{name} is not known", error_codes.RESOURCE_NOT_FOUND)
     if stored.deleted:
         raise Gone(f"{name} was deleted", error_codes.RESOURCE_GONE)
+    if _unchanged(entry, stored):
+        return EntryResult(304, stored)
     return EntryResult(200, stored, None if entry.method == "HEAD" else stored.body)
+
+
+def _unchanged(entry: Entry, stored: StoredVersion) -> bool:
+    """``request.ifNoneMatch`` names the version, or it was not modified after
+    ``request.ifModifiedSince`` (an instant; instants have second precision in HTTP)."""
+    if entry.if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in entry.if_none_match.split(",")}
+        return "*" in tags or f'"{stored.version}"' in tags
+    if entry.if_modified_since is None:
+        return False
+    try:
+        since = datetime.fromisoformat(entry.if_modified_since.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return since.tzinfo is not None and stored.last_updated.replace(microsecond=0) <= since
 
 
 async def _search(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:

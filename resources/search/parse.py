@@ -82,14 +82,16 @@ def compartment_expr(
     if members is None:
         raise Invalid(f"There is no {owner} compartment", NOT_IN_COMPARTMENT)
     params: list[SearchParamDef] = []
+    linked: list[tuple[str, tuple[str, ...]]] = []
     for resource_type in resource_types or tuple(members):
         codes = members.get(resource_type, ())
         if not codes:
             message = f"{resource_type} is not in the {owner} compartment"
             raise Invalid(message, NOT_IN_COMPARTMENT)
-        found = (registry.get(resource_type, code) for code in codes)
-        params.extend(param for param in found if param is not None)
-    return InCompartment(owner, owner_id, tuple(dict.fromkeys(params)))
+        found = [p for p in (registry.get(resource_type, code) for code in codes) if p is not None]
+        params.extend(found)
+        linked.append((resource_type, tuple(p.code for p in found if p.type == "reference")))
+    return InCompartment(owner, owner_id, tuple(dict.fromkeys(params)), tuple(linked))
 
 
 @dataclass

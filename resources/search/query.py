@@ -188,6 +188,9 @@ class InCompartment:
     compartment_type: str
     compartment_id: str
     params: tuple[SearchParamDef, ...]
+    members: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per member type, its linking codes: a search over several types links each type only
+    through its own parameters (Flag's ``author`` does not put a Flag in the compartment)."""
 
 
 @dataclass(frozen=True, slots=True)

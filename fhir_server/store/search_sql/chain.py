@@ -9,7 +9,7 @@ the owner.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false
+from sqlalchemy import ColumnElement, and_, exists, false, or_
 
 from fhir_server.db.schema import resource, search_reference
 from fhir_server.store.search_sql.common import Compiler, Scope, owned_by
@@ -59,9 +59,18 @@ def in_compartment(node: InCompartment, scope: Scope) -> ColumnElement[bool]:
     if not codes:
         return false()
     ref = search_reference.alias()
+    linked: ColumnElement[bool] = ref.c.param.in_(codes)
+    if len(scope.types) != 1 and node.members:
+        linked = or_(
+            *(
+                and_(ref.c.resource_type == type_, ref.c.param.in_(type_codes))
+                for type_, type_codes in node.members
+                if type_codes
+            )
+        )
     return exists().where(
         owned_by(ref, scope),
-        ref.c.param.in_(codes),
+        linked,
         and_(
             ref.c.target_type == node.compartment_type,
             ref.c.target_id == node.compartment_id,

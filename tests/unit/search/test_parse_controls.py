@@ -334,7 +334,10 @@ def test_system_search_on_several_types_takes_their_common_parameters() -> None:
 def test_compartment_restriction_comes_first() -> None:
     query = parse_search(("Observation",), [("code", "x")], REGISTRY, compartment=("Patient", "p1"))
     restriction = InCompartment(
-        "Patient", "p1", (param("Observation", "subject"), param("Observation", "performer"))
+        "Patient",
+        "p1",
+        (param("Observation", "subject"), param("Observation", "performer")),
+        (("Observation", ("subject", "performer")),),
     )
     assert query.where == AllOf((restriction, TokenMatch(param("Observation", "code"), None, "x")))
 
@@ -356,7 +359,7 @@ def test_compartment_of_every_member_type() -> None:
 def test_compartment_owner_type_has_no_linking_parameter() -> None:
     assert REGISTRY.compartment_params("Encounter", "Encounter") == ("{def}",)
     query = parse_search(("Encounter",), [], REGISTRY, compartment=("Encounter", "e1"))
-    assert query.where == AllOf((InCompartment("Encounter", "e1", ()),))
+    assert query.where == AllOf((InCompartment("Encounter", "e1", (), (("Encounter", ()),)),))
 
 
 @pytest.mark.parametrize(

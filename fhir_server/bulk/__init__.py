@@ -1,0 +1,1 @@
+"""Bulk data: the ``$export`` and ``$import`` jobs, their files, and NDJSON loading."""

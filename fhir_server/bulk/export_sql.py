@@ -1,0 +1,141 @@
+"""The SQL of an export part: one resource type's current resources, in keyset batches.
+
+Each batch is ``id > after ORDER BY id LIMIT n`` on the ``(resource_type, id) WHERE NOT
+deleted`` index, so a batch costs the same at any depth and a resumed part starts right after
+the last id it wrote. Patient-level exports keep the resources linked to the patients through
+the type's Patient-compartment parameters (the reference index), and ``_typeFilter`` queries
+are compiled by the search engine, so they mean exactly what the same search means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true, tuple_
+
+from fhir_server.db.schema import resource_version, search_reference
+from fhir_server.store.rows import R, V
+from fhir_server.store.search_engine import compile_search
+from resources.search.parse import parse_search
+from resources.search.registry import SearchRegistry
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """What an export covers, read from the job's parameters."""
+
+    level: str
+    since: datetime | None
+    until: datetime
+    type_filters: tuple[str, ...]
+    patients: tuple[str, ...] | None
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> ExportScope:
+        """The scope of an export job's ``params`` (see ``operations.bulk_export``)."""
+        since = params.get("since")
+        patients = params.get("patients")
+        return cls(
+            level=str(params["level"]),
+            since=datetime.fromisoformat(since) if since else None,
+            until=datetime.fromisoformat(params["transaction_time"]),
+            type_filters=tuple(params.get("type_filters") or ()),
+            patients=tuple(patients) if patients is not None else None,
+        )
+
+
+def _filters(
+    scope: ExportScope, resource_type: str, registry: SearchRegistry
+) -> ColumnElement[bool]:
+    """Any of the type's ``_typeFilter`` searches (all resources when it has none)."""
+    queries = [
+        f.partition("?")[2] for f in scope.type_filters if f.partition("?")[0] == resource_type
+    ]
+    if not queries:
+        return true()
+    compiled = [
+        compile_search(parse_search((resource_type,), parse_qsl(q), registry, strict=True)).where
+        for q in queries
+    ]
+    return or_(*compiled)
+
+
+def _in_patients(
+    scope: ExportScope, resource_type: str, registry: SearchRegistry
+) -> ColumnElement[bool]:
+    """Linked to the export's patients (any patient when the export names none)."""
+    if scope.level == "system":
+        return true()
+    if resource_type == "Patient":
+        return R.id.in_(scope.patients) if scope.patients is not None else true()
+    codes = registry.compartment_params("Patient", resource_type)
+    ref = search_reference.c
+    linked = [
+        ref.resource_type == resource_type,
+        ref.resource_id == R.id,
+        ref.param.in_(codes),
+        ref.target_type == "Patient",
+    ]
+    if scope.patients is not None:
+        linked.append(ref.target_id.in_(scope.patients))
+    return exists().where(*linked)
+
+
+def part_condition(
+    scope: ExportScope, resource_type: str, registry: SearchRegistry
+) -> ColumnElement[bool]:
+    """The condition of one type's part (checked when the job starts: bad filters fail it)."""
+    clauses = [
+        R.resource_type == resource_type,
+        ~R.deleted,
+        R.last_updated <= scope.until,
+        _filters(scope, resource_type, registry),
+        _in_patients(scope, resource_type, registry),
+    ]
+    if scope.since is not None:
+        clauses.append(R.last_updated >= scope.since)
+    return and_(*clauses)
+
+
+def batch_statement(
+    resource_type: str, condition: ColumnElement[bool], after: str | None, limit: int
+) -> Select[tuple[str, bytes]]:
+    """The next ``limit`` resources of a part after the id ``after``.
+
+    The ids are cut to ``limit`` first on the listing index, and only then joined to their
+    versions (as search pages are): joined first, the planner may hash and sort every
+    remaining version of the type for each batch.
+    """
+    keys = select(R.id, R.version_id).where(condition)
+    if after is not None:
+        keys = keys.where(R.id > after)
+    page = keys.order_by(R.id).limit(limit).subquery("page")
+    current = and_(
+        V.resource_type == resource_type,
+        V.id == page.c.id,
+        V.version_id == page.c.version_id,
+    )
+    return (
+        select(page.c.id, V.body)
+        .select_from(page.join(resource_version, current))
+        .order_by(page.c.id)
+    )
+
+
+def deleted_statement(
+    scope: ExportScope, types: Sequence[str], after: tuple[str, str] | None, limit: int
+) -> Select[tuple[str, str]]:
+    """Resources of ``types`` deleted between ``_since`` and the transaction time."""
+    statement = select(R.resource_type, R.id).where(
+        R.deleted,
+        R.resource_type.in_(types),
+        R.last_updated >= scope.since,
+        R.last_updated <= scope.until,
+    )
+    if after is not None:
+        statement = statement.where(tuple_(R.resource_type, R.id) > after)
+    return statement.order_by(R.resource_type, R.id).limit(limit)
