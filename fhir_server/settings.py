@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,14 @@ class Settings(BaseSettings):
     )
     conditional_delete_multiple: bool = Field(
         False, description="A conditional delete may delete several matches (at most 100)"
+    )
+
+    # Terminology: ICD-10-CM codes in Condition.code checked on create, update and patch.
+    icd10cm_invalid: Literal["reject", "warn", "off"] = Field(
+        "reject", description="A code not in ICD-10-CM (or a chapter or block): reject or warn"
+    )
+    icd10cm_non_leaf: Literal["reject", "warn", "off"] = Field(
+        "warn", description="A category with codes below it (E11): reject or warn"
     )
 
     @field_validator("database_url")

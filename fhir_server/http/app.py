@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fhir_server.db.engine import create_engine
-from fhir_server.http import errors
+from fhir_server.http import code_checks, errors
 from fhir_server.http.bundle_routes import bundle_endpoint
 from fhir_server.http.conditional_routes import (
     conditional_delete,
@@ -132,6 +132,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         openapi_url=None,
     )
     app.state.settings = settings
+    code_checks.configure(settings)
     app.state.started_at = now()
     for method, path, endpoint in ROUTES:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
