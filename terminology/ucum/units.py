@@ -91,11 +91,19 @@ def _round(value: float | Decimal) -> Decimal:
     return rounded.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else rounded
 
 
+def _measurable(quantity: Any) -> bool:
+    """False for a unit that is only an annotation (``{scoops}``): the parser gives no
+    quantity, and two annotations cannot be compared."""
+    return hasattr(quantity, "dimensionality")
+
+
 @functools.lru_cache(maxsize=4096)
 def factor(source: str, target: str) -> Decimal | None:
     """The multiplier from ``source`` to ``target`` units; None when they are not of one
     dimension or have an offset (temperatures). ``UnitError`` for a non-UCUM unit."""
     from_q, to_q = _quantity(source), _quantity(target)
+    if not _measurable(from_q) or not _measurable(to_q):
+        return Decimal(1) if source == target else None
     with _LOCK:
         if from_q.dimensionality != to_q.dimensionality:
             return None
@@ -116,7 +124,9 @@ def convert(value: Decimal, source: str, target: str) -> Decimal:
             return _round(value * multiplier)
         from_q, to_q = _quantity(source), _quantity(target)
         with _LOCK:
-            if from_q.dimensionality != to_q.dimensionality:
+            if not (_measurable(from_q) and _measurable(to_q)) or (
+                from_q.dimensionality != to_q.dimensionality
+            ):
                 raise Unprocessable(
                     f"'{source}' cannot be converted to '{target}' (different dimensions)",
                     error_codes.UCUM_NOT_CONVERTIBLE,
@@ -134,6 +144,8 @@ def commensurable_units(unit: str) -> tuple[tuple[str, Decimal], ...]:
     ``unit`` itself first; empty when ``unit`` is not UCUM."""
     if not is_valid(unit):
         return ()
+    if "{" in unit:  # an annotation carries meaning a conversion would lose
+        return ((unit, Decimal(1)),)
     found: list[tuple[str, Decimal]] = [(unit, Decimal(1))]
     for other in SEARCH_UNITS:
         if other == unit:
