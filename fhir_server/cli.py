@@ -17,6 +17,7 @@ import uvicorn
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.settings import Settings, SettingsError, load_settings
+from fhir_server.terminology_cli import terminology_app
 from terminology.kb import RuleCsvError, export_rules_csv, import_rules_csv, save_rules_json
 
 app = typer.Typer(help="Nutri-Vision FHIR server", no_args_is_help=True)
@@ -26,6 +27,7 @@ kb_app = typer.Typer(
     help="Knowledge bases: the food-drug rule review workflow", no_args_is_help=True
 )
 app.add_typer(kb_app, name="kb")
+app.add_typer(terminology_app, name="terminology")
 
 
 def _settings() -> Settings:
