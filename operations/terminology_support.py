@@ -19,12 +19,10 @@ from resources.search.parse import parse_search
 from resources.search.registry import default_registry
 from terminology.codesystems import Overlay, catalog
 from terminology.codesystems.concepts import CodeSystemIndex
-from terminology.codesystems.sources import split_canonical
+from terminology.codesystems.sources import gather, split_canonical
 from terminology.codesystems.valuesets import Member, expand
 
 Json = Mapping[str, Any]
-_MAX_FETCHES = 50
-"""Most canonical URLs one request resolves from the store (nested value set imports)."""
 
 
 @dataclass(frozen=True)
@@ -95,34 +93,12 @@ async def stored(ctx: OperationContext, resource_type: str, url: str) -> list[di
 
 async def overlay(ctx: OperationContext, *resources: Json) -> Overlay:
     """Shipped content with ``resources`` and every stored resource they refer to (value set
-    imports, code systems) in front, following references to a bounded depth."""
-    sources = Overlay(catalog())
-    for resource in resources:
-        sources.add(resource)
-    pending = [ref for resource in resources for ref in _references(resource)]
-    seen: set[tuple[str, str]] = set()
-    while pending and len(seen) < _MAX_FETCHES:
-        kind, url = pending.pop()
-        if (kind, url) in seen:
-            continue
-        seen.add((kind, url))
-        for found in await stored(ctx, kind, url):
-            sources.add(found)
-            pending.extend(_references(found))
-    return sources
+    imports, code systems) in front."""
 
+    async def fetch(kind: str, url: str) -> list[Json]:
+        return list(await stored(ctx, kind, url))
 
-def _references(resource: Json) -> list[tuple[str, str]]:
-    """The (type, url) of what a ValueSet's compose names."""
-    compose = resource.get("compose")
-    if resource.get("resourceType") != "ValueSet" or not isinstance(compose, Mapping):
-        return []
-    found: list[tuple[str, str]] = []
-    for part in [*compose.get("include", []), *compose.get("exclude", [])]:
-        if isinstance(part.get("system"), str):
-            found.append(("CodeSystem", part["system"]))
-        found.extend(("ValueSet", split_canonical(str(url))[0]) for url in part.get("valueSet", []))
-    return found
+    return await gather(catalog(), fetch, *resources)
 
 
 async def code_system_for(

@@ -3,7 +3,7 @@ overlay that puts resources read from the server's store in front of another sou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -90,3 +90,41 @@ def _pick(candidates: list[Json], version: str | None) -> Json | None:
         if version_matches(version, resource.get("version")):
             return resource
     return None
+
+
+Fetch = Callable[[str, str], Awaitable[list[Json]]]
+"""(resource type, canonical URL) -> the stored resources with that URL."""
+_MAX_FETCHES = 50
+"""Most canonical URLs one request resolves from the store (nested value set imports)."""
+
+
+async def gather(fallback: Sources, fetch: Fetch, *resources: Json) -> Overlay:
+    """``fallback`` with ``resources`` and every stored resource they refer to (value set
+    imports and code systems, followed to a bounded number of fetches) in front."""
+    sources = Overlay(fallback)
+    for resource in resources:
+        sources.add(resource)
+    pending = [ref for resource in resources for ref in references(resource)]
+    seen: set[tuple[str, str]] = set()
+    while pending and len(seen) < _MAX_FETCHES:
+        kind, url = pending.pop()
+        if (kind, url) in seen:
+            continue
+        seen.add((kind, url))
+        for found in await fetch(kind, url):
+            sources.add(found)
+            pending.extend(references(found))
+    return sources
+
+
+def references(resource: Json) -> list[tuple[str, str]]:
+    """The (type, url) of what a ValueSet's compose names."""
+    compose = resource.get("compose")
+    if resource.get("resourceType") != "ValueSet" or not isinstance(compose, Mapping):
+        return []
+    found: list[tuple[str, str]] = []
+    for part in [*compose.get("include", []), *compose.get("exclude", [])]:
+        if isinstance(part.get("system"), str):
+            found.append(("CodeSystem", part["system"]))
+        found.extend(("ValueSet", split_canonical(str(url))[0]) for url in part.get("valueSet", []))
+    return found
