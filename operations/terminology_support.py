@@ -112,6 +112,9 @@ async def code_system_for(
     else:
         if not system:
             raise bad_input(f"Name the code system with {parameter!r}", parameter)
+        shipped = catalog().code_system(system) if version is None else None
+        if shipped is not None:  # a stored one of the same URL would not be chosen anyway
+            return shipped
         sources = await overlay(ctx)
         for resource in await stored(ctx, "CodeSystem", system):
             sources.add(resource)

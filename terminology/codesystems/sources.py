@@ -111,6 +111,8 @@ async def gather(fallback: Sources, fetch: Fetch, *resources: Json) -> Overlay:
         if (kind, url) in seen:
             continue
         seen.add((kind, url))
+        if kind == "CodeSystem" and fallback.code_system(url) is not None:
+            continue  # a stored one of the same URL is only used for another version
         for found in await fetch(kind, url):
             sources.add(found)
             pending.extend(references(found))
