@@ -3,5 +3,14 @@ portions ('two scrambled eggs') resolved to grams and nutrients."""
 
 from terminology.foods.database import Food, FoodDatabase, Measure, food_database
 from terminology.foods.portions import Portion, portion
+from terminology.foods.products import nutrition_product
 
-__all__ = ["Food", "FoodDatabase", "Measure", "Portion", "food_database", "portion"]
+__all__ = [
+    "Food",
+    "FoodDatabase",
+    "Measure",
+    "Portion",
+    "food_database",
+    "nutrition_product",
+    "portion",
+]

@@ -188,3 +188,20 @@ def test_the_shipped_file_is_the_build_of_the_jar(tmp_path: Path) -> None:
     assert json.loads(gzip.decompress(target.read_bytes())) == json.loads(
         gzip.decompress(SHIPPED.read_bytes())
     )
+
+
+def test_a_food_as_a_valid_nutrition_product() -> None:
+    from fhir.resources.R4B.nutritionproduct import NutritionProduct
+
+    from terminology.foods import nutrition_product
+
+    product = nutrition_product(food_database().foods["01132"])
+    NutritionProduct.model_validate(product)  # raises when not a valid R4B NutritionProduct
+    assert product["id"] == "usda-01132"
+    energy = next(
+        n for n in product["nutrient"] if n["item"]["concept"]["coding"][0]["code"] == "energy"
+    )
+    assert energy["amount"][0]["numerator"]["value"] == _per_100g("01132", "Energy")
+    assert energy["amount"][0]["denominator"]["value"] == 100
+    large = next(c for c in product["productCharacteristic"] if c["type"]["text"] == "1 large")
+    assert large["valueQuantity"]["value"] == 61.0
