@@ -6,12 +6,13 @@ reject, and returns the findings configured to warn, which the write answer carr
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from fhir_server.settings import Settings
 from resources import error_codes
 from resources.errors import Issue, Unprocessable
-from terminology.icd10cm import Mode, check_icd10cm_codes
+from terminology.icd10cm import Mode, check_icd10cm_codes, code_system
 
 _modes: dict[str, Mode] = {"invalid": "reject", "non_leaf": "warn"}
 
@@ -20,6 +21,10 @@ def configure(settings: Settings) -> None:
     """Take the ICD-10-CM modes from the settings (the app does this when it is built)."""
     _modes["invalid"] = settings.icd10cm_invalid
     _modes["non_leaf"] = settings.icd10cm_non_leaf
+    if (settings.icd10cm_invalid, settings.icd10cm_non_leaf) != ("off", "off"):
+        # load ICD-10-CM (about 1 s) in the background, so the first Condition write
+        # does not wait for it
+        threading.Thread(target=code_system, name="icd10cm-load", daemon=True).start()
 
 
 def check(resource_type: str, resource: dict[str, Any]) -> list[Issue]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import threading
 from importlib.resources import files
 
 from terminology.codesystems.concepts import CodeSystemIndex, Concept
@@ -39,9 +40,18 @@ def _concept(line: str) -> Concept:
     )
 
 
-@functools.cache
+_LOCK = threading.Lock()
+
+
 def code_system() -> CodeSystemIndex:
-    """ICD-10-CM: about 98,000 concepts (22 chapters, 258 blocks, the rest codes)."""
+    """ICD-10-CM: about 98,000 concepts (22 chapters, 258 blocks, the rest codes), loaded
+    once (a second caller waits for the first load rather than doing it again)."""
+    with _LOCK:
+        return _load()
+
+
+@functools.cache
+def _load() -> CodeSystemIndex:
     raw = files("terminology.icd10cm").joinpath("data", DATA_FILE).read_bytes()
     lines = gzip.decompress(raw).decode("utf-8").splitlines()
     concepts = (_concept(line) for line in lines if line and not line.startswith("#"))

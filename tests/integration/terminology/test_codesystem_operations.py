@@ -166,3 +166,19 @@ def test_stored_code_system_at_type_and_instance_level(client: httpx.Client) -> 
         404,
         error_codes.RESOURCE_NOT_FOUND,
     )
+
+
+def test_ucum_codes_are_checked_by_grammar(client: httpx.Client) -> None:
+    ucum = "http://unitsofmeasure.org"
+    good = out(client.get("/CodeSystem/$validate-code", params={"url": ucum, "code": "mg/dL"}))
+    assert good["result"] == [True]
+    bad = out(client.get("/CodeSystem/$validate-code", params={"url": ucum, "code": "mg/dq"}))
+    assert bad["result"] == [False]
+
+
+def test_a_code_outside_the_loinc_subset_is_unknown_not_invalid(client: httpx.Client) -> None:
+    answer = out(client.get("/CodeSystem/$validate-code", params={"url": LOINC, "code": "1963-8"}))
+    assert answer["result"] == [False]
+    assert "fragment" in answer["message"][0]
+    known = out(client.get("/CodeSystem/$validate-code", params={"url": LOINC, "code": "2345-7"}))
+    assert known["result"] == [True]
