@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,9 @@ DATA = [
     ROOT / "terminology" / "codesystems" / "data" / "fhir-r4-terminology.json.gz",
     ROOT / "terminology" / "icd10cm" / "data" / "icd10cm-2026.tsv.gz",
     ROOT / "terminology" / "loinc" / "data" / "loinc-subset.json",
+    ROOT / "terminology" / "foods" / "data" / "usda-sr24-foods.json.gz",
+    ROOT / "terminology" / "foods" / "data" / "aliases.json",
+    ROOT / "terminology" / "foods" / "data" / "reference_intakes.json",
 ]
 BASELINE = "import fhir_server.http.rest_routes, operations.resource_meta"
 LOADS = {
@@ -32,6 +36,7 @@ LOADS = {
     ),
     "ICD-10-CM (98,466 concepts)": "from terminology.icd10cm import code_system; code_system()",
     "UCUM registry (ucumvert + pint)": "from terminology.ucum import is_valid; is_valid('mg')",
+    "USDA SR24 foods (7,907)": "from terminology.foods import food_database; food_database()",
 }
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
@@ -60,6 +65,30 @@ def _p50(client: httpx.Client, path: str, params: dict[str, str], count: int) ->
     return statistics.median(samples) * 1000
 
 
+def _in_process(call: Callable[[], object], count: int = 500) -> float:
+    call()
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1e6
+
+
+def in_process() -> None:
+    """p50 of lookups inside the process, data loaded (microseconds)."""
+    from terminology.codesystems import catalog
+    from terminology.foods import portion
+
+    icd = catalog().code_system(ICD10CM)
+    assert icd is not None
+    print(f"ICD-10-CM code lookup p50: {_in_process(lambda: icd.get('E11.9')):.1f} us")
+    p50 = _in_process(lambda: portion("two scrambled eggs"), 200)
+    print(f"food portion 'two scrambled eggs' p50: {p50:.0f} us")
+    p50 = _in_process(lambda: portion("a cup of kiwifruit"), 50)
+    print(f"food name without an alias ('a cup of kiwifruit') p50: {p50:.0f} us")
+
+
 def main() -> None:
     """Print the figures."""
     for path in DATA:
@@ -67,6 +96,7 @@ def main() -> None:
     print(f"total shipped: {sum(p.stat().st_size for p in DATA):,} bytes")
     for label, statement in LOADS.items():
         print(f"{label}: {_timed(statement):.2f} s")
+    in_process()
     from fhir_server.settings import Settings
     from tests.servers import backing_services, running_server
 

@@ -139,8 +139,9 @@ async def value_set_for(ctx: OperationContext, params: Parameters) -> tuple[Json
         base, version = split_canonical(url)
         version = version or params.value("valueSetVersion")
         sources = await overlay(ctx)
-        for resource in await stored(ctx, "ValueSet", base):
-            sources.add(resource)
+        if catalog().value_set(base, version) is None:  # shipped ones need no query
+            for resource in await stored(ctx, "ValueSet", base):
+                sources.add(resource)
         found = sources.value_set(base, version)
         if found is None:
             raise NotFound(f"Value set {url} is not known to this server",

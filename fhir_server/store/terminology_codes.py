@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from operations.terminology_support import members
 from resources import error_codes, fhir_json
 from resources.errors import FhirError, Invalid
 from resources.search.parse import parse_search
@@ -32,7 +33,6 @@ from resources.search.query import (
 from resources.search.registry import default_registry
 from terminology.codesystems import catalog
 from terminology.codesystems.sources import Overlay, gather, split_canonical
-from terminology.codesystems.valuesets import expand
 
 MAX_CODES = 10_000
 """Most codes one modifier value may stand for (they are sent as bound parameters)."""
@@ -91,7 +91,9 @@ async def _sources(conn: AsyncConnection, kind: str, url: str) -> Overlay:
     async def fetch(kind: str, url: str) -> list[Mapping[str, Any]]:
         return await _stored(conn, kind, url)
 
-    return await gather(catalog(), fetch, *await _stored(conn, kind, url))
+    shipped = catalog().code_system(url) if kind == "CodeSystem" else catalog().value_set(url)
+    found = [] if shipped is not None else await _stored(conn, kind, url)  # shipped ones win
+    return await gather(catalog(), fetch, *found)
 
 
 def _bad(match: TokenMatch, message: str, nv_code: str) -> Invalid:
@@ -115,7 +117,7 @@ async def _in(conn: AsyncConnection, match: TokenMatch) -> tuple[tuple[str, str]
     value_set = sources.value_set(url, version)
     if value_set is None:
         raise _bad(match, f"value set {url} is not known", error_codes.UNKNOWN_VALUE_SET)
-    return tuple(dict.fromkeys(m.key for m in expand(value_set, sources)))
+    return tuple(dict.fromkeys(m.key for m in members(value_set, sources)))
 
 
 async def _hierarchy(conn: AsyncConnection, match: TokenMatch) -> tuple[tuple[str, str], ...]:

@@ -38,10 +38,11 @@ def version_matches(wanted: str | None, actual: str | None) -> bool:
 
 @dataclass
 class Overlay:
-    """Resources found in the store first, then ``fallback`` (the shipped content).
+    """Resources found in the store, and ``fallback`` (the shipped content).
 
-    The shipped code systems are complete; a stored CodeSystem of the same URL is only used
-    when it is the version asked for, so a stored fragment cannot hide the shipped whole.
+    For a canonical URL that is shipped, the shipped resource is used unless another version
+    is asked for: the shipped code systems are complete and a stored fragment or an edited
+    copy of the same URL must not hide them (nor cost a query on every request).
     """
 
     fallback: Sources
@@ -75,9 +76,12 @@ class Overlay:
         return self._indexed[key]
 
     def value_set(self, url: str, version: str | None = None) -> Json | None:
-        """A stored ValueSet, else the fallback's."""
+        """Like ``code_system``: the shipped one unless another version is asked for."""
+        shipped = self.fallback.value_set(url, version)
         stored = _pick(self.value_sets.get(url, []), version)
-        return stored if stored is not None else self.fallback.value_set(url, version)
+        if shipped is not None and (stored is None or version is None):
+            return shipped
+        return stored
 
     def concept_maps(self) -> Iterable[Json]:
         """Stored maps first, then the fallback's."""
@@ -111,7 +115,8 @@ async def gather(fallback: Sources, fetch: Fetch, *resources: Json) -> Overlay:
         if (kind, url) in seen:
             continue
         seen.add((kind, url))
-        if kind == "CodeSystem" and fallback.code_system(url) is not None:
+        shipped = fallback.code_system(url) if kind == "CodeSystem" else fallback.value_set(url)
+        if shipped is not None:
             continue  # a stored one of the same URL is only used for another version
         for found in await fetch(kind, url):
             sources.add(found)

@@ -7,8 +7,10 @@ first). Loaded once, on first use.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -86,7 +88,14 @@ class FoodDatabase:
             for term in entry["terms"]:
                 key = " ".join(words(term))
                 self.aliases[key] = Alias(entry["ndb"], entry["measure"], entry.get("note"))
-        self._words = {ndb: set(words(food.name)) for ndb, food in self.foods.items()}
+        self._first: dict[str, str] = {}
+        self._by_word: dict[str, set[str]] = {}
+        for ndb, food in self.foods.items():
+            name_words = words(food.name)
+            self._first[ndb] = name_words[0] if name_words else ""
+            for word in name_words:
+                self._by_word.setdefault(word, set()).add(ndb)
+        self._vocabulary = sorted(self._by_word)
 
     def unit(self, key: str) -> str:
         """The UCUM unit of a nutrient key (per 100 g)."""
@@ -105,20 +114,28 @@ class FoodDatabase:
             return []
         alias = self.alias(text)
         ranked: list[Food] = [self.foods[alias.ndb]] if alias else []
-        hits = [ndb for ndb, name_words in self._words.items() if _covers(wanted, name_words)]
-        hits.sort(key=lambda ndb: self._rank(ndb, wanted))
-        ranked.extend(self.foods[ndb] for ndb in hits if not alias or ndb != alias.ndb)
+        if len(ranked) >= limit:
+            return ranked
+        hits = set.intersection(*(self._starting(word) for word in wanted))
+        ordered = sorted(hits, key=lambda ndb: self._rank(ndb, wanted))
+        ranked.extend(self.foods[ndb] for ndb in ordered if not alias or ndb != alias.ndb)
         return ranked[:limit]
+
+    def _starting(self, prefix: str) -> set[str]:
+        """The foods with a name word that starts with ``prefix``."""
+        found: set[str] = set()
+        start = bisect.bisect_left(self._vocabulary, prefix)
+        for word in itertools.islice(self._vocabulary, start, None):
+            if not word.startswith(prefix):
+                break
+            found |= self._by_word[word]
+        return found
 
     def _rank(self, ndb: str, wanted: list[str]) -> tuple[bool, bool, int]:
         name = self.foods[ndb].name
-        first = words(name)[0] if words(name) else ""
         branded = any(w.isupper() and len(w) > 2 for w in name.replace(",", " ").split())
+        first = self._first[ndb]
         return branded, not any(first.startswith(w) for w in wanted), len(name)
-
-
-def _covers(wanted: list[str], name_words: set[str]) -> bool:
-    return all(any(n.startswith(w) for n in name_words) for w in wanted)
 
 
 def _read(name: str) -> bytes:

@@ -260,3 +260,32 @@ def test_translation_forward_reverse_and_unmapped() -> None:
     assert translate([MAP], Request("1", "urn:a", target_system="urn:c")) == []
     assert candidate_maps([MAP], Request("1", source_value_set="urn:vs:a")) == [MAP]
     assert candidate_maps([MAP], Request("1", target_value_set="urn:vs:x")) == []
+
+
+def test_shipped_content_wins_unless_another_version_is_asked_for() -> None:
+    url = "http://hl7.org/fhir/ValueSet/administrative-gender"
+    edited = {
+        "resourceType": "ValueSet",
+        "url": url,
+        "version": "9",
+        "compose": {"include": [{"system": SYSTEM}]},
+    }
+    gender = "http://hl7.org/fhir/administrative-gender"
+    fragment = {
+        "resourceType": "CodeSystem",
+        "url": gender,
+        "version": "9",
+        "content": "fragment",
+        "concept": [{"code": "male"}],
+    }
+    sources = _sources(edited, fragment)
+    shipped_vs = sources.value_set(url)
+    assert shipped_vs is not None
+    assert shipped_vs.get("version") == "4.0.1"
+    assert sources.value_set(url, "9") is edited
+    shipped_cs = sources.code_system(gender)
+    assert shipped_cs is not None
+    assert shipped_cs.complete
+    stored_cs = sources.code_system(gender, "9")
+    assert stored_cs is not None
+    assert not stored_cs.complete
