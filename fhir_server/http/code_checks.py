@@ -13,6 +13,7 @@ from fhir_server.settings import Settings
 from resources import error_codes
 from resources.errors import Issue, Unprocessable
 from terminology.icd10cm import Mode, check_icd10cm_codes, code_system
+from terminology.ucum import is_valid
 
 _modes: dict[str, Mode] = {"invalid": "reject", "non_leaf": "warn"}
 
@@ -21,10 +22,11 @@ def configure(settings: Settings) -> None:
     """Take the ICD-10-CM modes from the settings (the app does this when it is built)."""
     _modes["invalid"] = settings.icd10cm_invalid
     _modes["non_leaf"] = settings.icd10cm_non_leaf
+    # ICD-10-CM (about 1 s) and the UCUM parser (about 2 s) load in the background, so the
+    # first Condition write and the first quantity search in UCUM do not wait for them
     if (settings.icd10cm_invalid, settings.icd10cm_non_leaf) != ("off", "off"):
-        # load ICD-10-CM (about 1 s) in the background, so the first Condition write
-        # does not wait for it
         threading.Thread(target=code_system, name="icd10cm-load", daemon=True).start()
+    threading.Thread(target=is_valid, args=("g",), name="ucum-load", daemon=True).start()
 
 
 def check(resource_type: str, resource: dict[str, Any]) -> list[Issue]:
