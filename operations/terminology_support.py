@@ -20,7 +20,6 @@ from resources.search.registry import default_registry
 from terminology.codesystems import Overlay, catalog
 from terminology.codesystems.concepts import CodeSystemIndex
 from terminology.codesystems.sources import gather, split_canonical
-from terminology.codesystems.valuesets import Member, expand
 
 Json = Mapping[str, Any]
 
@@ -148,21 +147,3 @@ async def value_set_for(ctx: OperationContext, params: Parameters) -> tuple[Json
                            error_codes.UNKNOWN_VALUE_SET)  # fmt: skip
         value_set = found
     return value_set, await overlay(ctx, value_set)
-
-
-_EXPANSIONS: dict[tuple[str, str | None, bool], list[Member]] = {}
-"""Expansions of shipped value sets (immutable content), by url, version and activeOnly."""
-
-
-def members(value_set: Json, sources: Overlay, active_only: bool = False) -> list[Member]:
-    """The expansion of ``value_set``; cached when it is a shipped one."""
-    url = str(value_set.get("url", ""))
-    shipped = catalog().value_set(url) if url else None
-    cacheable = shipped is not None and shipped.get("compose") == value_set.get("compose")
-    key = (url, value_set.get("version"), active_only)
-    if cacheable and key in _EXPANSIONS:
-        return _EXPANSIONS[key]
-    found = expand(value_set, sources, active_only)
-    if cacheable and not sources.code_systems and not sources.value_sets.keys() - {url}:
-        _EXPANSIONS[key] = found
-    return found

@@ -14,10 +14,11 @@ from typing import Any
 
 from operations.base import OperationContext, OperationResult
 from operations.parameters import Parameters
-from operations.terminology_support import bad_input, members, value_set_for
+from operations.terminology_support import bad_input, value_set_for
 from resources import error_codes
 from resources.errors import Unprocessable
 from resources.identity import instant, now
+from terminology.codesystems.expansions import members
 from terminology.codesystems.valuesets import Member, text_filter
 
 MAX_UNPAGED = 10_000

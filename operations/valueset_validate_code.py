@@ -17,9 +17,9 @@ from operations.terminology_support import (
     bad_input,
     coding_of,
     codings_of,
-    members,
     value_set_for,
 )
+from terminology.codesystems.expansions import members
 from terminology.codesystems.validation import Verdict, in_value_set
 
 DEFINITION: dict[str, Any] = {

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from operations.terminology_support import members
 from resources import error_codes, fhir_json
 from resources.errors import FhirError, Invalid
 from resources.search.parse import parse_search
@@ -32,6 +31,7 @@ from resources.search.query import (
 )
 from resources.search.registry import default_registry
 from terminology.codesystems import catalog
+from terminology.codesystems.expansions import members
 from terminology.codesystems.sources import Overlay, gather, split_canonical
 
 MAX_CODES = 10_000
