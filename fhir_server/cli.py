@@ -22,6 +22,7 @@ from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.keys_cli import keys_app, prepare_keys
 from fhir_server.mllp.cli import hl7_app, mllp
 from fhir_server.settings import Settings, SettingsError, load_settings
+from fhir_server.terminology_cli import terminology_app
 from terminology.kb import RuleCsvError, export_rules_csv, import_rules_csv, save_rules_json
 
 app = typer.Typer(help="Nutri-Vision FHIR server", no_args_is_help=True)
@@ -40,6 +41,7 @@ app.add_typer(backup_app, name="backup")
 app.add_typer(hl7_app, name="hl7")
 app.command("mllp")(mllp)
 app.add_typer(import_app, name="import")
+app.add_typer(terminology_app, name="terminology")
 
 
 def _settings() -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -84,6 +85,14 @@ class Settings(BaseSettings):
     )
     bulk_export_batch: int = Field(5000, ge=1, le=100_000, description="Rows per export batch")
     bulk_export_parallel: int = Field(2, ge=1, le=16, description="Types exported at once")
+
+    # Terminology: ICD-10-CM codes in Condition.code checked on create, update and patch.
+    icd10cm_invalid: Literal["reject", "warn", "off"] = Field(
+        "reject", description="A code not in ICD-10-CM (or a chapter or block): reject or warn"
+    )
+    icd10cm_non_leaf: Literal["reject", "warn", "off"] = Field(
+        "warn", description="A category with codes below it (E11): reject or warn"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -7,11 +7,17 @@ from types import ModuleType
 from operations import (
     bulk_export,
     bulk_import,
+    codesystem_lookup,
+    codesystem_subsumes,
+    codesystem_validate_code,
+    conceptmap_translate,
     encounter_everything,
     interaction_check,
     patient_everything,
     process_hl7v2,
     resource_meta,
+    valueset_expand,
+    valueset_validate_code,
 )
 
 REGISTRY: tuple[ModuleType, ...] = (
@@ -22,4 +28,10 @@ REGISTRY: tuple[ModuleType, ...] = (
     bulk_import,
     interaction_check,
     process_hl7v2,
+    codesystem_lookup,
+    codesystem_validate_code,
+    codesystem_subsumes,
+    valueset_validate_code,
+    valueset_expand,
+    conceptmap_translate,
 )

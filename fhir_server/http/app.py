@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from fhir_server.crypto.runtime import open_keys
 from fhir_server.db.engine import create_engine
-from fhir_server.http import errors
+from fhir_server.http import code_checks, errors
 from fhir_server.http.auth_guard import install_auth
 from fhir_server.http.bulk_routes import BULK_ROUTES
 from fhir_server.http.bundle_routes import bundle_endpoint
@@ -150,6 +150,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         openapi_url=None,
     )
     app.state.settings = settings
+    code_checks.configure(settings)
     app.state.started_at = now()
     for method, path, endpoint in ROUTES:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)

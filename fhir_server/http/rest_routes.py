@@ -16,6 +16,7 @@ import jsonpointer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fhir_server.http import code_checks
 from fhir_server.http.body import parse_json, read_bytes, read_resource
 from fhir_server.http.negotiation import (
     JSON_PATCH,
@@ -29,7 +30,7 @@ from fhir_server.http.paging import ascii_int, check_no_nul
 from fhir_server.http.responses import fhir_response, version_headers
 from fhir_server.store.policy_store import PolicyStore
 from resources import error_codes, fhir_json, fhirpath_patch
-from resources.errors import Gone, Invalid, NotFound, Unprocessable, information
+from resources.errors import Gone, Invalid, Issue, NotFound, Unprocessable, information
 from resources.identity import check_id, etag, parse_etag
 from resources.model import is_served_type, validation_issues
 from resources.ports import Mutation, ResourceStore
@@ -83,8 +84,9 @@ def if_match_of(request: Request) -> int | None:
     return parse_etag(header) if header else None
 
 
-def validate(resource_type: str, resource: dict[str, Any]) -> None:
-    """Check the body's type and content; ``Invalid`` lists every problem."""
+def validate(resource_type: str, resource: dict[str, Any]) -> list[Issue]:
+    """Check the body's type and content; ``Invalid`` lists every problem. Returns warnings
+    (codes accepted with a caveat, as ``code_checks`` is configured)."""
     if resource["resourceType"] != resource_type:
         raise Invalid(
             f"Body resourceType {resource['resourceType']!r} is not the URL's {resource_type!r}",
@@ -98,6 +100,7 @@ def validate(resource_type: str, resource: dict[str, Any]) -> None:
             error_codes.RESOURCE_INVALID,
             issues=issues,
         )
+    return code_checks.check(resource_type, resource)
 
 
 def _gone(stored: StoredVersion) -> Gone:
@@ -106,18 +109,23 @@ def _gone(stored: StoredVersion) -> Gone:
     return error
 
 
-def write_response(request: Request, result: WriteResult, prefs: Preferences) -> Response:
+def write_response(
+    request: Request, result: WriteResult, prefs: Preferences, warnings: list[Issue] | None = None
+) -> Response:
     """201 with Location for a creation, 200 with Content-Location otherwise; body per Prefer."""
     stored = result.stored
     location = "Location" if result.created else "Content-Location"
-    headers = version_headers(request, stored, location)
+    headers = version_headers(request, stored, location) | code_checks.warning_header(
+        warnings or []
+    )
     status = 201 if result.created else 200
     if prefs.return_ == "minimal":
         return fhir_response(request, None, status, headers)
     if prefs.return_ == "OperationOutcome":
         verb = "Created" if result.created else "Stored"
         outcome = information(f"{verb} {stored.reference} version {stored.version}")
-        outcome["issue"] += [issue.to_json() for issue in result.issues]  # write-hook findings
+        # validation warnings, then the write hooks' findings (safety alerts)
+        outcome["issue"] += [issue.to_json() for issue in [*(warnings or []), *result.issues]]
         return fhir_response(request, outcome, status, headers)
     return fhir_response(request, stored.body, status, headers)
 
@@ -144,10 +152,10 @@ async def create(request: Request) -> Response:
     response_media_type(request)
     require_content_type(request)
     resource = await read_resource(request, body_limit(request))
-    validate(resource_type, resource)
+    warnings = validate(resource_type, resource)
     criteria = if_none_exist(request, resource_type)
     result = await store_of(request).create(resource_type, resource, criteria)
-    return write_response(request, result, prefs)
+    return write_response(request, result, prefs, warnings)
 
 
 def _not_modified(request: Request, stored: StoredVersion) -> bool:
@@ -219,11 +227,11 @@ async def update(request: Request) -> Response:
             error_codes.ID_MISMATCH,
             ("id",),
         )
-    validate(resource_type, resource)
+    warnings = validate(resource_type, resource)
     result = await store_of(request).update(
         resource_type, id_, lambda _current: resource, if_match_of(request), "PUT"
     )
-    return write_response(request, result, prefs)
+    return write_response(request, result, prefs, warnings)
 
 
 def _patch_target(resource_type: str, current: StoredVersion | None) -> dict[str, Any]:

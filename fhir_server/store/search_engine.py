@@ -34,6 +34,7 @@ from fhir_server.store.sorting import (
     sort_column,
 )
 from fhir_server.store.subsetting import subset
+from fhir_server.store.terminology_codes import resolve_codes
 from resources.identity import now
 from resources.search.query import SearchQuery
 from resources.stored import SearchPage, StoredVersion
@@ -158,6 +159,7 @@ async def run_search(
     base_url: str | None = None,
 ) -> SearchPage:
     """One page of ``query``'s results, continuing after ``raw_cursor``."""
+    query = await resolve_codes(conn, query)
     search = compile_search(query, base_url)
     matches, next_cursor = await _page(conn, search, raw_cursor)
     total = await _total(conn, search)
@@ -175,6 +177,7 @@ async def match_at_most(
     conn: AsyncConnection, query: SearchQuery, limit: int
 ) -> list[StoredVersion]:
     """The first ``limit`` matches in id order (conditional interactions)."""
+    query = await resolve_codes(conn, query)
     search = compile_search(query)
     rows = (await conn.execute(page_statement(search, limit))).all()
     return [stored(row) for row in rows]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Literal
 
 from resources.resource_types import SERVED_TYPES
 from resources.search.param_def import SearchParamDef
@@ -46,7 +47,6 @@ _ABSOLUTE_TAIL = re.compile(r"/([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_histo
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 NOT_YET = {
-    "token": frozenset({"in", "not-in", "below", "above"}),
     "reference": frozenset({"below", "above"}),
 }
 """Modifiers the specification defines that this server does not support yet."""
@@ -71,6 +71,24 @@ def token_leaf(name: str, param: SearchParamDef, raw: str) -> TokenMatch:
     if not system:
         return TokenMatch(param, None, code, no_system=True)
     return TokenMatch(param, system, code or None)
+
+
+def token_in_leaf(name: str, param: SearchParamDef, raw: str) -> TokenMatch:
+    """``:in``: a value set's canonical URL (``url|version`` allowed)."""
+    url = unescape(raw)
+    if not url:
+        raise malformed(name, "':in' takes the URL of a value set")
+    return TokenMatch(param, None, None, mode="in", text=url)
+
+
+def token_hierarchy_leaf(
+    name: str, param: SearchParamDef, mode: Literal["below", "above"], raw: str
+) -> TokenMatch:
+    """``:below``/``:above``: ``system|code``, the code and those under (or over) it."""
+    parts = [unescape(part) for part in split_unescaped(raw, "|")]
+    if len(parts) != 2 or not all(parts):
+        raise malformed(name, f"':{mode}' takes system|code, not '{raw}'")
+    return TokenMatch(param, parts[0], parts[1], mode=mode)
 
 
 def token_text_leaf(param: SearchParamDef, raw: str) -> TokenMatch:
@@ -222,6 +240,12 @@ def _token(name: str, param: SearchParamDef, modifier: str | None) -> LeafBuilde
         return functools.partial(token_text_leaf, param)
     if modifier == "of-type":
         return functools.partial(token_of_type_leaf, name, param)
+    if modifier == "in":
+        return functools.partial(token_in_leaf, name, param)
+    if modifier == "below":
+        return functools.partial(token_hierarchy_leaf, name, param, "below")
+    if modifier == "above":
+        return functools.partial(token_hierarchy_leaf, name, param, "above")
     return None
 
 

@@ -157,8 +157,9 @@ def values_expr(request: Request, param: SearchParamDef, modifier: str | None) -
         return special_expr(request, param, modifier, items)
     if modifier == "missing":
         return any_of([Missing(param, missing_flag(request, item)) for item in items])
-    negate = param.type == "token" and modifier == "not"
-    build = leaf_builder(request.registry, param, None if negate else modifier, request.name)
+    negate = param.type == "token" and modifier in ("not", "not-in")
+    inner = {"not": None, "not-in": "in"}.get(modifier or "", modifier) if negate else modifier
+    build = leaf_builder(request.registry, param, inner, request.name)
     leaves = [build(item) for item in items]
     return Not(any_of(leaves)) if negate else any_of(leaves)
 

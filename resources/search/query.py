@@ -32,7 +32,8 @@ class StringMatch:
 
 @dataclass(frozen=True, slots=True)
 class TokenMatch:
-    """``code`` / ``system|code`` / ``|code`` / ``system|``; ``:text``; ``:of-type``.
+    """``code`` / ``system|code`` / ``|code`` / ``system|``; ``:text``; ``:of-type``;
+    ``:in``, ``:below``, ``:above``.
 
     ``system`` is None when the request named no system (any system matches); ``no_system``
     is True for ``|code`` (only codes without a system match). ``code`` is None for ``system|``.
@@ -44,10 +45,14 @@ class TokenMatch:
     system: str | None
     code: str | None
     no_system: bool = False
-    mode: Literal["eq", "text", "of-type"] = "eq"
+    mode: Literal["eq", "text", "of-type", "in", "below", "above"] = "eq"
     text: str | None = None
     type_system: str | None = None
     type_code: str | None = None
+    codes: tuple[tuple[str, str], ...] | None = None
+    """``:in`` (``text`` holds the value set URL), ``:below``/``:above`` (``system|code``):
+    the (system, code) pairs they stand for, filled in by the storage adapter from the
+    terminology before compiling (``:not-in`` is ``Not`` over ``:in``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
-"""Token parameters: ``code``, ``system|code``, ``|code``, ``system|``, ``:text``, ``:of-type``.
+"""Token parameters: ``code``, ``system|code``, ``|code``, ``system|``, ``:text``, ``:of-type``;
+``:in``/``:below``/``:above`` as the code lists ``terminology_codes`` found for them.
 https://hl7.org/fhir/R4/search.html#token"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, FromClause, and_, true
+from sqlalchemy import ColumnElement, FromClause, and_, false, or_, true
 
 from fhir_server.store.search_sql.common import Scope, starts_with
 from fhir_server.store.text_limits import clip
@@ -14,6 +15,8 @@ def predicate(match: TokenMatch, table: FromClause, scope: Scope) -> ColumnEleme
     """The token row matches; codes and systems compare exactly (case-sensitive)."""
     del scope
     columns = table.c
+    if match.mode in ("in", "below", "above"):
+        return _in_codes(match, table)
     if match.mode == "text":
         return starts_with(columns.text, clip(match.text or ""))
     clauses: list[ColumnElement[bool]] = []
@@ -28,3 +31,18 @@ def predicate(match: TokenMatch, table: FromClause, scope: Scope) -> ColumnEleme
         if match.type_system is not None:
             clauses.append(columns.type_system == clip(match.type_system))
     return and_(true(), *clauses)
+
+
+def _in_codes(match: TokenMatch, table: FromClause) -> ColumnElement[bool]:
+    """One ``system = s AND code IN (...)`` per system of the resolved codes."""
+    if match.codes is None:
+        raise RuntimeError(f"':{match.mode}' reached SQL without its codes")
+    by_system: dict[str, list[str]] = {}
+    for system, code in match.codes:
+        by_system.setdefault(system, []).append(clip(code))
+    columns = table.c
+    clauses = [
+        and_(columns.system == clip(system), columns.code.in_(codes))
+        for system, codes in by_system.items()
+    ]
+    return or_(false(), *clauses)

@@ -165,7 +165,7 @@ def test_unknown_parameter_inside_a_chain() -> None:
 
 
 def test_unsupported_modifier_inside_a_chain() -> None:
-    error = invalid("Observation", "subject:Patient.identifier:in", "x", strict=True)
+    error = invalid("Observation", "subject:Patient.identifier:exact", "x", strict=True)
     assert error.nv_code == SEARCH_NOT_SUPPORTED
 
 

@@ -279,7 +279,7 @@ def test_only_commas_is_malformed() -> None:
         ("nope", "x", UNKNOWN_PARAMETER),
         ("_list", "x", UNKNOWN_PARAMETER),
         ("name:sounds-like", "x", SEARCH_NOT_SUPPORTED),
-        ("identifier:in", "http://x/vs", SEARCH_NOT_SUPPORTED),
+        ("identifier:exact", "http://x/vs", SEARCH_NOT_SUPPORTED),
         ("_text", "x", SEARCH_NOT_SUPPORTED),
         ("_contained", "true", SEARCH_NOT_SUPPORTED),
     ],

@@ -159,7 +159,7 @@ def test_malformed_tokens(name: str, value: str) -> None:
     assert invalid(resource_type, name, value).nv_code == BAD_PARAMETER
 
 
-@pytest.mark.parametrize("modifier", ["in", "not-in", "below", "above", "exact"])
+@pytest.mark.parametrize("modifier", ["exact"])
 def test_token_modifiers_not_supported(modifier: str) -> None:
     name = f"code:{modifier}"
     query = parse_search(("Observation",), [(name, "http://x/vs")], REGISTRY)
