@@ -147,6 +147,8 @@ class WriteHook(Protocol):
 
     async def after_write(self, tx: StoreTransaction, written: StoredVersion) -> list[Issue]:
         """React to ``written`` inside ``tx``; return issues for the writer."""
+
+
 class JobQueue(Protocol):
     """Durable background jobs (``resources.jobs``): submit, look up, cancel."""
 

@@ -30,8 +30,8 @@ from fhir_server.http.request_log import RequestLog
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
-from fhir_server.mllp.runtime import hl7_services
 from fhir_server.jobs.wiring import start_jobs
+from fhir_server.mllp.runtime import hl7_services
 from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
