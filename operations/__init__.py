@@ -7,6 +7,7 @@ from types import ModuleType
 from operations import (
     bulk_export,
     bulk_import,
+    clinical_report,
     codesystem_lookup,
     codesystem_subsumes,
     codesystem_validate_code,
@@ -34,4 +35,5 @@ REGISTRY: tuple[ModuleType, ...] = (
     valueset_validate_code,
     valueset_expand,
     conceptmap_translate,
+    clinical_report,
 )
