@@ -1,0 +1,123 @@
+"""The pure parts of the report: periods, nutrient reading, targets, trends, data quality."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from operations.report import intake
+from operations.report.gather import Period, resolve_period
+from operations.report.nutrients import in_unit, intake_nutrients, nutrient_key
+from resources.errors import Invalid
+from terminology.foods.database import food_database
+
+TODAY = date(2026, 3, 31)
+
+
+def test_named_periods_end_today_and_count_their_days() -> None:
+    for name, days in (("7_days", 7), ("30_days", 30), ("90_days", 90)):
+        period = resolve_period(name, None, None, TODAY)
+        assert period.end == TODAY
+        assert len(period.days) == days
+
+
+def test_start_and_end_win_over_period() -> None:
+    period = resolve_period("7_days", "2026-01-01", "2026-01-10", TODAY)
+    assert (period.start, period.end, len(period.days)) == (date(2026, 1, 1), date(2026, 1, 10), 10)
+
+
+@pytest.mark.parametrize(
+    ("period", "start", "end"),
+    [("1_day", None, None), (None, "2026-02-30", None), (None, "2026-02-02", "2026-02-01")],
+)
+def test_bad_periods_are_invalid(period: str | None, start: str | None, end: str | None) -> None:
+    with pytest.raises(Invalid):
+        resolve_period(period, start, end, TODAY)
+
+
+def test_nutrients_are_found_by_code_or_label_text() -> None:
+    assert nutrient_key({"text": "Fat (Total)"}) == "fat"
+    assert nutrient_key({"text": "Total Calories"}) == "energy"
+    assert nutrient_key({"coding": [{"system": "x", "display": "Sodium"}]}) == "sodium"
+    assert nutrient_key({"text": "Unobtainium"}) is None
+
+
+def test_units_are_converted_to_the_reported_unit() -> None:
+    assert in_unit({"value": 1.2, "code": "g"}, "sodium") == pytest.approx(1200)
+    assert in_unit({"value": 770, "unit": "Milligrams"}, "sodium") == 770
+    assert in_unit({"value": 5, "code": "kcal"}, "protein") is None
+
+
+def test_an_item_with_only_a_food_code_and_grams_is_computed_from_the_food_base() -> None:
+    oats = food_database().foods["08121"]
+    item = {
+        "nutritionProduct": {
+            "concept": {
+                "coding": [
+                    {
+                        "system": "https://nutrivision.example.org/fhir/sid/usda-sr24-ndb",
+                        "code": "08121",
+                    }
+                ]
+            }
+        },
+        "amount": {"value": 50, "code": "g"},
+    }
+    values, computed = intake_nutrients({"consumedItem": [item]})
+    assert computed
+    assert values["energy"] == pytest.approx((oats.per_100g["energy"] or 0) / 2)
+
+
+def test_label_amounts_win_over_computation() -> None:
+    label = {"nutrient": {"concept": {"text": "Sodium"}}, "amount": {"value": 770, "code": "mg"}}
+    values, computed = intake_nutrients({"ingredientLabel": [label], "consumedItem": []})
+    assert (values, computed) == ({"sodium": 770}, False)
+
+
+def test_targets_add_condition_targets_to_the_reference_intakes() -> None:
+    patient = {"gender": "female", "birthDate": "1960-06-01"}
+    found = intake.targets(patient, ["I10"], TODAY)
+    sodium = {(t["kind"], t["value"]) for t in found["sodium"]}
+    assert ("condition", 1500) in sodium
+    assert found["protein"][0]["value"] == 46  # RDA, adult woman
+    assert all(t["source"] for rows in found.values() for t in rows)
+
+
+def test_assessment_compares_the_mean_with_the_target() -> None:
+    upper = {"comparator": "<=", "value": 1500, "unit": "mg/d"}
+    assert intake.assess(upper, {"sodium": 1400}, "sodium") == "met"
+    assert intake.assess(upper, {"sodium": 1600}, "sodium") == "not met"
+    per_energy = {"comparator": ">=", "value": 14, "unit": "g/(1000.kcal)"}
+    assert intake.assess(per_energy, {"fiber": 28, "energy": 2000}, "fiber") == "met"
+    assert intake.assess(per_energy, {"fiber": 20, "energy": 2000}, "fiber") == "not met"
+
+
+def test_moving_average_skips_days_without_data() -> None:
+    values: list[float | None] = [None, 2.0, 4.0, None, 6.0, 8.0, 10.0, 12.0, 14.0]
+    moving = intake.moving_average(values, window=3)
+    assert moving == [None, 2.0, 3.0, 3.0, 5.0, 7.0, 8.0, 10.0, 12.0]
+
+
+def test_data_quality_counts_gaps_sources_and_verification() -> None:
+    period = Period(date(2026, 1, 1), date(2026, 1, 4))
+    logs = [
+        {
+            "id": "a",
+            "occurrenceDateTime": "2026-01-01T08:00:00Z",
+            "extension": [
+                {"url": intake.SOURCE_URL, "valueCode": "image"},
+                {"url": intake.VERIFIED_URL, "valueBoolean": True},
+            ],
+        },
+        {
+            "id": "b",
+            "occurrenceDateTime": "2026-01-03T08:00:00Z",
+            "extension": [{"url": intake.SOURCE_URL, "valueCode": "voice"}],
+        },
+    ]
+    days = intake.daily(logs, period)
+    quality = intake.quality(logs, days)
+    assert quality["days_without_logs"] == 2
+    assert quality["by_source"]["image"] == 50.0
+    assert quality["verified"] == 50.0
