@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -101,7 +102,7 @@ def test_moving_average_skips_days_without_data() -> None:
 
 def test_data_quality_counts_gaps_sources_and_verification() -> None:
     period = Period(date(2026, 1, 1), date(2026, 1, 4))
-    logs = [
+    logs: list[dict[str, Any]] = [
         {
             "id": "a",
             "occurrenceDateTime": "2026-01-01T08:00:00Z",
