@@ -16,6 +16,7 @@ from hl7apy.parser import parse_message  # type: ignore[import-untyped]
 from PIL import Image
 from pypdf import PdfReader
 
+from operations import clinical_report
 from resources.model import validation_issues
 from tests.auth_fixtures import TokenMinter
 from tests.integration.report.world import World, build_world, store
@@ -291,3 +292,31 @@ def test_patient_token_gets_only_its_own_report(
             headers={"Authorization": f"Bearer {other}"},
         )
         assert refused.status_code in (403, 404), refused.text
+
+
+def test_post_with_parameters_gives_the_same_sections(client: httpx.Client, world: World) -> None:
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "format", "valueCode": "fhir"},
+            {"name": "period", "valueCode": "7_days"},
+            {"name": "include", "valueString": "labs,alerts"},
+        ],
+    }
+    response = client.post(f"/Patient/{world.patient_id}/$clinical-report", json=body)
+    assert response.status_code == 200, response.text[:500]
+    sections = response.json()["entry"][0]["resource"]["section"]
+    codes = {s["code"]["coding"][0]["code"] for s in sections}
+    assert {"30954-2", "69730-0", "48765-2"} <= codes
+
+
+def test_definition_is_valid_and_in_the_capability_statement(client: httpx.Client) -> None:
+    assert validation_issues(clinical_report.DEFINITION) == []
+    statement = client.get("/metadata").json()
+    operations = [o["name"] for r in statement["rest"] for o in r.get("operation", [])] + [
+        o["name"]
+        for r in statement["rest"]
+        for t in r.get("resource", [])
+        for o in t.get("operation", [])
+    ]
+    assert "clinical-report" in operations
