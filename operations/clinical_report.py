@@ -115,6 +115,8 @@ async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
         params.value("period"), params.value("start"), params.value("end"), today
     )
     kind, include = _format(ctx, params), _include(params)
+    if kind == "hl7":
+        include |= {"labs"}  # the ORU^R01 carries the lab results
     record = await gather.gather(ctx, patient_id, period)
     report = content.build(record, period, include)
     if kind == "hl7":

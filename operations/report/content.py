@@ -44,6 +44,10 @@ def _ref(resource: dict[str, Any]) -> str:
 
 
 def _status(resource: dict[str, Any]) -> str:
+    """The clinical status code; ``inactive`` for a refuted or erroneous record."""
+    verification = (resource.get("verificationStatus") or {}).get("coding") or [{}]
+    if verification[0].get("code") in ("refuted", "entered-in-error"):
+        return "inactive"
     return str(((resource.get("clinicalStatus") or {}).get("coding") or [{}])[0].get("code", ""))
 
 

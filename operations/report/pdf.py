@@ -22,7 +22,15 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from operations.report.nutrients import REPORTED
 
@@ -202,7 +210,7 @@ def _results(report: dict[str, Any]) -> list[Flowable]:
                 for r in g["results"]
             ]
         out.append(_table(rows))
-        out += [_lab_chart(g) for g in report["labs"]]
+        out += [_lab_chart(g) for g in report["labs"] if len(g["results"]) > 1]
     if "alerts" in report:
         out += _heading("Alerts")
         out.append(
@@ -235,16 +243,13 @@ def _results(report: dict[str, Any]) -> list[Flowable]:
             ]
         )
     )
-    out += _heading("Review and signature")
-    out += [
-        Paragraph(DISCLAIMER, _style(8)),
-        Spacer(1, 10 * mm),
-        Paragraph(
-            "Reviewed by: ______________________  Date: ____________  Signature: "
-            "______________________",
-            _style(),
-        ),
-    ]
+    signature = Paragraph(
+        "Reviewed by: ______________________  Date: ____________  Signature: "
+        "______________________",
+        _style(),
+    )
+    block = [*_heading("Review and signature"), Paragraph(DISCLAIMER, _style(8))]
+    out.append(KeepTogether([*block, Spacer(1, 10 * mm), signature]))
     return out
 
 
@@ -252,7 +257,7 @@ def render(report: dict[str, Any]) -> bytes:
     """The PDF bytes."""
     _fonts()
     p = report["patient"]
-    ident = ", ".join(i["value"] for i in p["identifiers"][:2])
+    ident = ", ".join(list(dict.fromkeys(i["value"] for i in p["identifiers"]))[:2])
     top = f"{p['name']} · {p['sex']} · {_fmt(p['age'])} y · born {p['birthDate'] or '?'} · {ident}"
     period = f"Period {report['period']['start']} to {report['period']['end']}"
 

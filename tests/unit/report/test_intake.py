@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from operations.report import intake
-from operations.report.gather import Period, resolve_period
+from operations.report.content import allergies
+from operations.report.gather import Period, Record, resolve_period
 from operations.report.nutrients import in_unit, intake_nutrients, nutrient_key
 from resources.errors import Invalid
 from terminology.foods.database import food_database
@@ -122,3 +123,22 @@ def test_data_quality_counts_gaps_sources_and_verification() -> None:
     assert quality["days_without_logs"] == 2
     assert quality["by_source"]["image"] == 50.0
     assert quality["verified"] == 50.0
+
+
+def test_refuted_allergies_are_left_out_and_unknown_status_kept() -> None:
+    refuted = {"coding": [{"code": "refuted"}]}
+    record = Record(
+        {"resourceType": "Patient", "id": "p"},
+        {
+            "AllergyIntolerance": [
+                {"resourceType": "AllergyIntolerance", "id": "a", "code": {"text": "Peanut"}},
+                {
+                    "resourceType": "AllergyIntolerance",
+                    "id": "b",
+                    "code": {"text": "Egg"},
+                    "verificationStatus": refuted,
+                },
+            ]
+        },
+    )
+    assert [a["substance"] for a in allergies(record)] == ["Peanut"]
