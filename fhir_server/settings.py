@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         "warn", description="A category with codes below it (E11): reject or warn"
     )
 
+    # Clinical report ($clinical-report): larger reports are built as a background job.
+    report_async_intakes: int = Field(
+        5000, ge=0, description="More NutritionIntakes than this: answer 202 and build in a job"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str | None) -> str | None:

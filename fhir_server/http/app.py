@@ -26,6 +26,7 @@ from fhir_server.http.history_routes import instance_history, system_history, ty
 from fhir_server.http.metrics_routes import METRICS_ROUTES
 from fhir_server.http.oauth_routes import OAUTH_ROUTES
 from fhir_server.http.operation_routes import invoke
+from fhir_server.http.report_routes import REPORT_ROUTES
 from fhir_server.http.request_log import RequestLog
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
@@ -113,7 +114,13 @@ REST_ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES: tuple[Route, ...] = (
-    SERVICE_ROUTES + METRICS_ROUTES + BULK_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
+    SERVICE_ROUTES
+    + METRICS_ROUTES
+    + BULK_ROUTES
+    + REPORT_ROUTES
+    + OPERATION_ROUTES
+    + OAUTH_ROUTES
+    + REST_ROUTES
 )
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from fhir_server import report_job
 from fhir_server.bulk import export_job, import_job
 from fhir_server.jobs.context import Handler
 
 HANDLERS: dict[str, Handler] = {
     export_job.KIND: export_job.run_export,
     import_job.KIND: import_job.run_import,
+    report_job.KIND: report_job.run_report,
 }

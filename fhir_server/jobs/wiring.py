@@ -43,6 +43,7 @@ async def start_jobs(app: FastAPI, engine: AsyncEngine) -> JobRunner:
         bulk_dir=bulk_dir(settings),
         data_dir=str(settings.data_dir.resolve()),
         registry=registry,
+        report_async_intakes=settings.report_async_intakes,
     )
     app.state.services = services
     await runner.start()

@@ -7,6 +7,7 @@ import base64
 import io
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -322,3 +323,31 @@ def test_definition_is_valid_and_in_the_capability_statement(client: httpx.Clien
         for o in t.get("operation", [])
     ]
     assert "clinical-report" in operations
+
+
+def test_respond_async_gives_a_status_url_that_serves_the_report(
+    client: httpx.Client, world: World
+) -> None:
+    response = client.get(
+        f"/Patient/{world.patient_id}/$clinical-report",
+        params={"period": "7_days", "format": "pdf"},
+        headers={"Prefer": "respond-async", "Accept": "application/pdf"},
+    )
+    assert response.status_code == 202, response.text[:500]
+    status_url = response.headers["Content-Location"]
+    assert "/_report-status/" in status_url
+    other = client.get(status_url, headers={"Authorization": "Bearer someone-else"})
+    assert other.status_code == 404
+    deadline = time.monotonic() + 60
+    done = client.get(status_url)
+    while done.status_code == 202 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        done = client.get(status_url)
+    assert done.status_code == 200, done.text[:500]
+    assert done.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(done.content)).pages)
+    assert "Müller-Ångström" in text
+
+
+def test_unknown_report_job_is_404(client: httpx.Client) -> None:
+    assert client.get("/_report-status/no-such-job").status_code == 404

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from operations.base import OperationContext
+from operations.clinical_report import _asynchronous
 from operations.report import intake
 from operations.report.content import allergies
 from operations.report.gather import Period, Record, resolve_period
@@ -142,3 +144,14 @@ def test_refuted_allergies_are_left_out_and_unknown_status_kept() -> None:
         },
     )
     assert [a["substance"] for a in allergies(record)] == ["Peanut"]
+
+
+def test_a_record_over_the_configured_size_goes_to_a_job() -> None:
+    record = Record({"id": "p"}, {"NutritionIntake": [{"id": "1"}, {"id": "2"}]})
+    store: Any = None  # not read: the decision looks at the record already gathered
+    small = OperationContext(store, "http://x", "GET", services={"report_async_intakes": 1})
+    large = OperationContext(store, "http://x", "GET", services={"report_async_intakes": 2})
+    asked = OperationContext(store, "http://x", "GET", headers={"prefer": "respond-async"})
+    assert _asynchronous(small, record)
+    assert not _asynchronous(large, record)
+    assert _asynchronous(asked, record)
