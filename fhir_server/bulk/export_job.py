@@ -27,6 +27,7 @@ from fhir_server.bulk.export_sql import (
 )
 from fhir_server.jobs.context import JobContext, JobStopped
 from fhir_server.store.subsetting import subset
+from resources.crypto.protection import open_body
 from resources.search.registry import SearchRegistry
 
 KIND = "bulk-export"
@@ -76,6 +77,13 @@ def _open(path: Path, size: int) -> Any:
     return handle
 
 
+def _plain(resource_type: str, id_: str, version: int, body: bytes) -> bytes:
+    """A current version's JSON (bodies are sealed at rest)."""
+    opened = open_body(resource_type, id_, version, body)
+    assert opened is not None  # current versions of live resources have a body
+    return opened
+
+
 async def _run_part(export: Export, resource_type: str) -> None:
     part = export.parts[resource_type]
     if part["done"]:
@@ -88,7 +96,7 @@ async def _run_part(export: Export, resource_type: str) -> None:
                 statement = batch_statement(resource_type, condition, part["after"], export.batch)
                 rows = (await conn.execute(statement)).all()
             if rows:
-                bodies = [row.body for row in rows]
+                bodies = [_plain(resource_type, r.id, r.version_id, r.body) for r in rows]
                 if export.elements.get(resource_type):
                     named = export.elements[resource_type]
                     bodies = [subset(body, resource_type, "false", named) for body in bodies]

@@ -103,8 +103,8 @@ def part_condition(
 
 def batch_statement(
     resource_type: str, condition: ColumnElement[bool], after: str | None, limit: int
-) -> Select[tuple[str, bytes]]:
-    """The next ``limit`` resources of a part after the id ``after``.
+) -> Select[tuple[str, int, bytes]]:
+    """The next ``limit`` resources of a part after the id ``after`` (id, version, body).
 
     The ids are cut to ``limit`` first on the listing index, and only then joined to their
     versions (as search pages are): joined first, the planner may hash and sort every
@@ -120,7 +120,7 @@ def batch_statement(
         V.version_id == page.c.version_id,
     )
     return (
-        select(page.c.id, V.body)
+        select(page.c.id, page.c.version_id, V.body)
         .select_from(page.join(resource_version, current))
         .order_by(page.c.id)
     )

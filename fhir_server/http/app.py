@@ -11,8 +11,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fhir_server.crypto.runtime import open_keys
-from fhir_server.db.engine import create_engine
+from fhir_server.composition import open_store
 from fhir_server.http import code_checks, errors
 from fhir_server.http.auth_guard import install_auth
 from fhir_server.http.bulk_routes import BULK_ROUTES
@@ -33,10 +32,6 @@ from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.jobs.wiring import start_jobs
 from fhir_server.mllp.runtime import hl7_services
 from fhir_server.settings import Settings
-from fhir_server.store.fast_reads import FastReader
-from fhir_server.store.resource_store import PostgresResourceStore
-from fhir_server.store.write_hooks import HookedStore
-from operations.safety.recheck import SafetyRecheck
 from resources.identity import now
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -123,24 +118,19 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(database_url, settings.db_pool_size)
-        keys = await open_keys(settings, engine)  # fails the start on a missing or wrong key
-        reader = FastReader(database_url, max(2, settings.db_pool_size // 2))
-        await reader.open()
-        app.state.engine = engine
-        app.state.store = HookedStore(PostgresResourceStore(engine, reader), (SafetyRecheck(),))
-        app.state.redis = aioredis.Redis.from_url(redis_url)
-        runner = await start_jobs(app, engine)
-        try:
-            async with hl7_services(engine, app.state.store, settings) as hl7:
-                app.state.services = {**getattr(app.state, "services", {}), **hl7}
-                yield
-        finally:
-            await runner.stop()
-            await app.state.redis.aclose()
-            await keys.close()
-            await reader.close()
-            await engine.dispose()
+        async with open_store(settings, database_url, settings.db_pool_size) as opened:
+            engine = opened.engine
+            app.state.engine = engine
+            app.state.store = opened.store
+            app.state.redis = aioredis.Redis.from_url(redis_url)
+            runner = await start_jobs(app, engine)
+            try:
+                async with hl7_services(engine, app.state.store, settings) as hl7:
+                    app.state.services = {**getattr(app.state, "services", {}), **hl7}
+                    yield
+            finally:
+                await runner.stop()
+                await app.state.redis.aclose()
 
     app = FastAPI(
         title="Nutri-Vision FHIR server",

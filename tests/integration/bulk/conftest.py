@@ -35,7 +35,11 @@ def bulk_server(services: ServiceUrls, bulk_dir: Path) -> ServerFactory:
     """Start a server on the session's database with bulk settings (overridable)."""
 
     def start(**overrides: Any) -> AbstractContextManager[str]:
-        values: dict[str, Any] = {"data_dir": bulk_dir, "jobs_poll_seconds": 0.1}
+        values: dict[str, Any] = {
+            "data_dir": bulk_dir,
+            "jobs_poll_seconds": 0.1,
+            "auth_required": False,
+        }
         return running_server(services, Settings(**(values | overrides)))
 
     return start
