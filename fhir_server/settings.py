@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from profiles_ig.write_policy import DEFAULT_MODES, MODES, Mode
+
 _DB_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
@@ -29,6 +31,13 @@ class Settings(BaseSettings):
     )
     conditional_delete_multiple: bool = Field(
         False, description="A conditional delete may delete several matches (at most 100)"
+    )
+
+    # Implementation guide: profile validation on write, per resource type (off/warn/enforce);
+    # a JSON object such as {"Patient": "warn"} replaces the defaults as a whole.
+    profile_validation: dict[str, Mode] = Field(
+        default_factory=lambda: dict(DEFAULT_MODES),
+        description=f"Profile validation on write per resource type: one of {MODES}",
     )
 
     @field_validator("database_url")

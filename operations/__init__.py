@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from operations import resource_meta
+from operations import resource_meta, resource_validate
 
-REGISTRY: tuple[ModuleType, ...] = (resource_meta,)
+REGISTRY: tuple[ModuleType, ...] = (resource_meta, resource_validate)

@@ -97,7 +97,7 @@ def reference_issues(
     return [Issue("error", "structure", message, (f"{path}.reference",))]
 
 
-_TRACE = re.compile(r"\.trace\('[^']*'\)")
+_TRACE = re.compile(r"\.trace\('[^']*'(?:, *[A-Za-z]+)?\)")
 
 
 _SYSTEM_TYPE_TEST = re.compile(r"\b(is|as) (Boolean|String|Integer|Decimal|Date|DateTime|Time)\b")

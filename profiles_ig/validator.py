@@ -113,6 +113,8 @@ class Validator:
         name = str(element["path"]).rsplit(".", 1)[-1]
         items = _items(data, name, element)
         where = f"{path}.{name.removesuffix('[x]')}"
+        if name.endswith("[x]"):
+            items = self._allowed_choices(run, items, element, where)
         _cardinality(run, element, len(items), where, "")
         repeats = element.get("max") != "1" or element.get("base", {}).get("max", "1") != "1"
         slices = index.slices.get(str(element["id"]), [])
@@ -121,6 +123,22 @@ class Validator:
             item_path = f"{path}.{item[2]}" + (f"[{position}]" if repeats else "")
             target = placed.get(position, element)
             self._value(run, index, target, item, item_path)
+
+    def _allowed_choices(
+        self, run: _Run, items: list[Item], element: Element, where: str
+    ) -> list[Item]:
+        """The items of a choice element whose type the element allows; the others are errors
+        (a profile narrowing ``value[x]``), when their suffix names a FHIR type at all."""
+        allowed = {str(t["code"]) for t in element.get("type", [])}
+        kept = []
+        for item in items:
+            if item[1] in allowed:
+                kept.append(item)
+            elif item[1] in _PRIMITIVE_NAMES or self.definitions.structure(item[1]) is not None:
+                shown = ", ".join(sorted(allowed))
+                message = f"{where}: type {item[1]} is not allowed here (allowed: {shown})"
+                run.issues.append(Issue("error", "structure", message, (where,)))
+        return kept
 
     def _slice(
         self,

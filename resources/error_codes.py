@@ -60,3 +60,11 @@ OPERATION_GET_AFFECTS_STATE = "NV-0049"
 # NV-0300.. HL7 v2; NV-0400.. interaction checks and alerts; NV-0500.. bulk data and
 # $everything; NV-0600.. terminology; NV-0700.. implementation guide and validation;
 # NV-0800.. $analyze-food; NV-0900.. $clinical-report.
+
+# NV-0700..0799: implementation guide and validation
+PROFILE_VALIDATION_FAILED = "NV-0700"
+UNKNOWN_PROFILE = "NV-0701"
+VALIDATE_BAD_MODE = "NV-0702"
+VALIDATE_NO_RESOURCE = "NV-0703"
+VALIDATE_WRONG_TYPE = "NV-0704"
+IG_RESOURCE_NOT_FOUND = "NV-0705"

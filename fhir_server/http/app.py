@@ -27,6 +27,7 @@ from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
+from profiles_ig import write_policy
 from resources.identity import now
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -132,6 +133,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         openapi_url=None,
     )
     app.state.settings = settings
+    write_policy.configure(settings.profile_validation)
     app.state.started_at = now()
     for method, path, endpoint in ROUTES:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)

@@ -27,6 +27,7 @@ from fhir_server.http.negotiation import (
 )
 from fhir_server.http.paging import ascii_int, check_no_nul
 from fhir_server.http.responses import fhir_response, version_headers
+from profiles_ig.write_policy import current_policy
 from resources import error_codes, fhir_json, fhirpath_patch
 from resources.errors import Gone, Invalid, NotFound, Unprocessable, information
 from resources.identity import check_id, etag, parse_etag
@@ -77,7 +78,8 @@ def if_match_of(request: Request) -> int | None:
 
 
 def validate(resource_type: str, resource: dict[str, Any]) -> None:
-    """Check the body's type and content; ``Invalid`` lists every problem."""
+    """Check the body's type and content; ``Invalid`` lists every problem. Then the profile
+    check the settings ask for this type (``Unprocessable`` in enforce mode)."""
     if resource["resourceType"] != resource_type:
         raise Invalid(
             f"Body resourceType {resource['resourceType']!r} is not the URL's {resource_type!r}",
@@ -91,6 +93,7 @@ def validate(resource_type: str, resource: dict[str, Any]) -> None:
             error_codes.RESOURCE_INVALID,
             issues=issues,
         )
+    current_policy().check(resource_type, resource)
 
 
 def _gone(stored: StoredVersion) -> Gone:
