@@ -1,0 +1,54 @@
+"""The guide's conformance resources served read-only, and the statement that points at them."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from profiles_ig.canonical import IG_URL, profile_url
+from resources import error_codes
+from tests.integration.fhir_http import assert_outcome
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "ImplementationGuide/nutrivision",
+        "StructureDefinition/nv-nutrition-intake",
+        "StructureDefinition/recognition-evidence",
+        "ValueSet/input-source",
+        "CodeSystem/input-source",
+        "SearchParameter/nutritionintake-input-source",
+        "CapabilityStatement/nutrivision-server",
+        "OperationDefinition/Resource-validate",
+    ],
+)
+def test_each_kind_of_guide_resource_is_served(client: httpx.Client, path: str) -> None:
+    response = client.get(f"/{path}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert f"{body['resourceType']}/{body['id']}" == path
+
+
+def test_a_served_profile_has_its_generated_snapshot(client: httpx.Client) -> None:
+    body = client.get("/StructureDefinition/nv-condition").json()
+    assert body["url"] == profile_url("nv-condition")
+    assert len(body["snapshot"]["element"]) > len(body["differential"]["element"])
+
+
+def test_an_id_the_guide_lacks_falls_back_to_the_store(client: httpx.Client) -> None:
+    assert_outcome(client.get("/StructureDefinition/not-ours"), 404, error_codes.RESOURCE_NOT_FOUND)
+
+
+def test_the_statement_names_the_guide_profiles_and_operations(client: httpx.Client) -> None:
+    statement = client.get("/metadata").json()
+    assert statement["implementationGuide"] == [IG_URL]
+    entries = {entry["type"]: entry for entry in statement["rest"][0]["resource"]}
+    assert entries["NutritionIntake"]["supportedProfile"] == [profile_url("nv-nutrition-intake")]
+    operations = {op["name"]: op["definition"] for op in entries["Patient"]["operation"]}
+    assert operations["validate"] == "http://hl7.org/fhir/OperationDefinition/Resource-validate"
+    names = {param["name"] for param in entries["Patient"]["searchParam"]}
+    assert {"name", "birthdate", "_lastUpdated"} <= names
+    assert "near" not in {p["name"] for p in entries["Location"]["searchParam"]}
