@@ -118,10 +118,9 @@ def _rest(registry: SearchRegistry) -> dict[str, Any]:
         "resource": [_resource_entry(name, registry) for name in sorted(SERVED_TYPES)],
         "interaction": [{"code": code} for code in ("transaction", "batch", "history-system")],
     }
-    operations = [
+    operations = [  # every operation, as before; the type-level ones also on their types
         {"name": module.DEFINITION["code"], "definition": module.DEFINITION["url"]}
         for module in REGISTRY
-        if module.DEFINITION.get("system", False)
     ]
     if operations:  # FHIR JSON has no empty arrays
         rest["operation"] = operations
