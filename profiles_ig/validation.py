@@ -39,16 +39,22 @@ def validate_resource(
     validator = validator or default_validator()
     if structural and (found := validation_issues(resource)):
         return found  # the walk below assumes well-formed JSON
+    resource_type = str(resource.get("resourceType"))
     wanted = list(profiles) + (claimed_profiles(resource) if claims else [])
-    issues = list(validator.validate(resource))
+    issues: list[Issue] = []
+    applied = []
     for profile in dict.fromkeys(wanted):
-        if profile.split("|")[0] == HL7_BASE + str(resource.get("resourceType")):
-            continue
-        if validator.definitions.structure(profile) is None:
+        definition = validator.definitions.structure(profile)
+        if definition is None:
             message = f"Profile {profile} is not known to this server: not checked"
             issues.append(Issue("warning", "not-supported", message, ("meta.profile",)))
-            continue
-        issues.extend(validator.validate(resource, profile))
+        elif profile.split("|")[0] != HL7_BASE + resource_type:
+            applied.append(definition)
+    if not any(d["type"] == resource_type for d in applied):
+        issues.extend(validator.validate(resource))
+    # a profile of the resource's type carries the base's rules in its snapshot: no second walk
+    for definition in applied:
+        issues.extend(validator.validate(resource, str(definition["url"])))
     return _unique(issues)
 
 

@@ -156,3 +156,25 @@ def test_structural_problems_come_from_the_model_first() -> None:
     patient["gender"] = ["female"]
     issues = validate_resource(patient)
     assert _paths(issues) == {"Patient.gender"}
+
+
+def test_an_extension_with_both_a_value_and_extensions_breaks_ext_1() -> None:
+    patient = profiled("nv-patient")
+    patient["extension"] = [
+        {
+            "url": "http://example.org/x",
+            "valueString": "a",
+            "extension": [{"url": "y", "valueCode": "b"}],
+        }
+    ]
+    errors = _errors(patient)
+    assert _paths(errors) == {"Patient.extension[0]"}
+    assert "ext-1" in errors[0].diagnostics
+
+
+def test_a_contained_resource_with_its_own_meta_version_breaks_dom_4() -> None:
+    patient = profiled("nv-patient")
+    patient["contained"] = [{"resourceType": "Organization", "id": "o", "meta": {"versionId": "1"}}]
+    patient["managingOrganization"] = {"reference": "#o"}
+    errors = _errors(patient)
+    assert "dom-4" in " ".join(e.diagnostics for e in errors)
