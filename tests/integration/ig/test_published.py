@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from conformance.statement_views import NORMATIVE_TYPES
 from profiles_ig.canonical import IG_URL, profile_url
 from resources import error_codes
 from tests.integration.fhir_http import assert_outcome
@@ -52,3 +53,21 @@ def test_the_statement_names_the_guide_profiles_and_operations(client: httpx.Cli
     names = {param["name"] for param in entries["Patient"]["searchParam"]}
     assert {"name", "birthdate", "_lastUpdated"} <= names
     assert "near" not in {p["name"] for p in entries["Location"]["searchParam"]}
+
+
+def test_metadata_summary_and_normative_views(client: httpx.Client) -> None:
+    full = client.get("/metadata").json()
+    summary = client.get("/metadata", params={"_summary": "true"}).json()
+    assert summary["meta"]["tag"][0]["code"] == "SUBSETTED"
+    entry = next(r for r in summary["rest"][0]["resource"] if r["type"] == "Patient")
+    assert "searchParam" not in entry
+    assert "interaction" not in entry
+    assert entry["supportedProfile"] == [profile_url("nv-patient")]
+    normative = client.get("/metadata", params={"mode": "normative"}).json()
+    types = {r["type"] for r in normative["rest"][0]["resource"]}
+    assert types == NORMATIVE_TYPES
+    assert len(full["rest"][0]["resource"]) > len(types)
+    for params in ({"mode": "terminology"}, {"_summary": "count"}):
+        assert_outcome(
+            client.get("/metadata", params=params), 400, error_codes.METADATA_BAD_PARAMETER
+        )
