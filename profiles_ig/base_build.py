@@ -19,11 +19,13 @@ KEPT_ELEMENT_KEYS = frozenset(
     {
         "id", "path", "sliceName", "short", "min", "max", "base", "type", "contentReference",
         "binding", "constraint", "slicing", "maxLength", "mustSupport", "isModifier",
+        "isModifierReason", "definition", "isSummary",
     }
 )  # fmt: skip
 KEPT_SD_KEYS = ("resourceType", "id", "url", "name", "type", "kind", "abstract")
 KEPT_SD_KEYS_OPTIONAL = ("baseDefinition", "derivation")
 _PREFIXES = ("fixed", "pattern")
+_BINDING_KEYS = ("strength", "description", "valueSet")
 
 
 def _element(element: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,14 +35,27 @@ def _element(element: Mapping[str, Any]) -> dict[str, Any]:
         if key in KEPT_ELEMENT_KEYS or key.startswith(_PREFIXES)
     }
     if "constraint" in kept:
-        kept["constraint"] = [
-            {k: c[k] for k in ("key", "severity", "human", "expression") if k in c}
-            for c in kept["constraint"]
-        ]
+        kept["constraint"] = [_constraint(c) for c in kept["constraint"]]
     if "binding" in kept:
-        kept["binding"] = {k: v for k, v in kept["binding"].items() if k != "extension"}
+        # R4's binding elements only (R5 adds "additional")
+        kept["binding"] = {k: v for k, v in kept["binding"].items() if k in _BINDING_KEYS}
     if "type" in kept:
         kept["type"] = [{k: v for k, v in t.items() if k != "_code"} for t in kept["type"]]
+    return kept
+
+
+R5_CONSTRAINTS = {
+    "eld-17": "(code='Reference' or code = 'canonical' or code = 'CodeableReference') "
+    "or targetProfile.empty()",
+}
+"""R4 constraints replaced by their R5 text, so that NutritionIntake's R5 definition (its
+CodeableReference elements have target profiles) is a valid StructureDefinition here."""
+
+
+def _constraint(constraint: Mapping[str, Any]) -> dict[str, Any]:
+    kept = {k: constraint[k] for k in ("key", "severity", "human", "expression") if k in constraint}
+    if kept.get("key") in R5_CONSTRAINTS:
+        kept["expression"] = R5_CONSTRAINTS[str(kept["key"])]
     return kept
 
 
@@ -132,7 +147,13 @@ CODEABLE_REFERENCE: dict[str, Any] = {
     "derivation": "specialization",
     "snapshot": {
         "element": [
-            {"id": "CodeableReference", "path": "CodeableReference", "min": 0, "max": "*"},
+            {
+                "id": "CodeableReference",
+                "path": "CodeableReference",
+                "min": 0,
+                "max": "*",
+                "definition": "A reference to a resource (by instance), or a concept (by class).",
+            },
             {
                 "id": "CodeableReference.id",
                 "path": "CodeableReference.id",

@@ -85,6 +85,17 @@ def _our_value_sets(guide: list[dict[str, Any]]) -> dict[str, frozenset[tuple[st
     return expansions
 
 
+RESOURCE_TYPES_VS = "http://hl7.org/fhir/ValueSet/resource-types"
+R5_SERVED = (("http://hl7.org/fhir/resource-types", "NutritionIntake"),)
+
+
+def _serve_r5_types(value_sets: dict[str, frozenset[tuple[str, str]]]) -> None:
+    """This server's resource types include NutritionIntake (R5): a CapabilityStatement or a
+    SearchParameter naming it is valid here, though R4's list of types lacks it."""
+    if RESOURCE_TYPES_VS in value_sets:
+        value_sets[RESOURCE_TYPES_VS] = value_sets[RESOURCE_TYPES_VS] | frozenset(R5_SERVED)
+
+
 def load_definitions(extra: list[dict[str, Any]] | None = None) -> Definitions:
     """The base, our guide (with generated snapshots) and any ``extra`` StructureDefinitions
     (with differentials, e.g. another guide's profiles) in one set."""
@@ -98,6 +109,7 @@ def load_definitions(extra: list[dict[str, Any]] | None = None) -> Definitions:
         },
     )
     definitions.value_sets.update(_our_value_sets(guide))
+    _serve_r5_types(definitions.value_sets)
     pending = [r for r in [*guide, *(extra or [])] if r["resourceType"] == "StructureDefinition"]
     for profile in _base_first(pending):
         definitions.structures[profile["url"]] = with_snapshot(profile, definitions.resolve)

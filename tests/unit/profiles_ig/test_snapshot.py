@@ -9,6 +9,7 @@ import pytest
 
 from profiles_ig.definitions import default_definitions, load_definitions
 from profiles_ig.snapshot import SnapshotError, generate_snapshot
+from profiles_ig.validation import is_error, validate_resource
 from tests.ig_data import SHARED, url
 
 US_CORE_DIRS = (SHARED / "inferno-us-core-test-kit", SHARED / "us-core")
@@ -97,3 +98,9 @@ def test_us_core_profiles_get_snapshots_from_their_differentials() -> None:
     for profile in sample:
         generated = {e["id"] for e in definitions.structures[profile["url"]]["snapshot"]["element"]}
         assert {e["id"] for e in profile["differential"]["element"]} <= generated
+
+
+def test_every_published_resource_of_the_guide_is_valid_fhir() -> None:
+    for resource in default_definitions().guide:
+        errors = [i for i in validate_resource(resource) if is_error(i)]
+        assert errors == [], (resource["resourceType"], resource["id"])
