@@ -20,7 +20,7 @@ from fhir_server.http.conditional_routes import (
     conditional_update,
 )
 from fhir_server.http.history_routes import instance_history, system_history, type_history
-from fhir_server.http.ig_routes import IG_ROUTES
+from fhir_server.http.ig_routes import IG_ROUTES, publish_guide
 from fhir_server.http.operation_routes import invoke
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
@@ -119,6 +119,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         app.state.engine = engine
         app.state.store = PostgresResourceStore(engine, reader)
         app.state.redis = aioredis.Redis.from_url(redis_url)
+        await publish_guide(app.state.store)  # the guide's resources, searchable in the store
         try:
             yield
         finally:

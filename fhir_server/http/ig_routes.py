@@ -4,6 +4,7 @@ static IG site under ``/ig/`` when it has been built (``nutrivision ig build``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -11,12 +12,26 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from conformance.guide import PUBLISHED_TYPES, published
+from conformance.guide import PUBLISHED_TYPES, publish, published
 from fhir_server.http.negotiation import response_media_type
 from fhir_server.http.responses import fhir_response
-from fhir_server.http.rest_routes import read
+from fhir_server.http.rest_routes import delete, patch, read, update
 from resources import error_codes
-from resources.errors import NotFound
+from resources.errors import MethodNotAllowed, NotFound
+from resources.ports import ResourceStore
+
+_log = logging.getLogger(__name__)
+
+
+async def publish_guide(store: ResourceStore) -> None:
+    """Store the guide's resources at start; a database not reachable yet is logged, not fatal
+    (reads by id are answered from the guide itself, and /ready reports the database)."""
+    try:
+        written = await publish(store)
+    except Exception:  # the server must start; the next start publishes again
+        _log.exception("The implementation guide's resources could not be stored")
+        return
+    _log.info("Stored %d implementation guide resource(s)", written)
 
 
 class ConformanceTypeConvertor(Convertor[str]):
@@ -57,6 +72,20 @@ async def published_read(request: Request) -> Response:
     return fhir_response(request, resource)
 
 
+def _guarded(
+    write: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    async def guarded(request: Request) -> Response:
+        if published(str(request.path_params["type"]), str(request.path_params["id"])):
+            raise MethodNotAllowed(
+                "The implementation guide's resources are read-only",
+                error_codes.IG_RESOURCE_READ_ONLY,
+            )
+        return await write(request)
+
+    return guarded
+
+
 def site_dir(request: Request) -> Path:
     """Where ``nutrivision ig build`` writes the site: ``ig-site`` in the data directory."""
     settings = request.app.state.settings
@@ -76,6 +105,9 @@ async def site_page(request: Request) -> Response:
 Endpoint = Callable[[Request], Awaitable[Response]]
 IG_ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
     ("GET", "/fhir/{type:conformance_type}/{id:fhir_id}", published_read),
+    ("PUT", "/fhir/{type:conformance_type}/{id:fhir_id}", _guarded(update)),
+    ("PATCH", "/fhir/{type:conformance_type}/{id:fhir_id}", _guarded(patch)),
+    ("DELETE", "/fhir/{type:conformance_type}/{id:fhir_id}", _guarded(delete)),
     ("GET", "/ig/", site_page),
     ("GET", "/ig/{page:path}", site_page),
 )

@@ -71,3 +71,25 @@ def test_metadata_summary_and_normative_views(client: httpx.Client) -> None:
         assert_outcome(
             client.get("/metadata", params=params), 400, error_codes.METADATA_BAD_PARAMETER
         )
+
+
+def test_the_guide_resources_are_searchable(client: httpx.Client) -> None:
+    bundle = client.get("/StructureDefinition", params={"url": profile_url("nv-patient")}).json()
+    assert [e["resource"]["id"] for e in bundle.get("entry", [])] == ["nv-patient"]
+    bundle = client.get("/ValueSet", params={"name": "InputSource"}).json()
+    assert [e["resource"]["id"] for e in bundle.get("entry", [])] == ["input-source"]
+    bundle = client.get("/OperationDefinition", params={"code": "validate"}).json()
+    assert "Resource-validate" in [e["resource"]["id"] for e in bundle.get("entry", [])]
+
+
+def test_the_guide_resources_are_read_only(client: httpx.Client) -> None:
+    body = client.get("/CodeSystem/input-source").json()
+    assert_outcome(
+        client.put("/CodeSystem/input-source", json=body), 405, error_codes.IG_RESOURCE_READ_ONLY
+    )
+    assert_outcome(
+        client.delete("/CodeSystem/input-source"), 405, error_codes.IG_RESOURCE_READ_ONLY
+    )
+    own = {"resourceType": "CodeSystem", "id": "mine", "status": "draft", "content": "not-present"}
+    assert client.put("/CodeSystem/mine", json=own).status_code == 201
+    assert client.get("/CodeSystem/mine").json()["status"] == "draft"
