@@ -30,7 +30,7 @@ class Definitions:
     def structure(self, url_or_type: str) -> dict[str, Any] | None:
         """A StructureDefinition with its snapshot, by canonical URL or base type name."""
         key = url_or_type.split("|")[0]
-        if "/" not in key:
+        if "/" not in key and ":" not in key:  # a type name, not a URL or URN
             key = HL7_SD + key
         return self.structures.get(key)
 

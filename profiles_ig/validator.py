@@ -77,8 +77,9 @@ class Validator:
         run = _Run(data, data)
         if "resourceType" in (value if isinstance(value, Mapping) else {}):
             self._resource(run, value, index, index.type)
-        else:
-            self._value(run, index, index.root, (value, index.type, ""), index.type)
+        else:  # a data type or an extension: its root's rules, then its elements
+            run.issues.extend(invariant_issues(index.root, value, index.type, "", run.resources))
+            self._children(run, value, index, index.root_id, index.type)
         return not any(issue.severity in ("error", "fatal") for issue in run.issues)
 
     def _resource(
