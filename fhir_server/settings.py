@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from profiles_ig.write_policy import DEFAULT_MODES, MODES, Mode
+
 _DB_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
@@ -92,6 +94,13 @@ class Settings(BaseSettings):
     )
     icd10cm_non_leaf: Literal["reject", "warn", "off"] = Field(
         "warn", description="A category with codes below it (E11): reject or warn"
+    )
+
+    # Implementation guide: profile validation on write, per resource type (off/warn/enforce);
+    # a JSON object such as {"Patient": "warn"} replaces the defaults as a whole.
+    profile_validation: dict[str, Mode] = Field(
+        default_factory=lambda: dict(DEFAULT_MODES),
+        description=f"Profile validation on write per resource type: one of {MODES}",
     )
 
     @field_validator("database_url")

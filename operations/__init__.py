@@ -16,12 +16,14 @@ from operations import (
     patient_everything,
     process_hl7v2,
     resource_meta,
+    resource_validate,
     valueset_expand,
     valueset_validate_code,
 )
 
 REGISTRY: tuple[ModuleType, ...] = (
     resource_meta,
+    resource_validate,
     patient_everything,
     encounter_everything,
     bulk_export,

@@ -22,6 +22,7 @@ from fhir_server.http.conditional_routes import (
     conditional_update,
 )
 from fhir_server.http.history_routes import instance_history, system_history, type_history
+from fhir_server.http.ig_routes import IG_ROUTES, publish_guide
 from fhir_server.http.metrics_routes import METRICS_ROUTES
 from fhir_server.http.oauth_routes import OAUTH_ROUTES
 from fhir_server.http.operation_routes import invoke
@@ -32,6 +33,7 @@ from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.jobs.wiring import start_jobs
 from fhir_server.mllp.runtime import hl7_services
 from fhir_server.settings import Settings
+from profiles_ig import write_policy
 from resources.identity import now
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -108,7 +110,13 @@ REST_ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES: tuple[Route, ...] = (
-    SERVICE_ROUTES + METRICS_ROUTES + BULK_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
+    SERVICE_ROUTES
+    + METRICS_ROUTES
+    + IG_ROUTES
+    + BULK_ROUTES
+    + OPERATION_ROUTES
+    + OAUTH_ROUTES
+    + REST_ROUTES
 )
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 
@@ -123,6 +131,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
             app.state.engine = engine
             app.state.store = opened.store
             app.state.redis = aioredis.Redis.from_url(redis_url)
+            await publish_guide(app.state.store)  # the guide's resources, searchable
             runner = await start_jobs(app, engine)
             try:
                 async with hl7_services(engine, app.state.store, settings) as hl7:
@@ -141,6 +150,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
     )
     app.state.settings = settings
     code_checks.configure(settings)
+    write_policy.configure(settings.profile_validation)
     app.state.started_at = now()
     for method, path, endpoint in ROUTES:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
