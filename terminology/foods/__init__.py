@@ -1,0 +1,1 @@
+"""Food composition: USDA foods with nutrients per 100 g and household portions."""
