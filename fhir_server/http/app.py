@@ -20,6 +20,7 @@ from fhir_server.http.conditional_routes import (
     conditional_update,
 )
 from fhir_server.http.history_routes import instance_history, system_history, type_history
+from fhir_server.http.nutrition_product_routes import NUTRITION_PRODUCT_ROUTES
 from fhir_server.http.operation_routes import invoke
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
 from fhir_server.http.search_routes import compartment_search, search, system_search
@@ -102,7 +103,9 @@ REST_ROUTES: tuple[Route, ...] = (
     ("DELETE", "/fhir/{type}/{id}", delete),
 )
 
-ROUTES: tuple[Route, ...] = SERVICE_ROUTES + OPERATION_ROUTES + REST_ROUTES
+ROUTES: tuple[Route, ...] = (
+    SERVICE_ROUTES + OPERATION_ROUTES + NUTRITION_PRODUCT_ROUTES + REST_ROUTES
+)
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 
 
