@@ -8,7 +8,7 @@ three for one phrase such as "two scrambled eggs".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -49,6 +49,8 @@ class FoodLookup:
     def __init__(self, path: Path | None = None) -> None:
         self.database = FoodDatabase(path)
         self.index = FoodIndex(self.database)
+        # Borrowed measures are the same for a food and unit every time: found once.
+        self._borrowed_cache: dict[tuple[int, str], PortionAmount | None] = {}
 
     def search(self, name: str, limit: int = 10) -> list[FoodMatch]:
         """Foods for a name (synonyms, typos, preparation words), best first."""
@@ -63,7 +65,13 @@ class FoodLookup:
         own = portion_of(self.database, food, unit, quantity)
         if own is not None:
             return own
-        return self._borrowed(food, unit, quantity) or fallback(unit, quantity)
+        key = (food.row, normalise_unit(unit))
+        if key not in self._borrowed_cache:
+            self._borrowed_cache[key] = self._borrowed(food, unit, 1.0)
+        per_one = self._borrowed_cache[key]
+        if per_one is None:
+            return fallback(unit, quantity)
+        return replace(per_one, grams=per_one.grams_per_unit * quantity)
 
     def _borrowed(self, food: Food, unit: str | None, quantity: float) -> PortionAmount | None:
         # FNDDS foods carry no measures: a USDA food of the same kind that has them lends its.

@@ -53,7 +53,10 @@ class FoodMatch:
 class _Entry:
     words: frozenset[str]
     head: frozenset[str]
-    odd: bool
+    # Words that can count against a match (neutral words removed), and the part of the
+    # score that does not depend on the query: computed once, at start-up.
+    countable: frozenset[str]
+    fixed: float
 
 
 def parse_query(text: str) -> Query:
@@ -109,7 +112,8 @@ class FoodIndex:
         # A name segment that is only "skin" names the skin itself (potato skins), not the food.
         part_only = any(s.strip().lower() == "skin" for s in food.name.split(","))
         odd = food.name.isupper() or food.category in ODD_CATEGORIES or part_only
-        self._entries[food.row] = _Entry(words, head, odd)
+        fixed = SOURCE_BONUS.get(food.source, 0.0) - (3.0 if odd else 0.0)
+        self._entries[food.row] = _Entry(words, head, words - NEUTRAL_WORDS, fixed)
         for word in words:
             self._postings[word].add(food.row)
 
@@ -166,15 +170,15 @@ class FoodIndex:
         score += 1.5 if entry.head <= wanted else 0.0
         for alternatives in preparations:
             score += _preparation_bonus(alternatives, entry.words)
-        extra = entry.words - wanted - NEUTRAL_WORDS - {a for p in preparations for a in p}
+        extra = entry.countable - wanted
+        if preparations:
+            extra = extra - {a for p in preparations for a in p}
         score -= 0.5 * len(extra)
         score += 0.6 * len(extra & GENERIC_WORDS)
-        score -= 2.0 * len(extra & ODD_WORDS) + (3.0 if entry.odd else 0.0)
+        score -= 2.0 * len(extra & ODD_WORDS)
         if "fried" in extra:
             score -= 1.0  # frying adds fat: never the default when the diary does not say so
-        food = self.database.by_row[row]
-        score += SOURCE_BONUS.get(food.source, 0.0)
-        return score
+        return score + entry.fixed
 
 
 def _usual_preparation(words: list[str]) -> tuple[tuple[str, ...], ...]:
