@@ -108,7 +108,8 @@ class FoodLookup:
     def resolve(self, text: str) -> ResolvedFood | None:
         """One food phrase ("a slice of whole wheat toast") to food, grams and nutrients."""
         phrase = parse_phrase(text)
-        unit = normalise_unit(phrase.unit)
+        # "orange juice" alone is a serving of it; "an orange" is one orange.
+        unit = normalise_unit(phrase.unit) if phrase.counted else "serving"
         food_words = phrase.food
         matches = self.search(food_words, 1)
         if not matches:

@@ -33,17 +33,21 @@ class FoodPhrase:
     quantity: float
     unit: str | None
     food: str
+    counted: bool = True
 
 
 def parse_phrase(text: str) -> FoodPhrase:
-    """Quantity (default 1), unit word if any, and the remaining food words of ``text``."""
+    """Quantity (default 1), unit word if any, and the remaining food words of ``text``;
+    ``counted`` is False when the text gives neither a quantity nor a unit ("orange juice")."""
     rest = " ".join(text.lower().replace("-", " ").split())
+    before = rest
     quantity, rest = _quantity(rest)
+    counted = rest != before
     unit, rest = _unit(rest)
     rest = rest.removeprefix("of ").strip()
     if unit is None:
         unit, rest = _trailing_unit(rest)
-    return FoodPhrase(quantity, unit, rest)
+    return FoodPhrase(quantity, unit, rest, counted or unit is not None)
 
 
 def _trailing_unit(text: str) -> tuple[str | None, str]:

@@ -32,11 +32,23 @@ UNIT_ALIASES: dict[str, str] = {
     "portion": "serving", "helping": "serving",
     "large": "large", "big": "large", "medium": "medium", "small": "small",
 }  # fmt: skip
-COUNT_LABELS = ("medium", "large", "piece", "item", "fruit", "whole", "small", "each")
+COUNT_LABELS = ("medium", "large", "piece", "item", "fruit", "whole", "small", "each", "clove")
 # Eggs are counted by the large size, the size USDA and recipes take as the reference egg.
 COUNT_PREFERENCE: dict[str, tuple[str, ...]] = {"egg": ("large",)}
 # For a food named without a count ("steamed broccoli"), the measures a serving is read from.
 SERVING_LABELS = ("serving", "cup", "slice", "unit")
+# A food named with neither quantity nor unit ("orange juice", "butter") is one serving:
+# USDA's serving measures first, a cup for drinks and soups, a tablespoon for fats, oils,
+# sweeteners and condiments, then a count measure (a cup when one item is under 20 g).
+SERVING_FIRST = ("serving", "nlea serving")
+SMALL_ITEM_GRAMS = 20.0
+SPOON_WORDS = frozenset(
+    {"butter", "margarine", "oil", "mayonnaise", "dressing", "syrup", "honey", "jam", "jelly",
+     "sauce", "catsup", "ketchup", "mustard", "sugar", "cream", "spread", "salsa", "gravy"}
+)  # fmt: skip
+CUP_WORDS = frozenset(
+    {"juice", "milk", "beverage", "drink", "soda", "coffee", "tea", "water", "soup", "smoothie"}
+)
 # Used only when neither the food nor a similar USDA food has a measure; stated conventions.
 DEFAULT_GRAMS: dict[str, float] = {
     "serving": 100.0, "count": 100.0, "piece": 50.0, "slice": 30.0, "handful": 30.0,
@@ -81,6 +93,8 @@ def _label_unit(portion: Portion) -> str:
 
 def match_portion(food: Food, portions: list[Portion], unit: str) -> Portion | None:
     """The USDA measure of ``food`` that ``unit`` names, or None."""
+    if unit == "serving":
+        return _serving(food, portions)
     if unit == "count":
         preferred = next((p for w in food.head for p in COUNT_PREFERENCE.get(w, ())), None)
         if preferred is not None and _first_starting(portions, preferred) is not None:
@@ -96,6 +110,27 @@ def match_portion(food: Food, portions: list[Portion], unit: str) -> Portion | N
         )
     exact = next((p for p in portions if _label_unit(p) == unit), None)
     return exact or _first_starting(portions, unit)
+
+
+def _serving(food: Food, portions: list[Portion]) -> Portion | None:
+    for wanted in SERVING_FIRST:
+        found = _first_starting(portions, wanted)
+        if found is not None:
+            return found
+    if set(food.head) & CUP_WORDS:
+        cup = _first_starting(portions, "cup")
+        if cup is not None:
+            return cup
+    if set(food.head) & SPOON_WORDS:
+        spoon = _first_starting(portions, "tbsp") or _first_starting(portions, "tablespoon")
+        if spoon is not None:
+            return spoon
+    counted = match_portion(food, portions, "count")
+    small = counted is not None and counted.grams_per_unit < SMALL_ITEM_GRAMS
+    if small and counted is not None and not counted.label.startswith("clove"):
+        # One raspberry or one mushroom is not a serving: take a cup of them.
+        return _first_starting(portions, "cup") or counted
+    return counted
 
 
 def _first_starting(portions: list[Portion], unit: str) -> Portion | None:

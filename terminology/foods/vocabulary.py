@@ -23,6 +23,14 @@ SYNONYMS: dict[str, str] = {
     "coke": "cola carbonated beverage",
     "cola": "cola carbonated beverage",
     "hot dog": "frankfurter",
+    "donut": "doughnut",
+    "omelette": "egg omelet",
+    "omelet": "egg omelet",
+    "zucchini": "zucchini summer squash",
+    "courgette": "zucchini summer squash",
+    "green tea": "green brewed tea",
+    "herbal tea": "herb brewed tea",
+    "black tea": "black brewed tea",
     "oatmeal": "cooked oat cereal",
     "porridge": "cooked oat cereal",
     "almond": "almond nut",
@@ -52,7 +60,6 @@ SYNONYMS: dict[str, str] = {
     "whole milk": "whole milk",
     "yoghurt": "yogurt",
     "greek yogurt": "greek yogurt",
-    "courgette": "zucchini",
     "aubergine": "eggplant",
     "capsicum": "sweet pepper",
     "bell pepper": "sweet pepper",
@@ -64,7 +71,7 @@ SYNONYMS: dict[str, str] = {
     "ketchup": "catsup",
     "cuppa": "tea",
     "coffee": "brewed coffee",
-    "tea": "brewed tea",
+    "tea": "black brewed tea",
     "cheddar": "cheddar cheese",
     "mozzarella": "mozzarella cheese",
     "parmesan": "parmesan cheese",
@@ -124,7 +131,7 @@ NEUTRAL_WORDS: frozenset[str] = frozenset(
         "commercially", "prepared", "meat", "only", "broiler", "or", "fryer", "drained",
         "without", "salt", "include", "from", "n", "s", "ns", "as", "to", "form", "type",
         "in", "of", "and", "cooked", "boiled", "enriched", "unenriched", "solid", "flesh",
-        "variety", "commercial", "long", "skin",
+        "variety", "commercial", "long", "skin", "tap",
     }
 )  # fmt: skip
 
@@ -137,7 +144,8 @@ ODD_WORDS: frozenset[str] = frozenset(
         "flour", "meal", "alaska", "native", "industrial", "usda", "commodity", "school",
         "lunch", "stick", "loaf", "salad", "sandwich", "sauce", "soup", "spread", "drink",
         "dessert", "glaze", "topping", "pie", "noodle", "pasta", "casserole", "cake",
-        "fast", "food", "nf", "nfs", "dried", "crumb", "low", "reduced", "sodium",
+        "fast", "food", "nf", "nfs", "dried", "crumb", "low", "reduced", "sodium", "pickled",
+        "dressing", "chocolate", "vanilla", "flavored", "slider", "iced",
     }
 )  # fmt: skip
 

@@ -71,6 +71,27 @@ def test_defaults_say_so(lookup: FoodLookup) -> None:
 
 
 @pytest.mark.parametrize(
+    ("phrase", "label", "grams"),
+    [
+        ("orange juice", "cup", 248.0),
+        ("butter", "tbsp", 14.2),
+        ("honey", "tbsp", 21.0),
+        ("raspberries", "cup", 123.0),
+        ("strawberries", "NLEA serving", 147.0),
+        ("garlic", "clove", 3.0),
+        ("a banana", 'medium (7" to 7-7/8" long)', 118.0),
+        ("an orange", 'large (3-1/16" dia)', 184.0),
+    ],
+)
+def test_a_food_named_alone_is_one_serving(
+    lookup: FoodLookup, phrase: str, label: str, grams: float
+) -> None:
+    resolved = lookup.resolve(phrase)
+    assert resolved is not None
+    assert (resolved.portion.label, resolved.portion.grams) == (label, grams)
+
+
+@pytest.mark.parametrize(
     ("unit", "canonical"),
     [(None, "count"), ("", "count"), ("Cups", "cup"), ("tablespoons", "tbsp"), ("fl oz", "fl oz"),
      ("slices", "slice"), ("lbs", "lb"), ("each", "count"), ("grams", "g")],
