@@ -38,6 +38,7 @@ class ResolvedFood:
     text: str
     food: Food
     score: float
+    coverage: float
     quantity: float
     portion: PortionAmount
     nutrients: dict[str, NutrientAmount]
@@ -117,7 +118,9 @@ class FoodLookup:
         best = matches[0]
         portion = self.portion(best.food, unit, phrase.quantity)
         nutrients = self.nutrients_for(best.food, portion.grams)
-        return ResolvedFood(text, best.food, best.score, phrase.quantity, portion, nutrients)
+        return ResolvedFood(
+            text, best.food, best.score, best.coverage, phrase.quantity, portion, nutrients
+        )
 
 
 @cache

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from terminology.foods.database import Food, FoodDatabase
 from terminology.foods.vocabulary import (
@@ -43,10 +43,16 @@ class Query:
 
 @dataclass(frozen=True)
 class FoodMatch:
-    """A food found for a query, with its score (higher is better)."""
+    """A food found for a query, with its score (higher is better) and coverage.
+
+    ``coverage`` (0-1) is the share of the query's food words (weighted by rarity) found in the
+    food's name, after synonyms and typo correction: below 1 means a partial match ("caesar
+    salad" matching a caesar dressing), which a caller may report as uncertain.
+    """
 
     food: Food
     score: float
+    coverage: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,16 @@ class FoodIndex:
             for row in self._candidates(words)
         ]
         scored.sort(key=lambda m: (-m.score, len(m.food.name), m.food.row))
-        return scored[:limit]
+        known = len(words) / len(query.words)
+        return [
+            replace(m, coverage=self.coverage(m.food.row, words) * known) for m in scored[:limit]
+        ]
+
+    def coverage(self, row: int, words: list[str]) -> float:
+        """Share of ``words`` (IDF-weighted) in the name of food ``row``."""
+        wanted = set(words)
+        found = sum(self._idf[w] for w in wanted if w in self._entries[row].words)
+        return found / sum(self._idf[w] for w in wanted)
 
     def _candidates(self, words: list[str]) -> set[int]:
         everything = set.intersection(*(self._postings[w] for w in words))

@@ -63,6 +63,19 @@ def test_no_baby_food_for_a_plain_name(lookup: FoodLookup) -> None:
         assert not any("babyfood" in n or "baby food" in n for n in names), query
 
 
+def test_coverage_marks_partial_matches(lookup: FoodLookup) -> None:
+    assert lookup.search("scrambled eggs", 1)[0].coverage == 1.0
+    assert lookup.search("brocoli", 1)[0].coverage == 1.0
+    partial = lookup.search("kale pizza", 1)[0]
+    assert partial.food.name.startswith("Pizza")
+    assert 0.2 < partial.coverage < 0.8
+    unknown_word = lookup.search("xqzzv broccoli", 1)[0]
+    assert unknown_word.coverage == 0.5
+    resolved = lookup.resolve("two scrambled eggs")
+    assert resolved is not None
+    assert resolved.coverage == 1.0
+
+
 def test_unknown_words_give_nothing(lookup: FoodLookup) -> None:
     assert lookup.search("xqzzv") == []
     assert lookup.search("") == []
