@@ -19,6 +19,7 @@ from fhir_server.backup_cli import backup_app
 from fhir_server.bulk.import_cli import import_app
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
+from fhir_server.foods_cli import foods_app
 from fhir_server.ig_cli import ig_app
 from fhir_server.keys_cli import keys_app, prepare_keys
 from fhir_server.mllp.cli import hl7_app, mllp
@@ -44,6 +45,7 @@ app.command("mllp")(mllp)
 app.add_typer(import_app, name="import")
 app.add_typer(terminology_app, name="terminology")
 app.add_typer(ig_app, name="ig")
+app.add_typer(foods_app, name="foods")
 
 
 def _settings() -> Settings:

@@ -155,38 +155,3 @@ async def _load(settings: Settings, database_url: str, wanted: set[str]) -> tupl
             result = await opened.store.create(kind, resource, criteria)
             created, kept = (created + 1, kept) if result.created else (created, kept + 1)
     return created, kept
-
-
-@terminology_app.command("build-foods")
-def build_foods(
-    jar: Annotated[Path, typer.Argument(help="usda_sr24.jar of Debian's cronometer")] = Path(
-        "/usr/share/cronometer/usda_sr24.jar"
-    ),
-    target: Annotated[Path, typer.Option(help="File to write")] = _PACKAGE
-    / "foods"
-    / "data"
-    / "usda-sr24-foods.json.gz",
-) -> None:
-    """Make the compact USDA SR24 food file (nutrients per 100 g, household measures)."""
-    from terminology.foods.build import build
-
-    count = build(jar, target)
-    typer.echo(f"{count} foods written to {target} ({target.stat().st_size} bytes)")
-
-
-@terminology_app.command("food")
-def food(text: Annotated[str, typer.Argument(help="A portion: 'two scrambled eggs'")]) -> None:
-    """Resolve a portion to a USDA food, grams and main nutrients (exit 1 if no food)."""
-    from terminology.foods import food_database, portion
-
-    found = portion(text)
-    if found is None:
-        typer.echo(f"No food found for {text!r}", err=True)
-        raise typer.Exit(1)
-    database = food_database()
-    typer.echo(f"NDB {found.food.ndb}\t{found.food.name}")
-    typer.echo(f"{found.quantity:g} x {found.measure} = {found.grams:g} g")
-    for key in ("energy", "protein", "carbohydrate", "fat", "sodium", "potassium"):
-        value = found.nutrients[key]
-        if value is not None:
-            typer.echo(f"{key}: {value:.1f} {database.unit(key)}")

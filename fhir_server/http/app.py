@@ -24,6 +24,7 @@ from fhir_server.http.conditional_routes import (
 from fhir_server.http.history_routes import instance_history, system_history, type_history
 from fhir_server.http.ig_routes import IG_ROUTES, publish_guide
 from fhir_server.http.metrics_routes import METRICS_ROUTES
+from fhir_server.http.nutrition_product_routes import NUTRITION_PRODUCT_ROUTES
 from fhir_server.http.oauth_routes import OAUTH_ROUTES
 from fhir_server.http.operation_routes import invoke
 from fhir_server.http.request_log import RequestLog
@@ -116,6 +117,7 @@ ROUTES: tuple[Route, ...] = (
     + BULK_ROUTES
     + OPERATION_ROUTES
     + OAUTH_ROUTES
+    + NUTRITION_PRODUCT_ROUTES
     + REST_ROUTES
 )
 """Every HTTP route, in match order: each area keeps its own table, added here."""
