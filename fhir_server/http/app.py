@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from fhir_server.db.engine import create_engine
 from fhir_server.http import errors
+from fhir_server.http.account_routes import ACCOUNT_ROUTES
 from fhir_server.http.auth_guard import install_auth
 from fhir_server.http.bundle_routes import bundle_endpoint
 from fhir_server.http.conditional_routes import (
@@ -108,7 +109,7 @@ REST_ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES: tuple[Route, ...] = (
-    SERVICE_ROUTES + METRICS_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
+    SERVICE_ROUTES + METRICS_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + ACCOUNT_ROUTES + REST_ROUTES
 )
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 
