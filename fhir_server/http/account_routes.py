@@ -1,4 +1,5 @@
-"""Password reset by e-mailed link: ``/auth/password/forgot`` and ``/auth/password/reset``.
+"""Account pages: password reset by e-mailed link (``/auth/password/forgot`` and
+``/auth/password/reset``) and self-registration (``registration_routes``).
 
 The answer to a request never says whether the account exists; the link is built from the
 configured public URL (not from the request's Host header, which a requester controls); the
@@ -24,6 +25,7 @@ from fhir_server.auth.account_pages import (
 )
 from fhir_server.auth.server import auth_server, fhir_base
 from fhir_server.auth.users import find_for_login
+from fhir_server.http.registration_routes import REGISTRATION_ROUTES
 from fhir_server.settings import Settings
 from smart_auth.credentials import hash_password, password_problems
 
@@ -105,4 +107,5 @@ ACCOUNT_ROUTES: tuple[tuple[str, str, Endpoint], ...] = (
     ("POST", "/auth/password/forgot", forgot),
     ("GET", "/auth/password/reset", reset_form),
     ("POST", "/auth/password/reset", reset),
+    *REGISTRATION_ROUTES,
 )
