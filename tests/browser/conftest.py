@@ -28,10 +28,11 @@ def off_loop(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return pool.submit(function, *args, **kwargs).result()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(auth_base_url: str) -> Iterator[Browser]:
-    """Debian's Chromium, headless; the tests skip when it is not installed (started after the
-    auth-on server, whose start runs its own event loop)."""
+    """Debian's Chromium, headless; the tests skip when it is not installed. Started after the
+    auth-on server, and per module: while Playwright runs, the test thread has a running event
+    loop, which must be gone again for the other packages' tests (they call ``asyncio.run``)."""
     if not CHROMIUM.exists():
         pytest.skip(f"Debian's chromium is not installed ({CHROMIUM}): apt-get install chromium")
     with sync_playwright() as playwright:
