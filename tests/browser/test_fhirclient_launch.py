@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from fhirclient import client
 from fhirclient.models.patient import Patient
 from playwright.sync_api import Page
 
+from tests.auth_browser import Browser
 from tests.auth_fixtures import TEST_PASSWORD
 from tests.browser.app_callback import AppCallback
 from tests.browser.auth_pages import allow, heading, sign_in
@@ -54,3 +56,26 @@ def test_fhirclient_standalone_launch_reads_the_patient(
     patient = Patient.read(patient_id, smart.server)
     assert patient.name[0].family == "Rivera"
     assert smart.patient.id == patient_id
+
+
+def test_fhirclient_standalone_launch_with_the_forms_posted_by_httpx(
+    app_callback: AppCallback,
+    auth_base_url: str,
+    register_app: Callable[[str], str],
+    patient_account: tuple[str, str],
+) -> None:
+    """The same launch with the pages driven as a browser without JavaScript would (runs
+    where Chromium is not installed)."""
+    patient_id, username = patient_account
+    redirect_uri = app_callback.redirect_uri
+    smart = _client(auth_base_url, register_app(f"launch/patient {SCOPES}"), redirect_uri)
+    with httpx.Client(timeout=30) as http:
+        browser = Browser(http)
+        signed_in = browser.submit(
+            http.get(smart.authorize_url), {"username": username, "password": TEST_PASSWORD}
+        )
+        redirect = browser.submit(signed_in, button=("decision", "allow"))
+    assert redirect.status_code == 303
+    smart.handle_callback(redirect.headers["location"])
+    assert smart.patient_id == patient_id
+    assert Patient.read(patient_id, smart.server).name[0].family == "Rivera"
