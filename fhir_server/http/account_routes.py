@@ -1,9 +1,11 @@
 """Account pages: password reset by e-mailed link (``/auth/password/forgot`` and
 ``/auth/password/reset``) and self-registration (``registration_routes``).
 
-The answer to a request never says whether the account exists; the link is built from the
-configured public URL (not from the request's Host header, which a requester controls); the
-new password is checked for strength, hashed with bcrypt, and never logged or returned.
+The answer to a request never says whether the account exists, and an account gets at most
+one mail a minute (no mail bombing). The link is built from the configured public URL
+(``auth_issuer`` or ``base_url``; set one behind a proxy: otherwise the request's Host header,
+which a requester controls, decides). The new password is checked for strength, hashed with
+bcrypt, and never logged or returned.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fhir_server.auth import authz_tx, mailer, password_reset
+from fhir_server.auth import authz_tx, mailer, password_reset, redis_state
 from fhir_server.auth.account_pages import (
     done_page,
     forgot_page,
@@ -30,6 +32,7 @@ from fhir_server.settings import Settings
 from smart_auth.credentials import hash_password, password_problems
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+MAIL_EVERY_S = 60
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -51,6 +54,8 @@ async def _mail_link(request: Request, username: str) -> None:
         stored = await find_for_login(conn, username)
         email = await password_reset.contact_email(conn, stored.user.fhir_user) if stored else None
     if stored is None or email is None:
+        return
+    if not await redis_state.first_use(redis, "reset-mail", stored.user.user_id, MAIL_EVERY_S):
         return
     lifetime = settings.password_reset_lifetime_s
     token = await password_reset.issue(redis, stored.user.user_id, username, lifetime)

@@ -174,7 +174,7 @@ def test_a_link_works_once_and_is_short_lived(
     assert forged.status_code == 400
 
 
-def test_the_answer_does_not_reveal_whether_an_account_exists(
+def test_the_answer_does_not_reveal_the_account_and_mail_is_not_repeated_at_once(
     services: ServiceUrls,
     mailbox: Mailbox,
     mail_base_url: str,
@@ -188,4 +188,6 @@ def test_the_answer_does_not_reveal_whether_an_account_exists(
     unknown = _ask_for_link(mail_base_url, f"nobody-{uuid.uuid4().hex[:8]}")
     assert unknown.status_code == known.status_code == 200
     assert unknown.text == known.text
+    repeated = _ask_for_link(mail_base_url, username)
+    assert repeated.text == known.text
     assert len(mailbox.messages) == already + 1
