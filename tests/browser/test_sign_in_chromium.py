@@ -19,7 +19,15 @@ from fhir_server.embedded import ServiceUrls
 from tests.auth_browser import LaunchRequest
 from tests.auth_fixtures import TEST_PASSWORD, TokenMinter, create_account
 from tests.browser.app_callback import AppCallback
-from tests.browser.auth_pages import alert, allow, heading, open_launch, sign_in, verify_code
+from tests.browser.auth_pages import (
+    alert,
+    allow,
+    heading,
+    open_launch,
+    sign_in,
+    unlabelled_inputs,
+    verify_code,
+)
 from tests.browser.conftest import off_loop, open_context
 from tests.integration.smart.conftest import create_patient
 from tests.integration.smart.test_standalone_launch import exchange
@@ -161,3 +169,29 @@ def test_consent_unticking_a_scope_grants_fewer(
     )
     assert search.status_code == 403
     assert httpx.get(f"{auth_base_url}/Patient/{patient_id}", headers=bearer).status_code == 200
+
+
+def test_a_practitioner_picks_the_patient(
+    page: Page,
+    app_callback: AppCallback,
+    services: ServiceUrls,
+    auth_base_url: str,
+    mint_token: TokenMinter,
+    register_app: RegisterApp,
+) -> None:
+    patient_id = create_patient(auth_base_url, mint_token, "Lindqvist")
+    username = off_loop(create_account, services.database_url, "practitioner", "Practitioner/p1")
+    scopes = "launch/patient openid fhirUser patient/*.rs"
+    request = LaunchRequest(register_app(scopes), app_callback.redirect_uri, scopes, auth_base_url)
+    open_launch(page, auth_base_url, request)
+    sign_in(page, username, TEST_PASSWORD)
+    assert heading(page) == "Choose a patient"
+    assert unlabelled_inputs(page) == []
+    page.get_by_label(f"Ana Lindqvist ({patient_id})").check()
+    page.get_by_role("button", name="Continue").click()
+    assert heading(page) == "Allow access?"
+    assert patient_id in page.get_by_role("main").inner_text()
+    allow(page)
+    token = exchange(auth_base_url, request, app_callback.query()["code"])
+    assert token.status_code == 200, token.text
+    assert token.json()["patient"] == patient_id
