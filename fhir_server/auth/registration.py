@@ -49,10 +49,10 @@ async def register(
         return await create_user(conn, username, password_hash, "patient", f"Patient/{patient_id}")
 
 
-async def start_enrolment(redis: Redis, username: str) -> tuple[str, str]:
+async def start_enrolment(redis: Redis, user: User) -> tuple[str, str]:
     """A pending TOTP secret for the account: (enrolment token, secret)."""
     token, secret = random_token(), pyotp.random_base32()
-    record = {"username": username, "secret": secret}
+    record = {"username": user.username, "user_id": user.user_id, "secret": secret}
     await redis_state.put_json(redis, ENROL_KIND, digest(token), record, ENROL_TTL_S)
     return token, secret
 

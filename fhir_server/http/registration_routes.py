@@ -12,7 +12,7 @@ import pyotp
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fhir_server.auth import authz_tx, registration
+from fhir_server.auth import authz_tx, redis_state, registration
 from fhir_server.auth.registration_pages import (
     enrol_page,
     recovery_page,
@@ -60,7 +60,7 @@ async def register(request: Request) -> Response:
     user = await registration.register(engine, store, form, hashed, CONSENT_POLICY)
     if not form.wants_mfa:
         return authz_tx.html(registered_page(user.username))
-    token, secret = await registration.start_enrolment(request.app.state.redis, user.username)
+    token, secret = await registration.start_enrolment(request.app.state.redis, user)
     uri = registration.provisioning_uri(user.username, secret)
     return authz_tx.html(enrol_page(token, secret, uri))
 
@@ -72,11 +72,13 @@ async def enrol(request: Request) -> Response:
     record = await registration.pending_enrolment(redis, token)
     if record is None:
         return authz_tx.expired()
-    totp = pyotp.TOTP(record["secret"])
-    if not totp.verify(form.get("code", "").strip(), valid_window=TOTP_WINDOW):
+    code = form.get("code", "").strip()
+    if not pyotp.TOTP(record["secret"]).verify(code, valid_window=TOTP_WINDOW):
         uri = registration.provisioning_uri(record["username"], record["secret"])
         page = enrol_page(token, record["secret"], uri, "That code is not valid.")
         return authz_tx.html(page, 400)
+    # spent as a sign-in code would be: the code typed here cannot sign in within its window
+    await redis_state.first_use(redis, "totp", f"{record['user_id']}:{code}", 120)
     codes = await registration.finish_enrolment(request.app.state.engine, redis, token, record)
     return authz_tx.html(recovery_page(codes))
 

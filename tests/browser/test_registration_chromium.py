@@ -19,7 +19,7 @@ from playwright.sync_api import Page
 from tests.auth_browser import LaunchRequest
 from tests.auth_fixtures import TokenMinter
 from tests.browser.app_callback import AppCallback
-from tests.browser.auth_pages import allow, heading, open_launch, sign_in, verify_code
+from tests.browser.auth_pages import alert, allow, heading, open_launch, sign_in, verify_code
 from tests.integration.smart.test_standalone_launch import exchange
 
 pytestmark = pytest.mark.integration
@@ -63,12 +63,15 @@ def test_register_with_consents_and_authenticator_then_sign_in(
     _fill_form(page, email, mfa=True)
     assert heading(page) == "Set up your authenticator app"
     totp = pyotp.TOTP(page.locator("main p code").inner_text())
-    verify_code_on_enrolment(page, totp.now())
+    first_code = totp.now()
+    verify_code_on_enrolment(page, first_code)
     assert heading(page) == "Authenticator app on"
     assert page.locator("main li code").count() == 10
     open_launch(page, auth_base_url, request)
     sign_in(page, email, PASSWORD)
     assert heading(page) == "Verify it is you"
+    verify_code(page, first_code)
+    assert alert(page) == "That code is not valid."
     verify_code(page, totp.at(time.time() + 30))
     allow(page)
     token = exchange(auth_base_url, request, app_callback.query()["code"])
