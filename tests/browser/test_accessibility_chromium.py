@@ -83,3 +83,17 @@ def test_every_page_is_labelled_and_tab_follows_the_form_using_the_keyboard_only
     page.get_by_role("button", name="Allow").focus()
     _press_enter(page)
     assert app_callback.query()["state"] == request.state
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "first_field"),
+    [
+        ("/auth/register", "Create your account", None),
+        ("/auth/password/forgot", "Forgot your password?", "username"),
+    ],
+)
+def test_account_pages_are_labelled_and_tab_follows_the_form(
+    page: Page, auth_base_url: str, path: str, title: str, first_field: str | None
+) -> None:
+    page.goto(auth_base_url.removesuffix("/fhir") + path)
+    _check_page(page, title, first_field)
