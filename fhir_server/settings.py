@@ -103,6 +103,16 @@ class Settings(BaseSettings):
         description=f"Profile validation on write per resource type: one of {MODES}",
     )
 
+    # Account e-mail and password reset
+    smtp_host: str | None = Field(
+        None, description="SMTP server for password reset e-mail; unset: no e-mail is sent"
+    )
+    smtp_port: int = Field(25, ge=1, le=65_535)
+    smtp_sender: str = Field("nutrivision@localhost", description="From address of account mail")
+    password_reset_lifetime_s: int = Field(
+        15 * 60, ge=60, le=86_400, description="How long an e-mailed reset link works (once)"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str | None) -> str | None:

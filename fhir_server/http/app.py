@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from fhir_server.composition import open_store
 from fhir_server.http import code_checks, errors
+from fhir_server.http.account_routes import ACCOUNT_ROUTES
 from fhir_server.http.auth_guard import install_auth
 from fhir_server.http.bulk_routes import BULK_ROUTES
 from fhir_server.http.bundle_routes import bundle_endpoint
@@ -117,6 +118,7 @@ ROUTES: tuple[Route, ...] = (
     + BULK_ROUTES
     + OPERATION_ROUTES
     + OAUTH_ROUTES
+    + ACCOUNT_ROUTES
     + NUTRITION_PRODUCT_ROUTES
     + REST_ROUTES
 )
