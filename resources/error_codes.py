@@ -117,3 +117,7 @@ ICD10CM_NOT_A_LEAF = "NV-0609"
 UCUM_INVALID_UNIT = "NV-0610"
 UCUM_NOT_CONVERTIBLE = "NV-0611"
 VALUE_SET_RECURSION = "NV-0612"
+# Scopes of bulk data: $export, $import and their jobs (NV-0160..0179)
+BULK_EXPORT_SCOPE = "NV-0160"  # the token cannot read and search a type the export covers
+BULK_IMPORT_SCOPE = "NV-0161"  # the token cannot write a type the import loads
+BULK_IMPORT_LINE_SCOPE = "NV-0162"  # one NDJSON line of a type the token cannot write

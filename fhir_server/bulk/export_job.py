@@ -27,6 +27,7 @@ from fhir_server.bulk.export_sql import (
 )
 from fhir_server.jobs.context import JobContext, JobStopped
 from fhir_server.store.subsetting import subset
+from resources.crypto.protection import open_body
 from resources.search.registry import SearchRegistry
 
 KIND = "bulk-export"
@@ -88,7 +89,8 @@ async def _run_part(export: Export, resource_type: str) -> None:
                 statement = batch_statement(resource_type, condition, part["after"], export.batch)
                 rows = (await conn.execute(statement)).all()
             if rows:
-                bodies = [row.body for row in rows]
+                # bodies are sealed at rest (docs/phi-protection.md): open each one
+                bodies = [_opened(resource_type, row) for row in rows]
                 if export.elements.get(resource_type):
                     named = export.elements[resource_type]
                     bodies = [subset(body, resource_type, "false", named) for body in bodies]
@@ -101,6 +103,11 @@ async def _run_part(export: Export, resource_type: str) -> None:
             await export.save()
             if part["done"]:
                 return
+
+
+def _opened(resource_type: str, row: Any) -> bytes:
+    body = open_body(resource_type, row.id, row.version_id, row.body)
+    return body or b"{}"
 
 
 def _deleted_bundle(keys: list[tuple[str, str]]) -> bytes:
@@ -158,7 +165,7 @@ async def run_export(ctx: JobContext) -> dict[str, Any]:
     types: list[str] = list(params["types"])
     export = Export(
         ctx=ctx,
-        scope=ExportScope.from_params(params),
+        scope=ExportScope.from_params(params, ctx.services["registry"]),
         folder=folder,
         engine=ctx.services["engine"],
         registry=ctx.services["registry"],
@@ -174,7 +181,7 @@ async def run_export(ctx: JobContext) -> dict[str, Any]:
     async def run(name: str) -> None:
         async with gate:
             if name == DELETED:
-                await _run_deleted(export, types)
+                await _run_deleted(export, [t for t in types if export.scope.whole(t)])
             else:
                 await _run_part(export, name)
 
