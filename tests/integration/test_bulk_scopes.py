@@ -50,7 +50,7 @@ def _export(client: httpx.Client, path: str, params: list[tuple[str, str]]) -> s
 
 
 def _lines(client: httpx.Client, manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    lines = []
+    lines: list[dict[str, Any]] = []
     for output in manifest["output"]:
         response = client.get(output["url"])
         assert response.status_code == 200, response.text
@@ -173,9 +173,8 @@ def test_import_needs_write_scopes_for_what_it_loads(
         manifest = wait_for(client, response.headers["Content-Location"]).json()
         errors = _errors(client, manifest)
     assert manifest["output"][0]["count"] == 1
-    assert (
-        len(errors) == 1 and error_codes.BULK_IMPORT_LINE_SCOPE in orjson.dumps(errors[0]).decode()
-    )
+    assert len(errors) == 1
+    assert error_codes.BULK_IMPORT_LINE_SCOPE in orjson.dumps(errors[0]).decode()
     assert world.run(world.raw.read("Observation", loaded_id)) is not None
     assert world.run(world.raw.read("Patient", refused_id)) is None
 
