@@ -7,6 +7,10 @@ The request is checked here (``Prefer: respond-async``, ``_outputFormat``, ``_ty
 ``bulk-export`` job on the server's job queue (``services["jobs"]``); the answer is 202 with
 the job's status URL in ``Content-Location``. The job itself, the status URL and the files are
 the server's (``fhir_server.bulk``). A Group export covers the Patients among its members.
+
+With auth on, the types are held to the caller's scopes (``smart_auth.bulk_access``: a named
+type out of scope is a 403, unnamed ones are left out) and the caller's grant is recorded in
+the job, which reads through the same access policy and answers only that grant.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ straight from the stored JSON to its file: memory holds one batch per part, what
 export's size. After each batch the part's position (last id, lines, bytes) is checkpointed
 in the job; a resumed job truncates each file to its checkpointed size and goes on after the
 last id, so no line is lost or written twice.
+
+With auth on, every part reads only what the kick-off's grant (recorded in the job) may read
+and search: ``ExportScope.policy`` is that grant's access policy, compiled into the SQL.
+Bodies are sealed at rest and opened here, one batch at a time.
 """
 
 from __future__ import annotations
