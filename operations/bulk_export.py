@@ -32,6 +32,7 @@ from resources.search.parse import parse_search
 from resources.search.parse_controls import parse_elements
 from resources.search.registry import SearchRegistry, default_registry
 from smart_auth.bulk_access import export_types, grant_params
+from smart_auth.context import AccessContext
 from smart_auth.policy import policy_for
 
 DEFINITION: dict[str, Any] = {
@@ -89,7 +90,10 @@ def _listed(params: Parameters, name: str) -> list[str]:
 
 
 def _types(
-    ctx: OperationContext, params: Parameters, level: str, registry: SearchRegistry
+    params: Parameters,
+    level: str,
+    registry: SearchRegistry,
+    access: AccessContext | None = None,
 ) -> list[str]:
     """The requested types that the level can export (every one when none is named), held
     to the caller's scopes: a named type out of scope is a 403, unnamed ones are left out."""
@@ -103,9 +107,9 @@ def _types(
         if name not in SERVED_TYPES:
             raise _bad(f"_type names an unknown resource type {name!r}", error_codes.BULK_BAD_TYPE)
     types = sorted(allowed.intersection(named) if named else allowed)
-    if ctx.access is None or (named and not types):
+    if access is None or (named and not types):
         return types
-    policy = policy_for(ctx.access, registry)
+    policy = policy_for(access, registry)
     return export_types(policy, types if named else (), types)
 
 
@@ -203,7 +207,7 @@ async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
         raise _bad(
             "patient applies to Patient and Group exports", error_codes.BULK_UNSUPPORTED_PARAMETER
         )
-    types = _types(ctx, params, level, registry)
+    types = _types(params, level, registry, ctx.access)
     queue, folder = _queue(ctx)
     job = await queue.submit(
         KIND, _job_params(ctx, params, level, types, registry, patients, folder)
