@@ -229,3 +229,15 @@ def test_interaction_check_on_another_patient_is_as_if_absent(
         assert response.status_code == 404, response.text
         assert error_codes.INTERACTION_CHECK_PATIENT_NOT_FOUND in response.text
     assert other.headers.get("www-authenticate") is None
+
+
+def test_interaction_check_never_runs_on_a_record_it_cannot_read(
+    scoped_url: ScopedServer, world: World
+) -> None:
+    # a check that silently left out the medications would miss interactions: refuse instead
+    token = _patient_token(scoped_url, world.ids["me"], "patient/Patient.rs", "check-narrow")
+    with _client(scoped_url, token) as client:
+        response = client.get(
+            f"Patient/{world.ids['me']}/$interaction-check", params={"food": "milk"}
+        )
+    _refused(response, error_codes.SCOPE_INSUFFICIENT)
