@@ -131,3 +131,7 @@ IG_RESOURCE_READ_ONLY = "NV-0707"
 FOOD_SEARCH_NEEDS_NAME = "NV-0680"
 FOOD_NOT_FOUND = "NV-0681"
 FOOD_BAD_COUNT = "NV-0682"
+# Scopes of bulk data: $export, $import and their jobs (NV-0160..0179)
+BULK_EXPORT_SCOPE = "NV-0160"  # the token cannot read and search a type the export covers
+BULK_IMPORT_SCOPE = "NV-0161"  # the token cannot write a type the import loads
+BULK_IMPORT_LINE_SCOPE = "NV-0162"  # one NDJSON line of a type the token cannot write
