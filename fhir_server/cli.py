@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from fhir_server import account_cli, auth_cli
+from fhir_server import account_cli, audit_cli, auth_cli
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.settings import Settings, SettingsError, load_settings
@@ -31,6 +31,7 @@ app.add_typer(auth_cli.client_app, name="client")
 app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(account_cli.user_app, name="user")
 app.add_typer(account_cli.launch_app, name="launch")
+app.add_typer(audit_cli.audit_app, name="audit")
 
 
 def _settings() -> Settings:

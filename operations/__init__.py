@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from operations import interaction_check, resource_meta
+from operations import emergency_info, interaction_check, resource_meta
 
-REGISTRY: tuple[ModuleType, ...] = (resource_meta, interaction_check)
+REGISTRY: tuple[ModuleType, ...] = (resource_meta, interaction_check, emergency_info)

@@ -11,6 +11,9 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fhir_server.audit.middleware import install_audit
+from fhir_server.audit.routes import AUDIT_ROUTES
+from fhir_server.audit.write_hook import AuditWriteHook
 from fhir_server.db.engine import create_engine
 from fhir_server.http import errors
 from fhir_server.http.auth_guard import install_auth
@@ -108,7 +111,7 @@ REST_ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES: tuple[Route, ...] = (
-    SERVICE_ROUTES + METRICS_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
+    SERVICE_ROUTES + METRICS_ROUTES + AUDIT_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
 )
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 
@@ -122,7 +125,10 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         reader = FastReader(database_url, max(2, settings.db_pool_size // 2))
         await reader.open()
         app.state.engine = engine
-        app.state.store = HookedStore(PostgresResourceStore(engine, reader), (SafetyRecheck(),))
+        audit_hooks = (AuditWriteHook(),) if settings.audit_enabled else ()
+        app.state.store = HookedStore(
+            PostgresResourceStore(engine, reader), (SafetyRecheck(), *audit_hooks)
+        )
         app.state.redis = aioredis.Redis.from_url(redis_url)
         try:
             yield
@@ -143,5 +149,6 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
     for method, path, endpoint in ROUTES:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
     errors.install(app)
+    install_audit(app)
     install_auth(app, settings)
     return app

@@ -1,0 +1,134 @@
+"""Tamper evidence: every sealed AuditEvent carries SHA-256(previous hash, sequence number,
+canonical event JSON), so editing, removing or reordering a sealed row breaks the chain.
+
+One sealer at a time (a transaction-scoped advisory lock): it takes the committed rows not
+yet sealed, in the order they were recorded, and appends them to the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from fhir_server.db.audit_tables import audit_event
+
+GENESIS = "0" * 64
+CHAIN_LOCK = 0x4E56_A0D1
+"""The advisory lock key that serialises chain appends across processes."""
+SEAL_BATCH = 1000
+
+
+def canonical(event: dict[str, Any]) -> str:
+    """The event's JSON with sorted keys and no spaces (JSONB keeps no key order)."""
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def link_hash(previous: str, seq: int, event: dict[str, Any]) -> str:
+    """The hash of one link of the chain."""
+    material = f"{previous}\n{seq}\n{canonical(event)}".encode()
+    return hashlib.sha256(material).hexdigest()
+
+
+async def _chain_end(conn: AsyncConnection) -> tuple[int, str]:
+    row = (
+        await conn.execute(
+            select(audit_event.c.seq, audit_event.c.hash)
+            .where(audit_event.c.seq.is_not(None))
+            .order_by(audit_event.c.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    return (0, GENESIS) if row is None else (int(row.seq), str(row.hash))
+
+
+async def seal_pending(conn: AsyncConnection) -> int:
+    """Append the committed unsealed rows to the chain, in this transaction; the count sealed."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    pending = (
+        await conn.execute(
+            select(audit_event.c.id, audit_event.c.event)
+            .where(audit_event.c.seq.is_(None))
+            .order_by(audit_event.c.recorded, audit_event.c.id)
+            .limit(SEAL_BATCH)
+        )
+    ).all()
+    if not pending:
+        return 0
+    seq, previous = await _chain_end(conn)
+    links = []
+    for row in pending:
+        seq += 1
+        digest = link_hash(previous, seq, row.event)
+        links.append({"row_id": row.id, "seq": seq, "prev_hash": previous, "hash": digest})
+        previous = digest
+    statement = (
+        update(audit_event)
+        .where(audit_event.c.id == bindparam("row_id"))
+        .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
+    )
+    await conn.execute(statement, links)
+    return len(links)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a chain check: how many links were checked, the first broken one."""
+
+    checked: int
+    unsealed: int
+    broken_seq: int | None = None
+    broken_id: str | None = None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        """Whether every sealed link checked out."""
+        return self.broken_seq is None
+
+
+async def _links(conn: AsyncConnection) -> AsyncIterator[Any]:
+    query = (
+        select(
+            audit_event.c.id,
+            audit_event.c.seq,
+            audit_event.c.event,
+            audit_event.c.prev_hash,
+            audit_event.c.hash,
+        )
+        .where(audit_event.c.seq.is_not(None))
+        .order_by(audit_event.c.seq)
+        .execution_options(yield_per=2000)
+    )
+    result = await conn.stream(query)
+    async for row in result:
+        yield row
+
+
+async def verify_chain(conn: AsyncConnection) -> Verdict:
+    """Recompute the chain from the first link; stop at the first one that does not hold."""
+    expected_seq, previous, checked = 1, GENESIS, 0
+    async for row in _links(conn):
+        reason = None
+        if row.seq != expected_seq:
+            reason = (
+                f"sequence number {row.seq} where {expected_seq} was expected (a row is missing)"
+            )
+        elif row.prev_hash != previous:
+            reason = "the previous-hash field does not match the previous link"
+        elif link_hash(previous, row.seq, row.event) != row.hash:
+            reason = "the event's content does not match its hash (edited)"
+        if reason:
+            return Verdict(checked, await _unsealed(conn), row.seq, row.id, reason)
+        previous, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    return Verdict(checked, await _unsealed(conn))
+
+
+async def _unsealed(conn: AsyncConnection) -> int:
+    count = select(func.count()).select_from(audit_event).where(audit_event.c.seq.is_(None))
+    return int((await conn.execute(count)).scalar_one())

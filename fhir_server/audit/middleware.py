@@ -1,0 +1,147 @@
+"""The audit middleware: one AuditEvent per request that touches health data or signs in.
+
+It sits inside the bearer guard (so it sees ``state["access"]``), puts the caller on a
+context variable for the write hook and break-glass, and after the response queues the event
+unless deeper code recorded the request already (a successful write, in its transaction).
+It also starts the recorder's flusher at startup and flushes it at shutdown (lifespan).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fhir_server.audit.classify import classify
+from fhir_server.audit.context import RequestAudit, current
+from fhir_server.audit.events import Actor, EventFacts, build_event
+from fhir_server.audit.recorder import AuditRecorder
+from fhir_server.settings import Settings
+from smart_auth.context import AccessContext
+
+FORM_PATHS = frozenset({"/auth/token", "/auth/emergency-token"})
+
+
+def _actor(scope: Scope) -> Actor:
+    access: AccessContext | None = scope.get("state", {}).get("access")
+    client = scope.get("client")
+    address = client[0] if client else None
+    if access is None:
+        return Actor(address=address)
+    return Actor(access.client_id, access.subject, access.fhir_user, address, access.token_id)
+
+
+def _form_client(body: bytes, headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The client named by a token request (for the audit only: never trusted for access)."""
+    form = dict(parse_qsl(body.decode("utf-8", "replace")))
+    if form.get("client_id"):
+        return form["client_id"]
+    assertion = form.get("client_assertion", "")
+    if assertion.count(".") == 2:
+        try:
+            payload = assertion.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            return str(claims.get("sub")) if isinstance(claims, dict) else None
+        except ValueError:
+            return None
+    for name, value in headers:
+        if name == b"authorization" and value[:6].lower() == b"basic ":
+            try:
+                return base64.b64decode(value[6:]).decode().split(":")[0]
+            except ValueError:
+                return None
+    return None
+
+
+class AuditMiddleware:
+    """ASGI middleware recording an AuditEvent per audited request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._lifespan_receive(scope, receive), _starting(scope, send))
+            return
+        recorder: AuditRecorder | None = getattr(scope["app"].state, "audit", None)
+        interaction = classify(scope["method"], scope["path"], scope["query_string"])
+        if scope["type"] != "http" or recorder is None or interaction is None:
+            await self.app(scope, receive, send)
+            return
+        audit = RequestAudit(_actor(scope))
+        token = current.set(audit)
+        status = 500
+        body = bytearray()
+
+        async def tee(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        async def tee_receive() -> Message:
+            message = await receive()
+            if scope["path"] in FORM_PATHS and len(body) < 65536:
+                body.extend(message.get("body", b""))
+            return message
+
+        try:
+            await self.app(scope, tee_receive, tee)
+        finally:
+            current.reset(token)
+            if not audit.recorded or status >= 400:
+                actor = audit.actor
+                if scope["path"] in FORM_PATHS:
+                    actor = Actor(
+                        _form_client(bytes(body), scope["headers"]), address=actor.address
+                    )
+                subtype = interaction.subtype
+                if subtype == "login" and status >= 400:
+                    subtype = "login-failed"
+                facts = EventFacts(
+                    subtype,
+                    actor,
+                    status,
+                    interaction.references,
+                    interaction.query,
+                    interaction.patient,
+                )
+                await recorder.record(build_event(facts))
+
+    def _lifespan_receive(self, scope: Scope, receive: Receive) -> Receive:
+        async def wrapped() -> Message:
+            message = await receive()
+            app: Any = scope["app"]
+            if message["type"] == "lifespan.shutdown" and getattr(app.state, "audit", None):
+                await app.state.audit.close()
+            return message
+
+        return wrapped
+
+
+def _starting(scope: Scope, send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            start_recorder(scope["app"], scope["app"].state.settings)
+        await send(message)
+
+    return wrapped
+
+
+def start_recorder(app: Any, settings: Settings) -> None:
+    """Create and start the process's recorder once the engine exists (after startup)."""
+    if settings.audit_enabled and getattr(app.state, "audit", None) is None:
+        recorder = AuditRecorder(
+            app.state.engine, settings.audit_queue_size, settings.audit_flush_interval_s
+        )
+        recorder.start()
+        app.state.audit = recorder
+
+
+def install_audit(app: FastAPI) -> None:
+    """Add the audit middleware; call before ``install_auth`` so it runs inside the guard."""
+    app.add_middleware(AuditMiddleware)
