@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,40 +91,38 @@ class Verdict:
         return self.broken_seq is None
 
 
-async def _links(conn: AsyncConnection) -> AsyncIterator[Any]:
-    query = (
-        select(
-            audit_event.c.id,
-            audit_event.c.seq,
-            audit_event.c.event,
-            audit_event.c.prev_hash,
-            audit_event.c.hash,
-        )
-        .where(audit_event.c.seq.is_not(None))
-        .order_by(audit_event.c.seq)
-        .execution_options(yield_per=2000)
+_LINKS = (
+    select(
+        audit_event.c.id,
+        audit_event.c.seq,
+        audit_event.c.event,
+        audit_event.c.prev_hash,
+        audit_event.c.hash,
     )
-    result = await conn.stream(query)
-    async for row in result:
-        yield row
+    .where(audit_event.c.seq.is_not(None))
+    .order_by(audit_event.c.seq)
+)
+
+
+def _broken(row: Any, expected_seq: int, previous: str) -> str | None:
+    if row.seq != expected_seq:
+        return f"sequence number {row.seq} where {expected_seq} was expected (a row is missing)"
+    if row.prev_hash != previous:
+        return "the previous-hash field does not match the previous link"
+    if link_hash(previous, row.seq, row.event) != row.hash:
+        return "the event's content does not match its hash (edited)"
+    return None
 
 
 async def verify_chain(conn: AsyncConnection) -> Verdict:
     """Recompute the chain from the first link; stop at the first one that does not hold."""
     expected_seq, previous, checked = 1, GENESIS, 0
-    async for row in _links(conn):
-        reason = None
-        if row.seq != expected_seq:
-            reason = (
-                f"sequence number {row.seq} where {expected_seq} was expected (a row is missing)"
-            )
-        elif row.prev_hash != previous:
-            reason = "the previous-hash field does not match the previous link"
-        elif link_hash(previous, row.seq, row.event) != row.hash:
-            reason = "the event's content does not match its hash (edited)"
-        if reason:
-            return Verdict(checked, await _unsealed(conn), row.seq, row.id, reason)
-        previous, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    async with conn.stream(_LINKS.execution_options(yield_per=2000)) as result:
+        async for row in result:
+            reason = _broken(row, expected_seq, previous)
+            if reason:
+                return Verdict(checked, await _unsealed(conn), row.seq, row.id, reason)
+            previous, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
     return Verdict(checked, await _unsealed(conn))
 
 
