@@ -1,7 +1,8 @@
 """Where audit rows go: a bounded in-process queue flushed in batches by a background task.
 
 Reads must not wait for an INSERT, so their events are queued and written in one statement
-per batch every ``audit_flush_interval_s``; the same pass seals the chain. A full queue makes
+per batch every ``audit_flush_interval_s``, already sealed into the chain (after the rows
+that writes committed in the meantime). A full queue makes
 the request that finds it full flush it (back-pressure, never a dropped event). Shutdown
 flushes what is queued. What is lost: on a crash (kill -9, power loss) the events of the
 last flush interval (0.5 s by default) that were not yet written, all of them reads or
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from fhir_server.audit.chain import seal_pending
+from fhir_server.audit.chain import append_sealed
 from fhir_server.db.audit_tables import audit_event
 
 log = logging.getLogger(__name__)
@@ -54,29 +55,24 @@ class AuditRecorder:
         self._queue.append(row)
 
     async def write_now(self, row: dict[str, Any]) -> None:
-        """Write and seal a row before returning (break-glass events)."""
+        """Write a row, sealed, before returning (break-glass events)."""
         async with self.engine.begin() as conn:
-            await insert_rows(conn, [row])
-        await self.seal()
+            await append_sealed(conn, [row])
 
     async def flush(self) -> None:
-        """Write every queued row in one transaction, then seal the chain."""
+        """Seal the committed rows of writes, then append every queued row, sealed, in one
+        transaction."""
         async with self._lock:
             rows, self._queue = self._queue, []
-            if rows:
-                try:
-                    async with self.engine.begin() as conn:
-                        await insert_rows(conn, rows)
-                except Exception:
-                    self._queue = rows + self._queue  # kept for the next pass
-                    raise
-            await self.seal()
-
-    async def seal(self) -> None:
-        """Seal the committed rows not yet in the chain (those of writes included)."""
-        async with self.engine.begin() as conn:
-            while await seal_pending(conn):
-                pass
+            try:
+                async with self.engine.begin() as conn:
+                    await append_sealed(conn, rows)
+            except Exception:
+                for row in rows:  # unsealed again, kept for the next pass
+                    for key in ("seq", "prev_hash", "hash"):
+                        row.pop(key, None)
+                self._queue = rows + self._queue
+                raise
 
     async def _run(self) -> None:
         while True:

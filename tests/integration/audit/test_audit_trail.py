@@ -224,3 +224,29 @@ def test_token_issue_and_failed_sign_in_are_audited(
     failed = wait_for_events(auth_base_url, mint_token, subtype="110122", outcome="4")
     assert failed
     assert all(e["type"]["code"] == "110114" for e in failed)
+
+
+def test_vread_history_update_and_delete_are_audited(
+    auth_base_url: str, mint_token: TokenMinter
+) -> None:
+    patient = _patient(auth_base_url, mint_token)
+    headers = bearer(mint_token("system/*.cruds", client_id="lifecycle-check"))
+    url = f"{auth_base_url}/Patient/{patient}"
+    httpx.get(f"{url}/_history/1", headers=headers)
+    httpx.get(f"{url}/_history", headers=headers)
+    changed = {"resourceType": "Patient", "id": patient, "active": False}
+    assert httpx.put(url, json=changed, headers=headers).status_code == 200
+    assert httpx.delete(url, headers=headers).status_code in (200, 204)
+    refused = httpx.get(
+        url, headers=bearer(mint_token("system/Observation.rs", client_id="lifecycle-check"))
+    )
+    assert refused.status_code == 403
+    events = wait_for_events(auth_base_url, mint_token, 5, patient=patient, agent="lifecycle-check")
+    seen = {(e["subtype"][0]["code"], e["action"], e["outcome"]) for e in events}
+    assert seen == {
+        ("vread", "R", "0"),
+        ("history-instance", "R", "0"),
+        ("update", "U", "0"),
+        ("delete", "D", "0"),
+        ("read", "R", "4"),
+    }
