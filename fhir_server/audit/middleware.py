@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fhir_server.audit.classify import classify
+from fhir_server.audit.classify import Interaction, classify
 from fhir_server.audit.context import RequestAudit, current
 from fhir_server.audit.events import Actor, EventFacts, build_event
 from fhir_server.audit.recorder import AuditRecorder
@@ -57,6 +59,41 @@ def _form_client(body: bytes, headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
+PATIENT_IN_BODY = re.compile(
+    rb'"(?:subject|patient|beneficiary)"\s*:\s*\{[^{}]*?"reference"\s*:\s*"Patient/([A-Za-z0-9.-]{1,64})"'
+)
+"""The patient a read resource belongs to, found in its JSON without parsing it."""
+SNIFFED = frozenset({"read", "vread"})
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class Exchange:
+    """What the middleware keeps of one request and its response."""
+
+    status: int = 500
+    form: bytearray = field(default_factory=bytearray)
+    head: bytearray = field(default_factory=bytearray)
+
+
+def _facts(
+    scope: Scope, interaction: Interaction, audit: RequestAudit, seen: Exchange
+) -> EventFacts:
+    actor = audit.actor
+    if scope["path"] in FORM_PATHS:
+        actor = Actor(_form_client(bytes(seen.form), scope["headers"]), address=actor.address)
+    subtype = interaction.subtype
+    if subtype == "login" and seen.status >= 400:
+        subtype = "login-failed"
+    patient = interaction.patient
+    if patient is None and subtype in SNIFFED and seen.status == 200:
+        found = PATIENT_IN_BODY.search(seen.head)
+        patient = found.group(1).decode() if found else None
+    return EventFacts(
+        subtype, actor, seen.status, interaction.references, interaction.query, patient
+    )
+
+
 class AuditMiddleware:
     """ASGI middleware recording an AuditEvent per audited request."""
 
@@ -74,43 +111,28 @@ class AuditMiddleware:
             return
         audit = RequestAudit(_actor(scope))
         token = current.set(audit)
-        status = 500
-        body = bytearray()
+        seen = Exchange()
+        sniff = interaction.subtype in SNIFFED and interaction.patient is None
 
         async def tee(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                seen.status = int(message["status"])
+            elif sniff and len(seen.head) < SNIFF_BYTES:
+                seen.head.extend(message.get("body", b""))
             await send(message)
 
         async def tee_receive() -> Message:
             message = await receive()
-            if scope["path"] in FORM_PATHS and len(body) < 65536:
-                body.extend(message.get("body", b""))
+            if scope["path"] in FORM_PATHS and len(seen.form) < SNIFF_BYTES:
+                seen.form.extend(message.get("body", b""))
             return message
 
         try:
             await self.app(scope, tee_receive, tee)
         finally:
             current.reset(token)
-            if not audit.recorded or status >= 400:
-                actor = audit.actor
-                if scope["path"] in FORM_PATHS:
-                    actor = Actor(
-                        _form_client(bytes(body), scope["headers"]), address=actor.address
-                    )
-                subtype = interaction.subtype
-                if subtype == "login" and status >= 400:
-                    subtype = "login-failed"
-                facts = EventFacts(
-                    subtype,
-                    actor,
-                    status,
-                    interaction.references,
-                    interaction.query,
-                    interaction.patient,
-                )
-                await recorder.record(build_event(facts))
+            if not audit.recorded or seen.status >= 400:
+                await recorder.record(build_event(_facts(scope, interaction, audit, seen)))
 
     def _lifespan_receive(self, scope: Scope, receive: Receive) -> Receive:
         async def wrapped() -> Message:

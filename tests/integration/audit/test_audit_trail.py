@@ -250,3 +250,27 @@ def test_vread_history_update_and_delete_are_audited(
         ("delete", "D", "0"),
         ("read", "R", "4"),
     }
+
+
+def test_reads_of_a_patients_resources_are_found_by_patient(
+    auth_base_url: str, mint_token: TokenMinter
+) -> None:
+    patient = _patient(auth_base_url, mint_token)
+    observation = write(
+        auth_base_url,
+        mint_token,
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "weight"},
+            "subject": {"reference": f"Patient/{patient}"},
+        },
+    )
+    token = mint_token("system/*.rs", client_id="by-patient-check")
+    url = f"{auth_base_url}/Observation/{observation}"
+    assert httpx.get(url, headers=bearer(token)).status_code == 200
+    assert httpx.get(f"{url}/_history/1", headers=bearer(token)).status_code == 200
+    events = wait_for_events(
+        auth_base_url, mint_token, 2, patient=patient, agent="by-patient-check"
+    )
+    assert sorted(e["subtype"][0]["code"] for e in events) == ["read", "vread"]
