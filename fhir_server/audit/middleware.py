@@ -1,7 +1,8 @@
 """The audit middleware: one AuditEvent per request that touches health data or signs in.
 
-It sits inside the bearer guard (so it sees ``state["access"]``), puts the caller on a
-context variable for the write hook and break-glass, and after the response queues the event
+It sits outside the bearer guard (so it records the guard's 401s too) and reads the caller
+from ``state["access"]`` when it needs it; it puts the request on a context variable for the
+write hook and break-glass, and after the response queues the event
 unless deeper code recorded the request already (a successful write, in its transaction).
 It also starts the recorder's flusher at startup and flushes it at shutdown (lifespan).
 """
@@ -23,18 +24,8 @@ from fhir_server.audit.context import RequestAudit, current
 from fhir_server.audit.events import Actor, EventFacts, build_event
 from fhir_server.audit.recorder import AuditRecorder
 from fhir_server.settings import Settings
-from smart_auth.context import AccessContext
 
 FORM_PATHS = frozenset({"/auth/token", "/auth/emergency-token"})
-
-
-def _actor(scope: Scope) -> Actor:
-    access: AccessContext | None = scope.get("state", {}).get("access")
-    client = scope.get("client")
-    address = client[0] if client else None
-    if access is None:
-        return Actor(address=address)
-    return Actor(access.client_id, access.subject, access.fhir_user, address, access.token_id)
 
 
 def _form_client(body: bytes, headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -109,7 +100,7 @@ class AuditMiddleware:
         if scope["type"] != "http" or recorder is None or interaction is None:
             await self.app(scope, receive, send)
             return
-        audit = RequestAudit(_actor(scope))
+        audit = RequestAudit(scope)
         token = current.set(audit)
         seen = Exchange()
         sniff = interaction.subtype in SNIFFED and interaction.patient is None
@@ -165,5 +156,6 @@ def start_recorder(app: Any, settings: Settings) -> None:
 
 
 def install_audit(app: FastAPI) -> None:
-    """Add the audit middleware; call before ``install_auth`` so it runs inside the guard."""
+    """Add the audit middleware; call after ``install_auth`` so it runs outside the bearer
+    guard and also records the requests the guard refuses (401)."""
     app.add_middleware(AuditMiddleware)

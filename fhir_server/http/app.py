@@ -149,6 +149,6 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
     for method, path, endpoint in ROUTES:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
     errors.install(app)
-    install_audit(app)
     install_auth(app, settings)
+    install_audit(app)
     return app

@@ -274,3 +274,14 @@ def test_reads_of_a_patients_resources_are_found_by_patient(
         auth_base_url, mint_token, 2, patient=patient, agent="by-patient-check"
     )
     assert sorted(e["subtype"][0]["code"] for e in events) == ["read", "vread"]
+
+
+def test_a_request_refused_for_want_of_a_token_is_audited(
+    auth_base_url: str, mint_token: TokenMinter
+) -> None:
+    patient = _patient(auth_base_url, mint_token)
+    assert httpx.get(f"{auth_base_url}/Patient/{patient}").status_code == 401
+    events = wait_for_events(auth_base_url, mint_token, patient=patient, outcome="4")
+    assert len(events) == 1
+    assert events[0]["agent"][0]["who"] == {"display": "anonymous"}
+    assert events[0]["agent"][0]["network"]["address"] == "127.0.0.1"
