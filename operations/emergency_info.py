@@ -24,8 +24,8 @@ from resources.search.registry import default_registry
 
 DEFINITION: dict[str, Any] = {
     "resourceType": "OperationDefinition",
-    "id": "Patient-emergency-info",
-    "url": "https://nutrivision.example.org/fhir/OperationDefinition/Patient-emergency-info",
+    "id": "emergency-info",
+    "url": "https://nutrivision.example.org/fhir/OperationDefinition/emergency-info",
     "name": "EmergencyInfo",
     "status": "active",
     "kind": "operation",

@@ -58,7 +58,8 @@ async def _issue(request: Request, form: dict[str, str]) -> dict[str, Any]:
     if not client.confidential or EMERGENCY_SCOPE not in client.scopes:
         raise invalid_scope(f"the client is not registered for {EMERGENCY_SCOPE}")
     patient, reason = form.get("patient", ""), _reason(form)
-    if not patient or await request.app.state.store.read("Patient", patient) is None:
+    stored = await request.app.state.store.read("Patient", patient) if patient else None
+    if stored is None or stored.deleted:
         raise invalid_request("patient must name a known Patient id")
     lifetime = request.app.state.settings.emergency_token_lifetime_s
     grant = Grant(client.client_id, (EMERGENCY_SCOPE,), uuid.uuid4().hex, patient=patient)

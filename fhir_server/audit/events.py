@@ -201,6 +201,30 @@ def _type_and_subtype(subtype: str) -> tuple[dict[str, str], dict[str, str], str
     )
 
 
+SOURCE = {
+    "observer": {"display": "Nutri-Vision FHIR server"},
+    "type": [
+        _coding(
+            "http://terminology.hl7.org/CodeSystem/security-source-type", "4", "Application Server"
+        )
+    ],
+}
+
+
+def _add_details(event: dict[str, Any], facts: EventFacts) -> None:
+    """The optional elements: why a sign-in failed, the break-glass reason, the priority."""
+    if facts.subtype == "login-failed":
+        event["outcomeDesc"] = "Sign-in refused"
+    if facts.reason is not None:
+        reasons = [
+            _coding(ACT_REASON, "ETREAT", "Emergency Treatment"),
+            _coding(ACT_REASON, "BTG", "break the glass"),
+        ]
+        event["purposeOfEvent"] = [{"coding": reasons, "text": facts.reason}]
+    if facts.high_priority:
+        event["extension"] = [{"url": PRIORITY_URL, "valueCode": "high"}]
+
+
 def build_event(facts: EventFacts) -> dict[str, Any]:
     """The row of ``audit_event`` for these facts (``event`` holds the AuditEvent JSON)."""
     event_id = uuid.uuid4().hex
@@ -218,46 +242,19 @@ def build_event(facts: EventFacts) -> dict[str, Any]:
         "recorded": recorded.isoformat(),
         "outcome": outcome_code(facts.status),
         "agent": _agents(facts.actor),
-        "source": {
-            "observer": {"display": "Nutri-Vision FHIR server"},
-            "type": [
-                _coding(
-                    "http://terminology.hl7.org/CodeSystem/security-source-type",
-                    "4",
-                    "Application Server",
-                )
-            ],
-        },
+        "source": SOURCE,
         "entity": _entities(references, facts.query),
     }
-    if facts.subtype == "login-failed":
-        event["outcomeDesc"] = "Sign-in refused"
-    if facts.reason is not None:
-        event["purposeOfEvent"] = [
-            {
-                "coding": [
-                    _coding(ACT_REASON, "ETREAT", "Emergency Treatment"),
-                    _coding(ACT_REASON, "BTG", "break the glass"),
-                ],
-                "text": facts.reason,
-            }
-        ]
-    priority = "high" if facts.high_priority else "normal"
-    if facts.high_priority:
-        event["extension"] = [{"url": PRIORITY_URL, "valueCode": priority}]
-    agents = [
-        value
-        for value in (facts.actor.client_id, facts.actor.subject, facts.actor.fhir_user)
-        if value
-    ]
+    _add_details(event, facts)
+    actor = facts.actor
     return {
         "id": event_id,
         "recorded": recorded,
         "action": action,
         "subtype": subtype["code"],
         "outcome": event["outcome"],
-        "priority": priority,
-        "agents": agents,
+        "priority": "high" if facts.high_priority else "normal",
+        "agents": [v for v in (actor.client_id, actor.subject, actor.fhir_user) if v],
         "patient": facts.patient,
         "entities": references,
         "event": event,
