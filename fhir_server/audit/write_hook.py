@@ -12,8 +12,8 @@ from fhir_server.audit.context import current
 from fhir_server.audit.events import Actor, EventFacts, build_event
 from fhir_server.audit.recorder import insert_rows
 from fhir_server.store.unit_of_work import StoreTransaction as UnitOfWork
-from resources import fhir_json
-from resources.errors import Issue
+from resources import error_codes, fhir_json
+from resources.errors import Issue, MethodNotAllowed
 from resources.ports import StoreTransaction
 from resources.stored import StoredVersion
 
@@ -41,7 +41,12 @@ class AuditWriteHook:
         return True
 
     async def after_write(self, tx: StoreTransaction, written: StoredVersion) -> list[Issue]:
-        """Insert the event on the transaction's own connection."""
+        """Insert the event on the transaction's own connection. An AuditEvent written into
+        the resource store (a Bundle entry) is refused: the trail lives in its own table."""
+        if written.resource_type == "AuditEvent":
+            raise MethodNotAllowed(
+                "AuditEvents are written by the server only", error_codes.AUDIT_READ_ONLY
+            )
         if not isinstance(tx, UnitOfWork):
             return []
         audit = current.get()

@@ -285,3 +285,27 @@ def test_a_request_refused_for_want_of_a_token_is_audited(
     assert len(events) == 1
     assert events[0]["agent"][0]["who"] == {"display": "anonymous"}
     assert events[0]["agent"][0]["network"]["address"] == "127.0.0.1"
+
+
+def test_an_audit_event_cannot_be_slipped_in_through_a_bundle(
+    auth_base_url: str, mint_token: TokenMinter
+) -> None:
+    fake = {
+        "resourceType": "AuditEvent",
+        "type": {
+            "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
+            "code": "rest",
+        },
+        "recorded": "2026-01-01T00:00:00Z",
+        "agent": [{"who": {"display": "nobody"}, "requestor": True}],
+        "source": {"observer": {"display": "elsewhere"}},
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [{"resource": fake, "request": {"method": "POST", "url": "AuditEvent"}}],
+    }
+    headers = bearer(mint_token("system/*.cruds"))
+    answer = httpx.post(auth_base_url, json=bundle, headers=headers)
+    assert answer.status_code == 405, answer.text
+    assert "NV-0251" in answer.text
