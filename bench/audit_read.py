@@ -7,6 +7,7 @@ load hits both alike. With auditing on, each read builds an AuditEvent, queues i
 background flusher writes the queue in one INSERT per batch and seals the hash chain.
 
     python -m bench.audit_read [--duration 5] [--connections 16] [--rounds 2] [--seed 300]
+                               [--warmup 1]
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seed", type=int, default=300)
+    parser.add_argument("--warmup", type=float, default=1.0)
     args = parser.parse_args(argv)
     load = Load(args.connections, 1, args.duration)
     labels = ("audit-off", "audit-on")
@@ -41,6 +43,9 @@ def main(argv: list[str] | None = None) -> None:
             on = stack.enter_context(_serve("audit-on", env, folder, ["--no-auth"]))
             bodies = write_bodies(folder)
             seed_patients(off.port, bodies, args.seed)
+            warm = Load(args.connections, 1, args.warmup)
+            for server in (off, on):  # per-process caches and pools filled on both sides
+                _measure(server, "read", warm, [str(bodies.ids)])
             rps = dict.fromkeys(labels, 0.0)
             cpu = dict.fromkeys(labels, 0.0)
             for _ in range(args.rounds):

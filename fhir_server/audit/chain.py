@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fhir_server.db.audit_tables import audit_event
@@ -30,8 +30,12 @@ def canonical(event: dict[str, Any]) -> str:
 
 def link_hash(previous: str, seq: int, event: dict[str, Any]) -> str:
     """The hash of one link of the chain."""
-    material = f"{previous}\n{seq}\n{canonical(event)}".encode()
-    return hashlib.sha256(material).hexdigest()
+    return text_link_hash(previous, seq, canonical(event))
+
+
+def text_link_hash(previous: str, seq: int, canonical_json: str) -> str:
+    """``link_hash`` of an event already in canonical JSON."""
+    return hashlib.sha256(f"{previous}\n{seq}\n{canonical_json}".encode()).hexdigest()
 
 
 async def _chain_end(conn: AsyncConnection) -> tuple[int, str]:
@@ -75,19 +79,31 @@ async def seal_pending(conn: AsyncConnection) -> int:
     return len(links)
 
 
+COLUMNS = (
+    "id", "seq", "recorded", "action", "subtype", "outcome", "priority",
+    "agents", "patient", "entities", "event", "prev_hash", "hash",
+)  # fmt: skip
+COPY = f"COPY audit_event ({', '.join(COLUMNS)}) FROM STDIN"
+
+
 async def append_sealed(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Seal what is pending, then insert ``rows`` already sealed: one INSERT and no second
-    pass over them (the read queue's path)."""
+    """Seal what is pending, then append ``rows`` already sealed, by COPY on the same
+    transaction: the read queue's path, about five times cheaper per row than an INSERT."""
     while await seal_pending(conn):  # the advisory lock is re-entrant in the session
         pass
     if not rows:
         return
     seq, previous = await _chain_end(conn)
-    for row in rows:
-        seq += 1
-        row["seq"], row["prev_hash"] = seq, previous
-        row["hash"] = previous = link_hash(previous, seq, row["event"])
-    await conn.execute(insert(audit_event), rows)
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    async with driver.cursor() as cursor, cursor.copy(COPY) as copy:
+        for row in rows:
+            seq += 1
+            text_json = canonical(row["event"])
+            digest = text_link_hash(previous, seq, text_json)
+            sealed = {**row, "seq": seq, "prev_hash": previous, "hash": digest, "event": text_json}
+            await copy.write_row(tuple(sealed[name] for name in COLUMNS))
+            previous = digest
 
 
 @dataclass(frozen=True)

@@ -68,10 +68,7 @@ class AuditRecorder:
                 async with self.engine.begin() as conn:
                     await append_sealed(conn, rows)
             except Exception:
-                for row in rows:  # unsealed again, kept for the next pass
-                    for key in ("seq", "prev_hash", "hash"):
-                        row.pop(key, None)
-                self._queue = rows + self._queue
+                self._queue = rows + self._queue  # kept for the next pass
                 raise
 
     async def _run(self) -> None:
