@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from fhir_server.audit.context import current
 from fhir_server.audit.events import Actor, EventFacts, build_event
 from fhir_server.audit.recorder import insert_rows
@@ -33,6 +35,12 @@ def _patient_of(written: StoredVersion) -> str | None:
     return None
 
 
+def _connection_of(tx: StoreTransaction) -> AsyncConnection | None:
+    """The unit of work's own connection (one transaction, one handle)."""
+    conn = getattr(tx, "_conn", None) if isinstance(tx, UnitOfWork) else None
+    return conn if isinstance(conn, AsyncConnection) else None
+
+
 class AuditWriteHook:
     """Records the AuditEvent of each written version in the write's transaction."""
 
@@ -47,7 +55,8 @@ class AuditWriteHook:
             raise MethodNotAllowed(
                 "AuditEvents are written by the server only", error_codes.AUDIT_READ_ONLY
             )
-        if not isinstance(tx, UnitOfWork):
+        conn = _connection_of(tx)
+        if conn is None:  # not our unit of work: the middleware records the write instead
             return []
         audit = current.get()
         actor = audit.actor if audit else Actor()
@@ -63,7 +72,7 @@ class AuditWriteHook:
                 _patient_of(written),
             )
         )
-        await insert_rows(tx._conn, [row])  # the unit of work's own handle: same transaction
+        await insert_rows(conn, [row])  # the unit of work's own handle: same transaction
         if audit:
             audit.recorded = True
         return []

@@ -309,3 +309,31 @@ def test_an_audit_event_cannot_be_slipped_in_through_a_bundle(
     answer = httpx.post(auth_base_url, json=bundle, headers=headers)
     assert answer.status_code == 405, answer.text
     assert "NV-0251" in answer.text
+
+
+def test_an_event_is_read_by_id_and_pages_follow(
+    auth_base_url: str, mint_token: TokenMinter
+) -> None:
+    patient = _patient(auth_base_url, mint_token)
+    token = mint_token("system/*.rs", client_id="paging-check")
+    for _ in range(3):
+        httpx.get(f"{auth_base_url}/Patient/{patient}", headers=bearer(token))
+    wait_for_events(auth_base_url, mint_token, 3, agent="paging-check")
+    auditor = bearer(mint_token(AUDITOR))
+    first = httpx.get(
+        f"{auth_base_url}/AuditEvent",
+        params={"agent": "paging-check", "_count": "2"},
+        headers=auditor,
+    ).json()
+    assert len(first["entry"]) == 2
+    next_url = next(link["url"] for link in first["link"] if link["relation"] == "next")
+    second = httpx.get(next_url, headers=auditor).json()
+    assert len(second["entry"]) == 1
+    ids = {e["resource"]["id"] for e in first["entry"] + second["entry"]}
+    assert len(ids) == 3
+    one = httpx.get(f"{auth_base_url}/AuditEvent/{ids.pop()}", headers=auditor)
+    assert one.status_code == 200
+    assert one.json()["resourceType"] == "AuditEvent"
+    missing = httpx.get(f"{auth_base_url}/AuditEvent/no-such-event", headers=auditor)
+    assert missing.status_code == 404
+    assert "NV-0253" in missing.text
