@@ -66,6 +66,8 @@ def test_other_parameters_keep_their_values() -> None:
         ("DELETE", "/fhir/Observation/3", "delete", ("Observation/3",), None),
         ("GET", "/fhir/Patient/7/$everything", "operation", ("Patient/7",), "7"),
         ("GET", "/fhir/$export", "operation", (), None),
+        ("POST", "/fhir/Patient/$match", "operation", (), None),
+        ("GET", "/fhir/Patient/_history", "history-type", (), None),
         ("POST", "/auth/token", "token-issue", (), None),
         ("POST", "/auth/login", "login", (), None),
     ],
