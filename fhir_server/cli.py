@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from fhir_server import account_cli, auth_cli
+from fhir_server import account_cli, audit_cli, auth_cli
 from fhir_server.backup_cli import backup_app
 from fhir_server.bulk.import_cli import import_app
 from fhir_server.db import migrate
@@ -46,6 +46,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(terminology_app, name="terminology")
 app.add_typer(ig_app, name="ig")
 app.add_typer(foods_app, name="foods")
+app.add_typer(audit_cli.audit_app, name="audit")
 
 
 def _settings() -> Settings:

@@ -1,5 +1,5 @@
 """The resource store as every entry point opens it: PHI keys installed, fast reads, and the
-write hooks (the safety re-check) around the PostgreSQL store.
+write hooks (the safety re-check, the audit trail) around the PostgreSQL store.
 
 The HTTP app, the MLLP listener and the commands that write resources (``import``,
 ``terminology load``) all open it here, so none of them can write without the keys or skip
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fhir_server.audit.write_hook import AuditWriteHook
 from fhir_server.crypto.runtime import open_keys
 from fhir_server.db.engine import create_engine
 from fhir_server.settings import Settings
@@ -21,7 +22,7 @@ from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
 from fhir_server.store.write_hooks import HookedStore
 from operations.safety.recheck import SafetyRecheck
-from resources.ports import ResourceStore
+from resources.ports import ResourceStore, WriteHook
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,10 @@ async def open_store(
         reader = FastReader(database_url, max(2, pool_size // 2))
         await reader.open()
         try:
-            store = HookedStore(PostgresResourceStore(engine, reader), (SafetyRecheck(),))
+            hooks: tuple[WriteHook, ...] = (SafetyRecheck(),)
+            if settings.audit_enabled:  # creates and changes audited in their transaction
+                hooks += (AuditWriteHook(),)
+            store = HookedStore(PostgresResourceStore(engine, reader), hooks)
             yield OpenStore(engine, store)
         finally:
             await reader.close()

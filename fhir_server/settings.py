@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         15 * 60, ge=60, le=86_400, description="How long an e-mailed reset link works (once)"
     )
 
+    # Audit trail and break-glass emergency access
+    audit_enabled: bool = Field(True, description="Record AuditEvents for access to health data")
+    audit_queue_size: int = Field(10_000, ge=10, le=1_000_000, description="Queued read events")
+    audit_flush_interval_s: float = Field(0.5, gt=0, le=60, description="Read-queue flush period")
+    emergency_token_lifetime_s: int = Field(900, ge=60, le=3600)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str | None) -> str | None:

@@ -135,3 +135,10 @@ FOOD_BAD_COUNT = "NV-0682"
 BULK_EXPORT_SCOPE = "NV-0160"  # the token cannot read and search a type the export covers
 BULK_IMPORT_SCOPE = "NV-0161"  # the token cannot write a type the import loads
 BULK_IMPORT_LINE_SCOPE = "NV-0162"  # one NDJSON line of a type the token cannot write
+# Audit trail and break-glass emergency access (NV-0250..0299)
+AUDIT_SCOPE_REQUIRED = "NV-0250"
+AUDIT_READ_ONLY = "NV-0251"
+AUDIT_BAD_SEARCH = "NV-0252"
+AUDIT_EVENT_NOT_FOUND = "NV-0253"
+EMERGENCY_OTHER_PATIENT = "NV-0254"
+EMERGENCY_NEEDS_AUDIT = "NV-0255"

@@ -11,6 +11,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fhir_server.audit.middleware import install_audit
+from fhir_server.audit.routes import AUDIT_ROUTES
 from fhir_server.composition import open_store
 from fhir_server.http import code_checks, errors
 from fhir_server.http.account_routes import ACCOUNT_ROUTES
@@ -116,6 +118,7 @@ ROUTES: tuple[Route, ...] = (
     + METRICS_ROUTES
     + IG_ROUTES
     + BULK_ROUTES
+    + AUDIT_ROUTES
     + OPERATION_ROUTES
     + OAUTH_ROUTES
     + ACCOUNT_ROUTES
@@ -160,5 +163,6 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
     errors.install(app)
     install_auth(app, settings)
+    install_audit(app)  # after the guard: refused requests are audited too
     app.add_middleware(RequestLog)
     return app
