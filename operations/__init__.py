@@ -15,6 +15,7 @@ from operations import (
     interaction_check,
     patient_everything,
     process_hl7v2,
+    reindex,
     resource_meta,
     valueset_expand,
     valueset_validate_code,
@@ -34,4 +35,5 @@ REGISTRY: tuple[ModuleType, ...] = (
     valueset_validate_code,
     valueset_expand,
     conceptmap_translate,
+    reindex,
 )

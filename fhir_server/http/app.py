@@ -26,8 +26,10 @@ from fhir_server.http.history_routes import instance_history, system_history, ty
 from fhir_server.http.metrics_routes import METRICS_ROUTES
 from fhir_server.http.oauth_routes import OAUTH_ROUTES
 from fhir_server.http.operation_routes import invoke
+from fhir_server.http.reindex_routes import REINDEX_ROUTES
 from fhir_server.http.request_log import RequestLog
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
+from fhir_server.http.search_param_wiring import start_search_params
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.jobs.wiring import start_jobs
@@ -35,7 +37,6 @@ from fhir_server.mllp.runtime import hl7_services
 from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
-from fhir_server.store.write_hooks import HookedStore
 from operations.safety.recheck import SafetyRecheck
 from resources.identity import now
 
@@ -113,7 +114,13 @@ REST_ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES: tuple[Route, ...] = (
-    SERVICE_ROUTES + METRICS_ROUTES + BULK_ROUTES + OPERATION_ROUTES + OAUTH_ROUTES + REST_ROUTES
+    SERVICE_ROUTES
+    + METRICS_ROUTES
+    + BULK_ROUTES
+    + REINDEX_ROUTES
+    + OPERATION_ROUTES
+    + OAUTH_ROUTES
+    + REST_ROUTES
 )
 """Every HTTP route, in match order: each area keeps its own table, added here."""
 
@@ -128,8 +135,10 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         reader = FastReader(database_url, max(2, settings.db_pool_size // 2))
         await reader.open()
         app.state.engine = engine
-        app.state.store = HookedStore(PostgresResourceStore(engine, reader), (SafetyRecheck(),))
         app.state.redis = aioredis.Redis.from_url(redis_url)
+        notices = await start_search_params(
+            app, engine, PostgresResourceStore(engine, reader), (SafetyRecheck(),), app.state.redis
+        )
         runner = await start_jobs(app, engine)
         try:
             async with hl7_services(engine, app.state.store, settings) as hl7:
@@ -137,6 +146,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
                 yield
         finally:
             await runner.stop()
+            notices.cancel()
             await app.state.redis.aclose()
             await keys.close()
             await reader.close()
