@@ -167,15 +167,16 @@ async def _run(
     live: LiveSearchParams | None,
 ) -> dict[str, Any]:
     total = await _count(engine, types)
+    size = int(getattr(ctx.services.get("settings"), "reindex_batch", BATCH))
     after: Key = (state["after"][0], state["after"][1])
     done, seconds = int(state["done"]), float(state["seconds"])
     while True:
         started = time.perf_counter()
-        count, after = await reindex_batch(engine, registry, types, after, BATCH)
+        count, after = await reindex_batch(engine, registry, types, after, size)
         done, seconds = done + count, seconds + time.perf_counter() - started
         progress = f"{done}/{max(total, done)} resources reindexed"
         await ctx.checkpoint({"after": list(after), "done": done, "seconds": seconds}, progress)
-        if count < BATCH:
+        if count < size:
             break
     await _announce(engine, live, params, "ready", ctx.id)
     rate = round(done / seconds, 1) if seconds > 0 else None
