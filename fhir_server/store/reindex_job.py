@@ -1,9 +1,11 @@
 """The ``search-reindex`` job: rebuild the index rows of every live resource of some types.
 
 Resources are read in keyset batches on the ``(resource_type, id) WHERE NOT deleted`` index,
-``BATCH`` per transaction; each batch's rows come from ``index_writer.table_rows`` (so through
-THE SEAM, ``index_rows``: PHI parameters get blind indexes as on any write) and replace the
-resource's rows in one statement. The batch holds a share lock on its ``resource`` rows, so a
+``reindex_batch`` (setting) per transaction. With ``urls`` (``$reindex?url=``) only those
+parameters are extracted and their rows replaced; otherwise every parameter's. Rows come from
+``index_writer`` (so through THE SEAM, ``index_rows``: PHI parameters get blind indexes as on
+any write) and are written a table at a time for the whole batch (``param_reindex``). The
+batch holds a share lock on its ``resource`` rows, so a
 write of one of them waits for the batch to commit and then indexes its own version: the
 batch never overwrites a newer version's rows with an older one's. After each batch the last
 (type, id) and the count are checkpointed; a resumed job goes on after them.
@@ -20,13 +22,14 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fhir_server.db.schema import resource
 from fhir_server.db.search_param_tables import search_param_index
 from fhir_server.jobs.context import JobContext, JobStopped
-from fhir_server.store.index_statement import TableRows, replace_statement
-from fhir_server.store.index_writer import table_rows
+from fhir_server.store.index_statement import TableRows
+from fhir_server.store.index_writer import param_table_rows, table_rows
+from fhir_server.store.param_reindex import merge, replace_param_rows, stored_names
 from fhir_server.store.rows import CURRENT_JOIN, R, V
 from fhir_server.store.search_params import (
     LiveSearchParams,
@@ -93,29 +96,54 @@ def _batch_query(types: list[str], after: Key, size: int) -> Any:
     )
 
 
-def _rows_of(batch: list[Any], registry: SearchRegistry) -> list[tuple[str, str, TableRows]]:
-    """The index rows of each resource of a batch (CPU work: run in a thread)."""
+Work = list[tuple[str, str, TableRows]]
+
+
+def _rows_of(
+    batch: list[Any], registry: SearchRegistry, params: list[SearchParamDef] | None
+) -> Work:
+    """The index rows of each resource of a batch: all of them, or only of ``params``
+    (CPU work: run in a thread)."""
     found = []
     for row in batch:
         body = open_body(row.resource_type, row.id, row.version_id, row.body)
         if body is None:
             continue
         document = fhir_json.loads(body)
-        found.append(
-            (row.resource_type, row.id, table_rows(row.resource_type, row.id, document, registry))
-        )
+        type_, id_ = row.resource_type, row.id
+        if params is None:
+            found.append((type_, id_, table_rows(type_, id_, document, registry)))
+        else:
+            own = [p for p in params if p.expression_for(type_) is not None]
+            found.append((type_, id_, param_table_rows(type_, id_, document, own, registry)))
     return found
 
 
+async def _write(conn: AsyncConnection, work: Work, params: list[SearchParamDef] | None) -> None:
+    by_type: dict[str, tuple[list[str], TableRows]] = {}
+    for type_, id_, rows in work:
+        ids, merged = by_type.setdefault(type_, ([], {}))
+        ids.append(id_)
+        merge(merged, rows)
+    names = stored_names(params) if params is not None else None
+    for type_, (ids, merged) in by_type.items():
+        await replace_param_rows(conn, type_, ids, names, merged)
+
+
 async def reindex_batch(
-    engine: AsyncEngine, registry: SearchRegistry, types: list[str], after: Key, size: int
+    engine: AsyncEngine,
+    registry: SearchRegistry,
+    types: list[str],
+    after: Key,
+    size: int,
+    params: list[SearchParamDef] | None = None,
 ) -> tuple[int, Key]:
-    """Reindex the next ``size`` resources after ``after``; how many, and the last key."""
+    """Reindex the next ``size`` resources after ``after`` (every parameter, or only
+    ``params``); how many, and the last key."""
     async with engine.begin() as conn:
         batch = list((await conn.execute(_batch_query(types, after, size))).all())
-        for type_, id_, rows in await asyncio.to_thread(_rows_of, batch, registry):
-            statement, values = replace_statement(type_, id_, rows, clear=True)
-            await conn.execute(statement, values)
+        work = await asyncio.to_thread(_rows_of, batch, registry, params)
+        await _write(conn, work, params)
     last = (batch[-1].resource_type, batch[-1].id) if batch else after
     return len(batch), last
 
@@ -132,12 +160,15 @@ async def run_reindex(ctx: JobContext) -> dict[str, Any]:
     live: LiveSearchParams | None = ctx.services.get("search_params")
     types = [str(t) for t in ctx.params["types"]]
     registry, custom = registry_with(await stored_parameters(engine))
-    params = covered(custom, types)
+    urls = [str(u) for u in ctx.params.get("urls", [])]
+    found = (registry.by_url(url) for url in urls)
+    named = [param for param in found if param is not None] if urls else None
+    params = named if named is not None else covered(custom, types)
     state = ctx.state or {"after": ["", ""], "done": 0, "seconds": 0.0}
     if ctx.state is None:
         await _announce(engine, live, params, "running", ctx.id)
     try:
-        return await _run(ctx, engine, registry, types, state, params, live)
+        return await _run(ctx, engine, registry, types, state, params, live, named)
     except JobStopped:
         raise
     except Exception:
@@ -165,6 +196,7 @@ async def _run(
     state: dict[str, Any],
     params: list[SearchParamDef],
     live: LiveSearchParams | None,
+    named: list[SearchParamDef] | None,
 ) -> dict[str, Any]:
     total = await _count(engine, types)
     size = int(getattr(ctx.services.get("settings"), "reindex_batch", BATCH))
@@ -172,7 +204,7 @@ async def _run(
     done, seconds = int(state["done"]), float(state["seconds"])
     while True:
         started = time.perf_counter()
-        count, after = await reindex_batch(engine, registry, types, after, size)
+        count, after = await reindex_batch(engine, registry, types, after, size, named)
         done, seconds = done + count, seconds + time.perf_counter() - started
         progress = f"{done}/{max(total, done)} resources reindexed"
         await ctx.checkpoint({"after": list(after), "done": done, "seconds": seconds}, progress)

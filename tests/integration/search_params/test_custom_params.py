@@ -225,7 +225,10 @@ def test_code_taken_refused_same_url_is_a_new_version(client: httpx.Client) -> N
     response = client.put(f"/SearchParameter/{parameter_id}", json=second)
     assert response.status_code == 200, response.text
     # the new definition is in force for writes; the earlier rows need a reindex
-    _reindex(client, "/Patient/$reindex", params={"url": first["url"]})
+    pending = client.get("/Patient", params={code: maiden}, headers=STRICT)
+    assert pending.status_code == 400
+    assert "NV-0052" in _nv_codes(pending.json()["issue"])
+    _reindex(client, "/Patient/$reindex")  # no url: every parameter of every Patient
     found = client.get("/Patient", params={code: maiden}, headers=STRICT)
     assert found.status_code == 200, found.text
     assert _ids(found.json()) == {patient}
