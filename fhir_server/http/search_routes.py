@@ -83,6 +83,8 @@ async def _answer(
     }
     if page.next_cursor is not None:
         links["next"] = page_url(base, path, [*echo, ("_cursor", page.next_cursor)])
+    if page.previous_cursor is not None:
+        links["previous"] = page_url(base, path, [*echo, ("_cursor", page.previous_cursor)])
     entries = [search_entry(base, v) for v in page.matches]
     entries += [include_entry(base, v) for v in page.included]
     if page.warnings or not_ready:
