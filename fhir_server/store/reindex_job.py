@@ -163,7 +163,9 @@ async def run_reindex(ctx: JobContext) -> dict[str, Any]:
     urls = [str(u) for u in ctx.params.get("urls", [])]
     found = (registry.by_url(url) for url in urls)
     named = [param for param in found if param is not None] if urls else None
-    params = named if named is not None else covered(custom, types)
+    params = covered(custom, types)  # ready at the end: every base type done
+    if named is not None:
+        params = [p for p in params if p.url in {n.url for n in named}]
     state = ctx.state or {"after": ["", ""], "done": 0, "seconds": 0.0}
     if ctx.state is None:
         await _announce(engine, live, params, "running", ctx.id)
