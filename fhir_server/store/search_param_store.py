@@ -25,7 +25,7 @@ from resources.resource_types import SERVED_TYPES
 from resources.search.custom import custom_param
 from resources.search.param_def import ABSTRACT_BASES, SearchParamDef
 from resources.search.query import SearchQuery
-from resources.search.registry import SearchRegistry
+from resources.search.registry import SearchRegistry, default_registry
 from resources.stored import Method, StoredVersion, WriteResult
 
 SEARCH_PARAMETER = "SearchParameter"
@@ -67,8 +67,12 @@ class SearchParamCheck:
         return resource_type == SEARCH_PARAMETER
 
     async def after_write(self, tx: StoreTransaction, written: StoredVersion) -> list[Issue]:
-        if written.body is not None:
-            checked_param(fhir_json.loads(written.body), self.live.registry)
+        if written.body is None:
+            return []
+        resource = fhir_json.loads(written.body)
+        if default_registry().by_url(str(resource.get("url"))) is not None:
+            return []  # a copy of a built-in definition, stored as is; the built-in is used
+        checked_param(resource, self.live.registry)
         return []
 
 

@@ -77,6 +77,8 @@ def registry_with(
     registry = base or default_registry()
     custom: dict[str, SearchParamDef] = {}
     for resource in resources:
+        if default_registry().by_url(str(resource.get("url"))) is not None:
+            continue  # a copy of a built-in definition: the built-in one stays in force
         try:
             param = custom_param(resource, registry)
         except FhirError as error:

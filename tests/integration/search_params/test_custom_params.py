@@ -240,3 +240,22 @@ def test_reindex_refuses_unknown_url(client: httpx.Client) -> None:
     assert "NV-0053" in _nv_codes(response.json()["issue"])
     status = client.get("/_reindex-status/no-such-job")
     assert status.status_code == 404
+
+
+def test_a_copy_of_a_built_in_definition_is_stored_and_changes_nothing(
+    client: httpx.Client,
+) -> None:
+    near = {
+        "resourceType": "SearchParameter",
+        "url": "http://hl7.org/fhir/SearchParameter/Location-near",
+        "name": "near",
+        "status": "active",
+        "description": "Search for locations where the location.position is near to",
+        "code": "near",
+        "base": ["Location"],
+        "type": "special",  # never accepted as a custom parameter
+        "expression": "Location.position",
+    }
+    assert client.post("/SearchParameter", json=near).status_code == 201
+    family = client.get("/Patient", params={"family": "x"}, headers=STRICT)
+    assert family.status_code == 200, family.text
