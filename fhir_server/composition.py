@@ -27,9 +27,11 @@ from resources.ports import ResourceStore, WriteHook
 
 @dataclass(frozen=True)
 class OpenStore:
-    """An engine and the store on it."""
+    """An engine, the PostgreSQL store, its write hooks and the hooked store over both."""
 
     engine: AsyncEngine
+    inner: PostgresResourceStore
+    hooks: tuple[WriteHook, ...]
     store: ResourceStore
 
 
@@ -47,8 +49,8 @@ async def open_store(
             hooks: tuple[WriteHook, ...] = (SafetyRecheck(),)
             if settings.audit_enabled:  # creates and changes audited in their transaction
                 hooks += (AuditWriteHook(),)
-            store = HookedStore(PostgresResourceStore(engine, reader), hooks)
-            yield OpenStore(engine, store)
+            inner = PostgresResourceStore(engine, reader)
+            yield OpenStore(engine, inner, hooks, HookedStore(inner, hooks))
         finally:
             await reader.close()
             await keys.close()

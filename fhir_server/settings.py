@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     bulk_export_batch: int = Field(5000, ge=1, le=100_000, description="Rows per export batch")
     bulk_export_parallel: int = Field(2, ge=1, le=16, description="Types exported at once")
 
+    # Search: $reindex of custom SearchParameters
+    reindex_batch: int = Field(500, ge=1, le=10_000, description="Resources per reindex batch")
+
     # Terminology: ICD-10-CM codes in Condition.code checked on create, update and patch.
     icd10cm_invalid: Literal["reject", "warn", "off"] = Field(
         "reject", description="A code not in ICD-10-CM (or a chapter or block): reject or warn"

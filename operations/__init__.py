@@ -16,6 +16,7 @@ from operations import (
     interaction_check,
     patient_everything,
     process_hl7v2,
+    reindex,
     resource_meta,
     resource_validate,
     valueset_expand,
@@ -38,4 +39,5 @@ REGISTRY: tuple[ModuleType, ...] = (
     valueset_validate_code,
     valueset_expand,
     conceptmap_translate,
+    reindex,
 )

@@ -30,8 +30,10 @@ from fhir_server.http.metrics_routes import METRICS_ROUTES
 from fhir_server.http.nutrition_product_routes import NUTRITION_PRODUCT_ROUTES
 from fhir_server.http.oauth_routes import OAUTH_ROUTES
 from fhir_server.http.operation_routes import invoke
+from fhir_server.http.reindex_routes import REINDEX_ROUTES
 from fhir_server.http.request_log import RequestLog
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
+from fhir_server.http.search_param_wiring import start_search_params
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.jobs.wiring import start_jobs
@@ -118,6 +120,7 @@ ROUTES: tuple[Route, ...] = (
     + METRICS_ROUTES
     + IG_ROUTES
     + BULK_ROUTES
+    + REINDEX_ROUTES
     + AUDIT_ROUTES
     + OPERATION_ROUTES
     + OAUTH_ROUTES
@@ -136,8 +139,10 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
         async with open_store(settings, database_url, settings.db_pool_size) as opened:
             engine = opened.engine
             app.state.engine = engine
-            app.state.store = opened.store
             app.state.redis = aioredis.Redis.from_url(redis_url)
+            notices = await start_search_params(  # sets app.state.store
+                app, engine, opened.inner, opened.hooks, app.state.redis
+            )
             await publish_guide(app.state.store)  # the guide's resources, searchable
             runner = await start_jobs(app, engine)
             try:
@@ -146,6 +151,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
                     yield
             finally:
                 await runner.stop()
+                notices.cancel()
                 await app.state.redis.aclose()
 
     app = FastAPI(
