@@ -17,6 +17,7 @@ from fhir_server.auth import lockout, redis_state
 from fhir_server.auth.redis_state import Redis
 from fhir_server.db.auth_tables import auth_user
 from fhir_server.db.schema import resource, resource_version
+from resources.crypto.protection import open_body
 from smart_auth.credentials import digest, random_token
 
 RESET_KIND = "password-reset"
@@ -36,7 +37,7 @@ async def contact_email(conn: AsyncConnection, fhir_user: str) -> str | None:
     resource_type, _, resource_id = fhir_user.partition("/")
     row = (
         await conn.execute(
-            select(resource_version.c.body)
+            select(resource_version.c.version_id, resource_version.c.body)
             .join(
                 resource,
                 (resource_version.c.resource_type == resource.c.resource_type)
@@ -50,7 +51,9 @@ async def contact_email(conn: AsyncConnection, fhir_user: str) -> str | None:
             )
         )
     ).first()
-    return None if row is None else _email_of(row.body)
+    if row is None:
+        return None
+    return _email_of(open_body(resource_type, resource_id, row.version_id, row.body))
 
 
 async def issue(redis: Redis, user_id: str, username: str, lifetime_s: int) -> str:
