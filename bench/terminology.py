@@ -23,9 +23,6 @@ DATA = [
     ROOT / "terminology" / "codesystems" / "data" / "fhir-r4-terminology.json.gz",
     ROOT / "terminology" / "icd10cm" / "data" / "icd10cm-2026.tsv.gz",
     ROOT / "terminology" / "loinc" / "data" / "loinc-subset.json",
-    ROOT / "terminology" / "foods" / "data" / "usda-sr24-foods.json.gz",
-    ROOT / "terminology" / "foods" / "data" / "aliases.json",
-    ROOT / "terminology" / "foods" / "data" / "reference_intakes.json",
 ]
 BASELINE = "import fhir_server.http.rest_routes, operations.resource_meta"
 LOADS = {
@@ -37,7 +34,6 @@ LOADS = {
     ),
     "ICD-10-CM (98,466 concepts)": "from terminology.icd10cm import code_system; code_system()",
     "UCUM registry (ucumvert + pint)": "from terminology.ucum import is_valid; is_valid('mg')",
-    "USDA SR24 foods (7,907)": "from terminology.foods import food_database; food_database()",
 }
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
@@ -79,15 +75,11 @@ def _in_process(call: Callable[[], object], count: int = 500) -> float:
 def in_process() -> None:
     """p50 of lookups inside the process, data loaded (microseconds)."""
     from terminology.codesystems import catalog
-    from terminology.foods import portion
 
     icd = catalog().code_system(ICD10CM)
     assert icd is not None
     print(f"ICD-10-CM code lookup p50: {_in_process(lambda: icd.get('E11.9')):.1f} us")
-    p50 = _in_process(lambda: portion("two scrambled eggs"), 100)
-    print(f"food portion 'two scrambled eggs' p50: {p50:.0f} us")
-    p50 = _in_process(lambda: portion("a cup of kiwifruit"), 50)
-    print(f"food name without an alias ('a cup of kiwifruit') p50: {p50:.0f} us")
+    # food lookups: bench/foods_lookup.py
 
 
 def main() -> None:

@@ -1,15 +1,22 @@
 """The server's CapabilityStatement (https://hl7.org/fhir/R4/capabilitystatement.html).
 
 Built from what is implemented: the served resource types, the interactions the REST core
-handles, the search parameters the store answers and the operations in ``REGISTRY``.
+handles, the search parameters of the search registry that the store can answer, the
+operations in ``REGISTRY`` (with their OperationDefinitions' URLs) and our guide's profiles.
 """
 
 from __future__ import annotations
 
+import functools
+from types import ModuleType
 from typing import Any
 
+from conformance.guide import supported_profiles
 from operations import REGISTRY
+from profiles_ig.canonical import IG_URL
 from resources.resource_types import R5_TYPES, SERVED_TYPES
+from resources.search.param_def import SearchParamDef
+from resources.search.registry import SearchRegistry, default_registry
 
 SOFTWARE_NAME = "Nutri-Vision"
 SOFTWARE_VERSION = "0.1.0"
@@ -26,13 +33,59 @@ TYPE_INTERACTIONS = (
     "search-type",
 )
 
-COMMON_SEARCH_PARAMS = (
-    ("_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id"),
-    ("identifier", "token", "http://hl7.org/fhir/SearchParameter/clinical-identifier"),
-)
+UNANSWERED_SEARCH_TYPES = frozenset({"special"})
+"""Parameter types the search engine has no SQL for (``near``); they are not declared."""
 
 
-def _resource_entry(resource_type: str) -> dict[str, Any]:
+def answerable(param: SearchParamDef) -> bool:
+    """True for a registry parameter the search engine answers (it has an expression to index
+    and a type with SQL); only those are declared."""
+    return param.expression is not None and param.type not in UNANSWERED_SEARCH_TYPES
+
+
+def _search_params(resource_type: str, registry: SearchRegistry) -> list[dict[str, Any]]:
+    params = registry.params_for(resource_type)
+    return [
+        {"name": code, "definition": param.url, "type": param.type}
+        for code, param in sorted(params.items())
+        if answerable(param)
+    ]
+
+
+def _includes(resource_type: str, registry: SearchRegistry) -> list[str]:
+    params = registry.params_for(resource_type)
+    return [
+        f"{resource_type}:{code}"
+        for code, param in sorted(params.items())
+        if param.type == "reference" and answerable(param)
+    ]
+
+
+def _revincludes(resource_type: str, registry: SearchRegistry) -> list[str]:
+    found = set()
+    for other in SERVED_TYPES:
+        for code, param in registry.params_for(other).items():
+            if param.type == "reference" and answerable(param) and resource_type in param.target:
+                found.add(f"{other}:{code}")
+    return sorted(found)
+
+
+def _applies(module: ModuleType, resource_type: str) -> bool:
+    definition = module.DEFINITION
+    types = definition.get("resource", [])
+    at_type_level = definition.get("type", False) or definition.get("instance", False)
+    return bool(at_type_level) and ("Resource" in types or resource_type in types)
+
+
+def _operations(resource_type: str) -> list[dict[str, Any]]:
+    return [
+        {"name": module.DEFINITION["code"], "definition": module.DEFINITION["url"]}
+        for module in REGISTRY
+        if _applies(module, resource_type)
+    ]
+
+
+def _resource_entry(resource_type: str, registry: SearchRegistry) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "type": resource_type,
         "profile": f"http://hl7.org/fhir/StructureDefinition/{resource_type}",
@@ -45,11 +98,15 @@ def _resource_entry(resource_type: str) -> dict[str, Any]:
         "conditionalUpdate": True,
         # "multiple" only with NUTRIVISION_CONDITIONAL_DELETE_MULTIPLE; the statement is static
         "conditionalDelete": "single",
-        "searchParam": [
-            {"name": name, "type": kind, "definition": url}
-            for name, kind, url in COMMON_SEARCH_PARAMS
-        ],
     }
+    optional = {
+        "supportedProfile": supported_profiles(resource_type),
+        "searchInclude": _includes(resource_type, registry),
+        "searchRevInclude": _revincludes(resource_type, registry),
+        "searchParam": _search_params(resource_type, registry),
+        "operation": _operations(resource_type),
+    }
+    entry.update({key: value for key, value in optional.items() if value})  # no empty arrays
     if resource_type in R5_TYPES:
         entry["documentation"] = "FHIR R5 resource served on this R4 endpoint (R5 model)."
     return entry
@@ -83,28 +140,38 @@ def _security(oauth_uris: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _rest(oauth_uris: dict[str, str] | None = None) -> dict[str, Any]:
+def _rest(registry: SearchRegistry) -> dict[str, Any]:
     rest: dict[str, Any] = {
         "mode": "server",
-        "resource": [_resource_entry(name) for name in sorted(SERVED_TYPES)],
+        "resource": [_resource_entry(name, registry) for name in sorted(SERVED_TYPES)],
         "interaction": [{"code": code} for code in ("transaction", "batch", "history-system")],
     }
-    operations = [
+    operations = [  # every operation, as before; the type-level ones also on their types
         {"name": module.DEFINITION["code"], "definition": module.DEFINITION["url"]}
         for module in REGISTRY
     ]
     if operations:  # FHIR JSON has no empty arrays
         rest["operation"] = operations
-    if oauth_uris:
-        rest["security"] = _security(oauth_uris)
     return rest
 
 
+@functools.cache
+def _default_rest() -> dict[str, Any]:
+    """The ``rest`` part for the built-in registry, built once (about 0.7 MB of JSON)."""
+    return _rest(default_registry())
+
+
 def capability_statement(
-    base_url: str, date: str, oauth_uris: dict[str, str] | None = None
+    base_url: str,
+    date: str,
+    oauth_uris: dict[str, str] | None = None,
+    registry: SearchRegistry | None = None,
 ) -> dict[str, Any]:
     """The CapabilityStatement for a server reachable at ``base_url``; ``oauth_uris``
     (``authorize``, ``token``, ...) declares the SMART authorization endpoints."""
+    rest = dict(_rest(registry) if registry is not None else _default_rest())  # cache unchanged
+    if oauth_uris:
+        rest["security"] = _security(oauth_uris)
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -116,5 +183,6 @@ def capability_statement(
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
         "patchFormat": ["application/json-patch+json", "application/fhir+json"],
-        "rest": [_rest(oauth_uris)],
+        "implementationGuide": [IG_URL],
+        "rest": [rest],
     }

@@ -14,11 +14,13 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from fhir_server import account_cli, auth_cli
+from fhir_server import account_cli, audit_cli, auth_cli
 from fhir_server.backup_cli import backup_app
 from fhir_server.bulk.import_cli import import_app
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
+from fhir_server.foods_cli import foods_app
+from fhir_server.ig_cli import ig_app
 from fhir_server.keys_cli import keys_app, prepare_keys
 from fhir_server.mllp.cli import hl7_app, mllp
 from fhir_server.settings import Settings, SettingsError, load_settings
@@ -42,6 +44,9 @@ app.add_typer(hl7_app, name="hl7")
 app.command("mllp")(mllp)
 app.add_typer(import_app, name="import")
 app.add_typer(terminology_app, name="terminology")
+app.add_typer(ig_app, name="ig")
+app.add_typer(foods_app, name="foods")
+app.add_typer(audit_cli.audit_app, name="audit")
 
 
 def _settings() -> Settings:

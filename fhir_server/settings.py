@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from profiles_ig.write_policy import DEFAULT_MODES, MODES, Mode
+
 _DB_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
@@ -86,6 +88,9 @@ class Settings(BaseSettings):
     bulk_export_batch: int = Field(5000, ge=1, le=100_000, description="Rows per export batch")
     bulk_export_parallel: int = Field(2, ge=1, le=16, description="Types exported at once")
 
+    # Search: $reindex of custom SearchParameters
+    reindex_batch: int = Field(500, ge=1, le=10_000, description="Resources per reindex batch")
+
     # Terminology: ICD-10-CM codes in Condition.code checked on create, update and patch.
     icd10cm_invalid: Literal["reject", "warn", "off"] = Field(
         "reject", description="A code not in ICD-10-CM (or a chapter or block): reject or warn"
@@ -98,6 +103,29 @@ class Settings(BaseSettings):
     report_async_intakes: int = Field(
         5000, ge=0, description="More NutritionIntakes than this: answer 202 and build in a job"
     )
+
+    # Implementation guide: profile validation on write, per resource type (off/warn/enforce);
+    # a JSON object such as {"Patient": "warn"} replaces the defaults as a whole.
+    profile_validation: dict[str, Mode] = Field(
+        default_factory=lambda: dict(DEFAULT_MODES),
+        description=f"Profile validation on write per resource type: one of {MODES}",
+    )
+
+    # Account e-mail and password reset
+    smtp_host: str | None = Field(
+        None, description="SMTP server for password reset e-mail; unset: no e-mail is sent"
+    )
+    smtp_port: int = Field(25, ge=1, le=65_535)
+    smtp_sender: str = Field("nutrivision@localhost", description="From address of account mail")
+    password_reset_lifetime_s: int = Field(
+        15 * 60, ge=60, le=86_400, description="How long an e-mailed reset link works (once)"
+    )
+
+    # Audit trail and break-glass emergency access
+    audit_enabled: bool = Field(True, description="Record AuditEvents for access to health data")
+    audit_queue_size: int = Field(10_000, ge=10, le=1_000_000, description="Queued read events")
+    audit_flush_interval_s: float = Field(0.5, gt=0, le=60, description="Read-queue flush period")
+    emergency_token_lifetime_s: int = Field(900, ge=60, le=3600)
 
     @field_validator("database_url")
     @classmethod

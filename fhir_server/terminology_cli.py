@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from fhir_server.settings import Settings
 from resources.errors import FhirError
 
 terminology_app = typer.Typer(
@@ -118,9 +119,10 @@ def load(
     from fhir_server.db import migrate
 
     wanted = set(kind or ("CodeSystem", "ValueSet", "ConceptMap"))
-    with services(_settings()) as urls:
+    settings = _settings()
+    with services(settings) as urls:
         migrate.upgrade(urls.database_url)
-        created, kept = asyncio.run(_load(urls.database_url, wanted))
+        created, kept = asyncio.run(_load(settings, urls.database_url, wanted))
     typer.echo(f"{created} terminology resources stored, {kept} already there")
 
 
@@ -138,62 +140,18 @@ def shipped_resources() -> list[dict[str, Any]]:
     return [*resources, loinc()]
 
 
-async def _load(database_url: str, wanted: set[str]) -> tuple[int, int]:
-    from fhir_server.db.engine import create_engine
-    from fhir_server.store.fast_reads import FastReader
-    from fhir_server.store.resource_store import PostgresResourceStore
+async def _load(settings: Settings, database_url: str, wanted: set[str]) -> tuple[int, int]:
+    from fhir_server.composition import open_store
     from resources.search.parse import parse_search
     from resources.search.registry import default_registry
 
-    engine = create_engine(database_url, 2)
-    reader = FastReader(database_url, 2)
-    await reader.open()
     created = kept = 0
-    try:
-        store = PostgresResourceStore(engine, reader)
+    async with open_store(settings, database_url, 2) as opened:
         for resource in shipped_resources():
             kind = resource["resourceType"]
             if kind not in wanted:
                 continue
             criteria = parse_search((kind,), [("url", resource["url"])], default_registry())
-            result = await store.create(kind, resource, criteria)
+            result = await opened.store.create(kind, resource, criteria)
             created, kept = (created + 1, kept) if result.created else (created, kept + 1)
-    finally:
-        await reader.close()
-        await engine.dispose()
     return created, kept
-
-
-@terminology_app.command("build-foods")
-def build_foods(
-    jar: Annotated[Path, typer.Argument(help="usda_sr24.jar of Debian's cronometer")] = Path(
-        "/usr/share/cronometer/usda_sr24.jar"
-    ),
-    target: Annotated[Path, typer.Option(help="File to write")] = _PACKAGE
-    / "foods"
-    / "data"
-    / "usda-sr24-foods.json.gz",
-) -> None:
-    """Make the compact USDA SR24 food file (nutrients per 100 g, household measures)."""
-    from terminology.foods.build import build
-
-    count = build(jar, target)
-    typer.echo(f"{count} foods written to {target} ({target.stat().st_size} bytes)")
-
-
-@terminology_app.command("food")
-def food(text: Annotated[str, typer.Argument(help="A portion: 'two scrambled eggs'")]) -> None:
-    """Resolve a portion to a USDA food, grams and main nutrients (exit 1 if no food)."""
-    from terminology.foods import food_database, portion
-
-    found = portion(text)
-    if found is None:
-        typer.echo(f"No food found for {text!r}", err=True)
-        raise typer.Exit(1)
-    database = food_database()
-    typer.echo(f"NDB {found.food.ndb}\t{found.food.name}")
-    typer.echo(f"{found.quantity:g} x {found.measure} = {found.grams:g} g")
-    for key in ("energy", "protein", "carbohydrate", "fat", "sodium", "potassium"):
-        value = found.nutrients[key]
-        if value is not None:
-            typer.echo(f"{key}: {value:.1f} {database.unit(key)}")

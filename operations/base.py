@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resources.ports import ResourceStore
+from smart_auth.context import AccessContext
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class OperationContext:
     headers: Mapping[str, str] = field(default_factory=dict)
     services: Mapping[str, Any] = field(default_factory=dict)
     """Per-process services the composition root offers by name (a job queue, a clock)."""
+    access: AccessContext | None = None
+    """The caller's verified grant (None when auth is off): for work that outlives the
+    request, such as a bulk job, which must act with the same grant later."""
 
     def instance(self) -> tuple[str, str]:
         """The type and id of an instance-level invocation (the router guarantees both for

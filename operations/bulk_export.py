@@ -7,6 +7,10 @@ The request is checked here (``Prefer: respond-async``, ``_outputFormat``, ``_ty
 ``bulk-export`` job on the server's job queue (``services["jobs"]``); the answer is 202 with
 the job's status URL in ``Content-Location``. The job itself, the status URL and the files are
 the server's (``fhir_server.bulk``). A Group export covers the Patients among its members.
+
+With auth on, the types are held to the caller's scopes (``smart_auth.bulk_access``: a named
+type out of scope is a 403, unnamed ones are left out) and the caller's grant is recorded in
+the job, which reads through the same access policy and answers only that grant.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from resources.resource_types import SERVED_TYPES
 from resources.search.parse import parse_search
 from resources.search.parse_controls import parse_elements
 from resources.search.registry import SearchRegistry, default_registry
+from smart_auth.bulk_access import export_types, grant_params
+from smart_auth.context import AccessContext
+from smart_auth.policy import policy_for
 
 DEFINITION: dict[str, Any] = {
     "resourceType": "OperationDefinition",
@@ -82,8 +89,14 @@ def _listed(params: Parameters, name: str) -> list[str]:
     return [t.strip() for v in params.values(name) for t in str(v).split(",") if t.strip()]
 
 
-def _types(params: Parameters, level: str, registry: SearchRegistry) -> list[str]:
-    """The requested types that the level can export (every one when none is named)."""
+def _types(
+    params: Parameters,
+    level: str,
+    registry: SearchRegistry,
+    access: AccessContext | None = None,
+) -> list[str]:
+    """The requested types that the level can export (every one when none is named), held
+    to the caller's scopes: a named type out of scope is a 403, unnamed ones are left out."""
     if level == "system":
         allowed = set(SERVED_TYPES)
     else:
@@ -93,7 +106,11 @@ def _types(params: Parameters, level: str, registry: SearchRegistry) -> list[str
     for name in named:
         if name not in SERVED_TYPES:
             raise _bad(f"_type names an unknown resource type {name!r}", error_codes.BULK_BAD_TYPE)
-    return sorted(allowed.intersection(named) if named else allowed)
+    types = sorted(allowed.intersection(named) if named else allowed)
+    if access is None or (named and not types):
+        return types
+    policy = policy_for(access, registry)
+    return export_types(policy, types if named else (), types)
 
 
 def _type_filters(params: Parameters, types: list[str], registry: SearchRegistry) -> list[str]:
@@ -190,7 +207,7 @@ async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
         raise _bad(
             "patient applies to Patient and Group exports", error_codes.BULK_UNSUPPORTED_PARAMETER
         )
-    types = _types(params, level, registry)
+    types = _types(params, level, registry, ctx.access)
     queue, folder = _queue(ctx)
     job = await queue.submit(
         KIND, _job_params(ctx, params, level, types, registry, patients, folder)
@@ -222,7 +239,8 @@ def _job_params(
         "patients": patients,
         "transaction_time": instant(now()),
         "request": _request_url(ctx, params),
-        "requires_access_token": "authorization" in ctx.headers,
+        "requires_access_token": ctx.access is not None,
+        "access": grant_params(ctx.access),
         "dir": str(PurePath(folder) / new_id()),
     }
 

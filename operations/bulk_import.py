@@ -23,6 +23,10 @@ from resources import error_codes
 from resources.errors import Invalid, ServiceUnavailable
 from resources.identity import instant, new_id, now
 from resources.ports import JobQueue
+from resources.resource_types import SERVED_TYPES
+from resources.search.registry import SearchRegistry, default_registry
+from smart_auth.bulk_access import grant_params, require_import
+from smart_auth.policy import policy_for
 
 DEFINITION: dict[str, Any] = {
     "resourceType": "OperationDefinition",
@@ -122,6 +126,7 @@ async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
     require_async(ctx)
     queue, bulk, data = _services(ctx)
     folder = bulk / new_id()
+    _check_scopes(ctx, params)
     inputs = await _inputs(ctx, params, folder, data)
     job = await queue.submit(
         KIND,
@@ -129,8 +134,24 @@ async def handle(ctx: OperationContext, params: Parameters) -> OperationResult:
             "inputs": inputs,
             "transaction_time": instant(now()),
             "request": f"{ctx.base_url}/$import",
-            "requires_access_token": "authorization" in ctx.headers,
+            "requires_access_token": ctx.access is not None,
+            "access": grant_params(ctx.access),
             "dir": str(folder),
         },
     )
     return accepted(ctx, job)
+
+
+def _check_scopes(ctx: OperationContext, params: Parameters) -> None:
+    """403 unless the token may write every declared input type (some type, for inputs
+    that declare none, and for an upload), checked before anything is saved; the job then
+    judges each line as the store judges a write."""
+    if ctx.access is None:
+        return
+    registry = ctx.services.get("registry")
+    registry = registry if isinstance(registry, SearchRegistry) else default_registry()
+    declared: list[str | None] = [None]
+    if ctx.content_type.split(";")[0].strip().lower() not in RAW_MEDIA_TYPES:
+        types = (_part(entry, "type") for entry in params.all("input"))
+        declared = [str(t) if t else None for t in types] or [None]
+    require_import(policy_for(ctx.access, registry), declared, SERVED_TYPES)

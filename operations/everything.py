@@ -34,6 +34,7 @@ from resources.search.parse import parse_search
 from resources.search.query import AllOf, AnyOf, Include, Missing, SearchQuery
 from resources.search.registry import SearchRegistry, default_registry
 from resources.stored import StoredVersion
+from smart_auth.policy import policy_for
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
@@ -110,6 +111,17 @@ def member_types(registry: SearchRegistry, owner: str, wanted: frozenset[str] | 
     members = registry.compartments.get(owner, {})
     linked = [t for t, codes in members.items() if _linked(registry, t, codes)]
     return sorted(t for t in linked if wanted is None or t in wanted)
+
+
+def searchable(
+    ctx: OperationContext, registry: SearchRegistry, types: Sequence[str], opts: Options
+) -> list[str]:
+    """The types the caller's scopes let it search, when ``_type`` named none: "everything"
+    is everything the caller may see (a ``_type`` naming a type out of scope stays a 403)."""
+    if ctx.access is None or opts.types is not None:
+        return list(types)
+    policy = policy_for(ctx.access, registry)
+    return [t for t in types if policy.allows("s", t)]
 
 
 def _linked(registry: SearchRegistry, resource_type: str, codes: Sequence[str]) -> bool:
@@ -278,13 +290,14 @@ async def compartment_page(
     matches. ``inner`` is None to start with the owner, "" for the first members, else the
     store's cursor; returns where to go on, or None when the compartment is done."""
     registry = registry_of(ctx)
+    referenced = searchable(ctx, registry, referenced, opts)
     if inner is None:
         version = await read_owner(ctx, owner)
         if (opts.types is None or owner[0] in opts.types) and since_ok(version, opts.since):
             page.add(ctx.base_url, [version], "match")
         await _owner_references(ctx, registry, owner, referenced, opts, page)
         inner = ""
-    types = member_types(registry, owner[0], opts.types)
+    types = searchable(ctx, registry, member_types(registry, owner[0], opts.types), opts)
     if not types:
         return None
     room = opts.count - page.matches

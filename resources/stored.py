@@ -58,3 +58,5 @@ class SearchPage:
     next_cursor: str | None
     total: int | None
     warnings: tuple[str, ...] = ()
+    previous_cursor: str | None = None
+    """The cursor of the page before (None on the first)."""

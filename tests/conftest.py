@@ -34,10 +34,15 @@ def services() -> Iterator[ServiceUrls]:
         yield urls
 
 
+# One master key for every server and command the tests start, in this process or a child:
+# they share the session's database, whose data keys it wraps, but not a data directory.
+os.environ.setdefault("NUTRIVISION_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
+
+
 @pytest.fixture(scope="session")
 def master_key() -> SecretStr:
-    """The session's master key: every server on the test database opens its keys with it."""
-    return SecretStr(base64.b64encode(os.urandom(32)).decode())
+    """The session's master key (``NUTRIVISION_MASTER_KEY``)."""
+    return SecretStr(os.environ["NUTRIVISION_MASTER_KEY"])
 
 
 @pytest.fixture(scope="session")

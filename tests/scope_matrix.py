@@ -10,6 +10,11 @@ Targets (all Observations): ``own`` a laboratory result of the launch patient, `
 vital-signs result of the launch patient, ``other`` a laboratory result of another patient.
 Outcomes per target, in that order: ``A`` allowed, ``H`` hidden exactly as if absent, ``D``
 refused with 403.
+
+``BULK_INTERACTIONS`` are only run over HTTP (they are operations and jobs, not store calls):
+``everything`` reads ``Patient/[subject of the target]/$everything``; ``export`` runs a whole
+``Patient/$export`` (kick-off, polling, download) whose ``_typeFilter`` names the target and
+both patients, and finds the target in the NDJSON files or not.
 """
 
 from __future__ import annotations
@@ -84,6 +89,28 @@ TOKENS: dict[str, Token] = {
         expected=_rows(reads="AAA", writes="DDD", patch_delete="DDD"),
     ),
 }
+BULK_INTERACTIONS = (
+    "everything",  # GET Patient/[subject]/$everything
+    "export",  # Patient/$export?_type=Observation,Patient&_typeFilter=...: poll, download
+)
+BULK_EXPECTED: dict[str, dict[str, str]] = {
+    "patient_v1": {"everything": "AAH", "export": "AAH"},
+    "patient_v2_lab": {"everything": "AHH", "export": "AHH"},
+    "user": {"everything": "AAA", "export": "AAA"},
+    "system": {"everything": "AAA", "export": "AAA"},
+    "read_only": {"everything": "AAA", "export": "AAA"},
+}
+"""The bulk interactions' expected outcomes per token (targets in ``TARGETS`` order)."""
+
+
+def expected(token: str, interaction: str, target: str) -> str:
+    """The expected outcome letter of any matrix interaction, bulk ones included."""
+    bulk = BULK_EXPECTED[token]
+    if interaction in bulk:
+        return bulk[interaction][TARGETS.index(target)]
+    return TOKENS[token].outcome(interaction, target)
+
+
 HIDDEN: dict[str, frozenset[str]] = {
     "patient_v1": frozenset({"other", "other_patient"}),
     "patient_v2_lab": frozenset({"vital", "other", "other_patient", "doc"}),
@@ -99,3 +126,10 @@ CASES = [
     for interaction in INTERACTIONS
     for target in TARGETS
 ]
+HTTP_CASES = CASES + [
+    (token, interaction, target)
+    for token in TOKENS
+    for interaction in BULK_INTERACTIONS
+    for target in TARGETS
+]
+"""The matrix over HTTP: every interaction of ``CASES`` plus the bulk ones."""

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from fhir_server.auth import redis_state
 from fhir_server.auth.redis_state import Redis
 from fhir_server.db.schema import resource, resource_version
+from resources.crypto.protection import open_body
 from smart_auth.credentials import random_token
 
 LAUNCH_KIND = "launch"
@@ -59,7 +60,7 @@ def _display_name(body: bytes | None) -> str:
 async def list_patients(conn: AsyncConnection, limit: int = 50) -> list[tuple[str, str]]:
     """Up to ``limit`` current patients as (id, display name), for the patient picker."""
     rows = await conn.execute(
-        select(resource.c.id, resource_version.c.body)
+        select(resource.c.id, resource_version.c.version_id, resource_version.c.body)
         .join(
             resource_version,
             (resource_version.c.resource_type == resource.c.resource_type)
@@ -70,4 +71,7 @@ async def list_patients(conn: AsyncConnection, limit: int = 50) -> list[tuple[st
         .order_by(resource.c.last_updated.desc())
         .limit(limit)
     )
-    return [(row.id, _display_name(row.body)) for row in rows]
+    return [
+        (row.id, _display_name(open_body("Patient", row.id, row.version_id, row.body)))
+        for row in rows
+    ]

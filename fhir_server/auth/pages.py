@@ -49,6 +49,8 @@ def login_page(tx: str, client_name: str, error: str | None = None) -> str:
         '<input type="password" id="password" name="password" '
         'autocomplete="current-password" required>'
         '<button type="submit">Sign in</button></form>'
+        '<p><a href="password/forgot">Forgot your password?</a> '
+        '<a href="register">Create an account</a></p>'
     )
     return page("Sign in", body)
 

@@ -10,7 +10,7 @@ are compiled by the search engine, so they mean exactly what the same search mea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,7 +21,11 @@ from fhir_server.db.schema import resource_version, search_reference
 from fhir_server.store.rows import R, V
 from fhir_server.store.search_engine import compile_search
 from resources.search.parse import parse_search
+from resources.search.query import AllOf, SearchQuery
 from resources.search.registry import SearchRegistry
+from smart_auth.bulk_access import export_restriction, grant_from_params
+from smart_auth.policy import AccessPolicy, policy_for
+from smart_auth.search_restriction import narrow
 
 
 @dataclass(frozen=True)
@@ -33,19 +37,42 @@ class ExportScope:
     until: datetime
     type_filters: tuple[str, ...]
     patients: tuple[str, ...] | None
+    policy: AccessPolicy | None = None
+    """The kick-off token's policy (None: started with auth off, everything is exported)."""
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> ExportScope:
-        """The scope of an export job's ``params`` (see ``operations.bulk_export``)."""
+    def from_params(cls, params: dict[str, Any], registry: SearchRegistry) -> ExportScope:
+        """The scope of an export job's ``params`` (see ``operations.bulk_export``), held to
+        the policy of the grant recorded at kick-off, exactly as the request's store is."""
         since = params.get("since")
         patients = params.get("patients")
+        access = grant_from_params(params.get("access"))
         return cls(
             level=str(params["level"]),
             since=datetime.fromisoformat(since) if since else None,
             until=datetime.fromisoformat(params["transaction_time"]),
             type_filters=tuple(params.get("type_filters") or ()),
             patients=tuple(patients) if patients is not None else None,
+            policy=None if access is None else policy_for(access, registry),
         )
+
+    def whole(self, resource_type: str) -> bool:
+        """Whether the token reaches every resource of the type (deleted ids are only listed
+        for such types: a deleted resource has no index rows left to judge it by)."""
+        return self.policy is None or export_restriction(self.policy, resource_type) is None
+
+
+def _allowed(scope: ExportScope, resource_type: str) -> ColumnElement[bool]:
+    """What the kick-off token may read and search of the type, compiled as its searches
+    are (the same restriction ``PolicyStore`` puts into a search), so the SQL only ever
+    reaches resources the token could have searched for."""
+    if scope.policy is None:
+        return true()
+    restriction = export_restriction(scope.policy, resource_type)
+    if restriction is None:
+        return true()
+    query = SearchQuery((resource_type,), AllOf((restriction,)))
+    return compile_search(query).where
 
 
 def _filters(
@@ -57,11 +84,12 @@ def _filters(
     ]
     if not queries:
         return true()
-    compiled = [
-        compile_search(parse_search((resource_type,), parse_qsl(q), registry, strict=True)).where
-        for q in queries
-    ]
-    return or_(*compiled)
+    parsed = [parse_search((resource_type,), parse_qsl(q), registry, strict=True) for q in queries]
+    if scope.policy is not None:
+        # chains and _has in a filter must not test resources hidden from the token
+        policy = scope.policy
+        parsed = [replace(p, where=AllOf((narrow(policy, p.where),))) for p in parsed]
+    return or_(*(compile_search(p).where for p in parsed))
 
 
 def _in_patients(
@@ -95,6 +123,7 @@ def part_condition(
         R.last_updated <= scope.until,
         _filters(scope, resource_type, registry),
         _in_patients(scope, resource_type, registry),
+        _allowed(scope, resource_type),
     ]
     if scope.since is not None:
         clauses.append(R.last_updated >= scope.since)
@@ -103,7 +132,7 @@ def part_condition(
 
 def batch_statement(
     resource_type: str, condition: ColumnElement[bool], after: str | None, limit: int
-) -> Select[tuple[str, bytes]]:
+) -> Select[tuple[str, int, bytes]]:
     """The next ``limit`` resources of a part after the id ``after``.
 
     The ids are cut to ``limit`` first on the listing index, and only then joined to their
@@ -120,7 +149,7 @@ def batch_statement(
         V.version_id == page.c.version_id,
     )
     return (
-        select(page.c.id, V.body)
+        select(page.c.id, page.c.version_id, V.body)
         .select_from(page.join(resource_version, current))
         .order_by(page.c.id)
     )

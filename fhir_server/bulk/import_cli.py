@@ -23,12 +23,10 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from fhir_server.bulk.import_state import ImportState
 from fhir_server.bulk.loader import LineError, Loaded, Loader
+from fhir_server.composition import open_store
 from fhir_server.db import migrate
-from fhir_server.db.engine import create_engine
 from fhir_server.embedded import EmbeddedServices
 from fhir_server.settings import Settings, SettingsError, load_settings
-from fhir_server.store.fast_reads import FastReader
-from fhir_server.store.resource_store import PostgresResourceStore
 from resources import fhir_json
 from resources.errors import FhirError
 from resources.search.registry import default_registry
@@ -167,22 +165,16 @@ async def _import(
     settings: Settings, database_url: str, files: list[Path], state: ImportState, **options: Any
 ) -> Run:
     migrate.upgrade(database_url)
-    engine = create_engine(database_url, 4)
-    reader = FastReader(database_url, 2)
-    await reader.open()
     base = (settings.base_url or "http://localhost/fhir").rstrip("/")
-    loader = Loader(PostgresResourceStore(engine, reader), default_registry(), base)
     console = Console(stderr=True)
-    try:
+    async with open_store(settings, database_url, 4) as opened:
+        loader = Loader(opened.store, default_registry(), base)
         with _progress(console) as progress:
             total = sum(f.stat().st_size for f in files)
             task = progress.add_task("import", total=total, resources=0, rate="0")
             run = Run(loader, state, progress, task, console=console, **options)
             await _load_all(run, files)
         return run
-    finally:
-        await reader.close()
-        await engine.dispose()
 
 
 @contextlib.contextmanager

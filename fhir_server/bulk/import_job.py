@@ -1,8 +1,11 @@
 """The ``bulk-import`` job: load each input's NDJSON lines in batched transactions.
 
-Refused lines (not JSON, not a resource, invalid, a type other than the input's ``type``)
-become OperationOutcomes, one per line, in ``errors.ndjson``; the rest is loaded. After each
-batch the position in each input and the error file's size are checkpointed, so a resumed
+Refused lines (not JSON, not a resource, invalid, a type other than the input's ``type``,
+a type or a resource the kick-off token may not write) become OperationOutcomes, one per line,
+in ``errors.ndjson``; the rest is loaded. With auth on, the job writes through the
+``PolicyStore`` of the grant recorded at kick-off, so a line is held to exactly what the same
+token's create or update would be (a patient-level token writes only its own compartment).
+After each batch the position in each input and the error file's size are checkpointed, so a resumed
 job goes on after the last loaded batch.
 """
 
@@ -18,6 +21,10 @@ import orjson
 
 from fhir_server.bulk.loader import LineError, Loaded, Loader
 from fhir_server.jobs.context import JobContext
+from fhir_server.store.policy_store import PolicyStore
+from resources.ports import ResourceStore
+from smart_auth.bulk_access import grant_from_params, line_refusal
+from smart_auth.policy import AccessPolicy, policy_for
 
 KIND = "bulk-import"
 BATCH = 500
@@ -63,8 +70,39 @@ def _typed(
     return kept, refused
 
 
+def _in_scope(
+    policy: AccessPolicy | None, numbered: list[tuple[int, bytes]]
+) -> tuple[list[tuple[int, bytes]], Loaded]:
+    """Lines whose type the token may write as they would be loaded (PUT with an id, POST
+    without); the others refused before they reach the store."""
+    if policy is None:
+        return numbered, Loaded()
+    kept, refused = [], Loaded()
+    for number, text in numbered:
+        try:
+            found = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            found = None  # the loader reports it
+        kind = found.get("resourceType") if isinstance(found, dict) else None
+        if not isinstance(found, dict) or not isinstance(kind, str):
+            kept.append((number, text))
+            continue
+        method = "PUT" if isinstance(found.get("id"), str) and found["id"] else "POST"
+        refusal = line_refusal(policy, kind, method)
+        if refusal is None:
+            kept.append((number, text))
+        else:
+            refused.errors.append(LineError(number, refusal.message, refusal.outcome()))
+    return kept, refused
+
+
 async def _load_input(
-    ctx: JobContext, loader: Loader, index: int, state: dict[str, Any], errors: BinaryIO
+    ctx: JobContext,
+    loader: Loader,
+    index: int,
+    state: dict[str, Any],
+    errors: BinaryIO,
+    policy: AccessPolicy | None,
 ) -> None:
     """One input, batch by batch, each checkpointed with the error file's size."""
     source = ctx.params["inputs"][index]
@@ -72,8 +110,10 @@ async def _load_input(
     lines = _lines(Path(source["path"]), int(progress["lines"]))
     while batch := list(islice(lines, BATCH)):
         kept, refused = _typed(source.get("type"), batch)
+        kept, outside = _in_scope(policy, kept)
         result = await loader.lines(kept)
-        for error in sorted(refused.errors + result.errors, key=lambda e: e.line):
+        found = refused.errors + outside.errors + result.errors
+        for error in sorted(found, key=lambda e: e.line):
             errors.write(_outcome(source["url"], error))
             state["errors"] += 1
         errors.flush()
@@ -85,11 +125,13 @@ async def _load_input(
 
 async def run_import(ctx: JobContext) -> dict[str, Any]:
     """The job handler: every input, then the manifest's ``output`` and ``error``."""
-    loader = Loader(
-        ctx.services["store"],
-        ctx.services["registry"],
-        ctx.params["request"].removesuffix("/$import"),
-    )
+    registry = ctx.services["registry"]
+    access = grant_from_params(ctx.params.get("access"))
+    policy = None if access is None else policy_for(access, registry)
+    store: ResourceStore = ctx.services["store"]
+    if policy is not None:
+        store = PolicyStore(store, policy)
+    loader = Loader(store, registry, ctx.params["request"].removesuffix("/$import"))
     folder = Path(ctx.params["dir"])
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     state = ctx.state or {"inputs": {}, "error_bytes": 0, "errors": 0}
@@ -98,7 +140,7 @@ async def run_import(ctx: JobContext) -> dict[str, Any]:
         errors.truncate(state["error_bytes"])
         errors.seek(state["error_bytes"])
         for index in range(len(ctx.params["inputs"])):
-            await _load_input(ctx, loader, index, state, errors)
+            await _load_input(ctx, loader, index, state, errors, policy)
     output = [
         {
             "type": source.get("type") or "Resource",

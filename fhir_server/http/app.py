@@ -11,9 +11,11 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fhir_server.crypto.runtime import open_keys
-from fhir_server.db.engine import create_engine
+from fhir_server.audit.middleware import install_audit
+from fhir_server.audit.routes import AUDIT_ROUTES
+from fhir_server.composition import open_store
 from fhir_server.http import code_checks, errors
+from fhir_server.http.account_routes import ACCOUNT_ROUTES
 from fhir_server.http.auth_guard import install_auth
 from fhir_server.http.bulk_routes import BULK_ROUTES
 from fhir_server.http.bundle_routes import bundle_endpoint
@@ -23,21 +25,22 @@ from fhir_server.http.conditional_routes import (
     conditional_update,
 )
 from fhir_server.http.history_routes import instance_history, system_history, type_history
+from fhir_server.http.ig_routes import IG_ROUTES, publish_guide
 from fhir_server.http.metrics_routes import METRICS_ROUTES
+from fhir_server.http.nutrition_product_routes import NUTRITION_PRODUCT_ROUTES
 from fhir_server.http.oauth_routes import OAUTH_ROUTES
 from fhir_server.http.operation_routes import invoke
+from fhir_server.http.reindex_routes import REINDEX_ROUTES
 from fhir_server.http.report_routes import REPORT_ROUTES
 from fhir_server.http.request_log import RequestLog
 from fhir_server.http.rest_routes import create, delete, patch, read, update, vread
+from fhir_server.http.search_param_wiring import start_search_params
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.jobs.wiring import start_jobs
 from fhir_server.mllp.runtime import hl7_services
 from fhir_server.settings import Settings
-from fhir_server.store.fast_reads import FastReader
-from fhir_server.store.resource_store import PostgresResourceStore
-from fhir_server.store.write_hooks import HookedStore
-from operations.safety.recheck import SafetyRecheck
+from profiles_ig import write_policy
 from resources.identity import now
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -116,10 +119,15 @@ REST_ROUTES: tuple[Route, ...] = (
 ROUTES: tuple[Route, ...] = (
     SERVICE_ROUTES
     + METRICS_ROUTES
+    + IG_ROUTES
     + BULK_ROUTES
     + REPORT_ROUTES
+    + REINDEX_ROUTES
+    + AUDIT_ROUTES
     + OPERATION_ROUTES
     + OAUTH_ROUTES
+    + ACCOUNT_ROUTES
+    + NUTRITION_PRODUCT_ROUTES
     + REST_ROUTES
 )
 """Every HTTP route, in match order: each area keeps its own table, added here."""
@@ -130,24 +138,23 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(database_url, settings.db_pool_size)
-        keys = await open_keys(settings, engine)  # fails the start on a missing or wrong key
-        reader = FastReader(database_url, max(2, settings.db_pool_size // 2))
-        await reader.open()
-        app.state.engine = engine
-        app.state.store = HookedStore(PostgresResourceStore(engine, reader), (SafetyRecheck(),))
-        app.state.redis = aioredis.Redis.from_url(redis_url)
-        runner = await start_jobs(app, engine)
-        try:
-            async with hl7_services(engine, app.state.store, settings) as hl7:
-                app.state.services = {**getattr(app.state, "services", {}), **hl7}
-                yield
-        finally:
-            await runner.stop()
-            await app.state.redis.aclose()
-            await keys.close()
-            await reader.close()
-            await engine.dispose()
+        async with open_store(settings, database_url, settings.db_pool_size) as opened:
+            engine = opened.engine
+            app.state.engine = engine
+            app.state.redis = aioredis.Redis.from_url(redis_url)
+            notices = await start_search_params(  # sets app.state.store
+                app, engine, opened.inner, opened.hooks, app.state.redis
+            )
+            await publish_guide(app.state.store)  # the guide's resources, searchable
+            runner = await start_jobs(app, engine)
+            try:
+                async with hl7_services(engine, app.state.store, settings) as hl7:
+                    app.state.services = {**getattr(app.state, "services", {}), **hl7}
+                    yield
+            finally:
+                await runner.stop()
+                notices.cancel()
+                await app.state.redis.aclose()
 
     app = FastAPI(
         title="Nutri-Vision FHIR server",
@@ -158,10 +165,12 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
     )
     app.state.settings = settings
     code_checks.configure(settings)
+    write_policy.configure(settings.profile_validation)
     app.state.started_at = now()
     for method, path, endpoint in ROUTES:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
     errors.install(app)
     install_auth(app, settings)
+    install_audit(app)  # after the guard: refused requests are audited too
     app.add_middleware(RequestLog)
     return app

@@ -4,6 +4,10 @@
 is queued or running, 200 with the manifest once done, 500 with an OperationOutcome when it
 failed; ``DELETE`` cancels the job and deletes its files (202), after which the URL is 404.
 ``GET [base]/_bulk-files/[job]/[file]`` streams one NDJSON file of a finished export.
+
+All three answer only the grant that started the job (same client, user, patient and
+``fhirUser``, ``smart_auth.bulk_access.same_owner``; the bearer guard has checked the token
+already); anyone else gets the 404 of a job that does not exist, so job ids leak nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from resources.errors import Issue, NotFound, operation_outcome
 from resources.identity import instant
 from resources.jobs import JobInfo
 from resources.ports import JobQueue
+from smart_auth.bulk_access import same_owner
+from smart_auth.context import AccessContext
 
 BULK_KINDS = frozenset({"bulk-export", "bulk-import"})
 FILE_NAME = re.compile(r"^[A-Za-z]+\.ndjson$")
@@ -36,9 +42,16 @@ def _jobs(request: Request) -> JobQueue:
 
 
 async def _job(request: Request) -> JobInfo:
-    """The bulk job the URL names; cancelled ones are gone (404) as the protocol says."""
+    """The bulk job the URL names; cancelled ones are gone (404) as the protocol says, and
+    another grant's jobs are answered exactly as absent ones."""
     job = await _jobs(request).get(str(request.path_params["job"]))
-    if job is None or job.kind not in BULK_KINDS or job.status == "cancelled":
+    access: AccessContext | None = getattr(request.state, "access", None)
+    if (
+        job is None
+        or job.kind not in BULK_KINDS
+        or job.status == "cancelled"
+        or not same_owner(job.params.get("access"), access)
+    ):
         raise NotFound("No such bulk data request", error_codes.BULK_JOB_NOT_FOUND)
     return job
 

@@ -90,5 +90,6 @@ async def invoke(request: Request) -> Response:
         content_type=request.headers.get("content-type", ""),
         headers=dict(request.headers),
         services=getattr(request.app.state, "services", {}),
+        access=getattr(request.state, "access", None),
     )
     return _render(request, await module.handle(ctx, params))

@@ -29,6 +29,7 @@ from fhir_server.http.negotiation import (
 from fhir_server.http.paging import ascii_int, check_no_nul
 from fhir_server.http.responses import fhir_response, version_headers
 from fhir_server.store.policy_store import PolicyStore
+from profiles_ig.write_policy import current_policy
 from resources import error_codes, fhir_json, fhirpath_patch
 from resources.errors import Gone, Invalid, Issue, NotFound, Unprocessable, information
 from resources.identity import check_id, etag, parse_etag
@@ -85,7 +86,8 @@ def if_match_of(request: Request) -> int | None:
 
 
 def validate(resource_type: str, resource: dict[str, Any]) -> list[Issue]:
-    """Check the body's type and content; ``Invalid`` lists every problem. Returns warnings
+    """Check the body's type and content; ``Invalid`` lists every problem. Then the profile
+    check the settings ask for this type (``Unprocessable`` in enforce mode). Returns warnings
     (codes accepted with a caveat, as ``code_checks`` is configured)."""
     if resource["resourceType"] != resource_type:
         raise Invalid(
@@ -100,6 +102,7 @@ def validate(resource_type: str, resource: dict[str, Any]) -> list[Issue]:
             error_codes.RESOURCE_INVALID,
             issues=issues,
         )
+    current_policy().check(resource_type, resource)
     return code_checks.check(resource_type, resource)
 
 

@@ -25,6 +25,7 @@ from fhir_server.http.bundles import (
 )
 from fhir_server.http.negotiation import preferences, response_media_type
 from fhir_server.http.paging import check_no_nul, search_cursor
+from fhir_server.http.reindex_routes import index_issues
 from fhir_server.http.responses import base_url, fhir_response
 from fhir_server.http.rest_routes import body_limit, registry_of, resource_type_of, store_of
 from resources import error_codes
@@ -71,6 +72,7 @@ async def _answer(
         max_count=int(settings.max_page_size),
         compartment=compartment,
     )
+    not_ready = index_issues(request, types, params, preferences(request).strict)
     cursor = search_cursor(params)
     base = base_url(request)
     page = await store_of(request).search(query, cursor, base)
@@ -81,10 +83,14 @@ async def _answer(
     }
     if page.next_cursor is not None:
         links["next"] = page_url(base, path, [*echo, ("_cursor", page.next_cursor)])
+    if page.previous_cursor is not None:
+        links["previous"] = page_url(base, path, [*echo, ("_cursor", page.previous_cursor)])
     entries = [search_entry(base, v) for v in page.matches]
     entries += [include_entry(base, v) for v in page.included]
-    if page.warnings:
-        entries.append(outcome_entry(warning_outcome(page.warnings)))
+    if page.warnings or not_ready:
+        outcome = warning_outcome(page.warnings)
+        outcome["issue"] = [*outcome.get("issue", []), *not_ready]
+        entries.append(outcome_entry(outcome))
     return fhir_response(request, bundle("searchset", entries, links, page.total))
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from conformance.capability_statement import capability_statement
+from conformance.statement_views import view
 from fhir_server.auth.server import endpoints
 from fhir_server.db.migrate import head_revision
 from fhir_server.http.negotiation import response_media_type
@@ -57,7 +58,7 @@ async def ready(request: Request) -> Response:
 
 
 async def metadata(request: Request) -> Response:
-    """``GET [base]/metadata``: the CapabilityStatement."""
+    """``GET [base]/metadata``: the CapabilityStatement (``mode``, ``_summary``)."""
     response_media_type(request)
     started = instant(request.app.state.started_at)
     urls = endpoints(request)
@@ -67,4 +68,6 @@ async def metadata(request: Request) -> Response:
         "introspect": urls.introspect,
         "revoke": urls.revoke,
     }
-    return fhir_response(request, capability_statement(base_url(request), started, oauth_uris))
+    statement = capability_statement(base_url(request), started, oauth_uris)
+    params = request.query_params
+    return fhir_response(request, view(statement, params.get("mode"), params.get("_summary")))

@@ -26,6 +26,7 @@ async def start_jobs(app: FastAPI, engine: AsyncEngine) -> JobRunner:
         "settings": settings,
         "registry": registry,
         "store": app.state.store,
+        "search_params": getattr(app.state, "search_params", None),
     }
     runner = JobRunner(
         queue,

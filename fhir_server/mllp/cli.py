@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Annotated, TypeVar
 
 import typer
 
+from fhir_server.composition import open_store
 from fhir_server.db import migrate
-from fhir_server.db.engine import create_engine
 from fhir_server.mllp.processor import Hl7Processor
 from fhir_server.mllp.runtime import hl7_services, processor
 from fhir_server.settings import Settings, SettingsError, load_settings
-from fhir_server.store.fast_reads import FastReader
-from fhir_server.store.resource_store import PostgresResourceStore
 
 T = TypeVar("T")
 
@@ -34,18 +32,6 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-@asynccontextmanager
-async def _store(database_url: str, pool: int) -> AsyncIterator[PostgresResourceStore]:
-    engine = create_engine(database_url, pool)
-    reader = FastReader(database_url, 2)
-    await reader.open()
-    try:
-        yield PostgresResourceStore(engine, reader)
-    finally:
-        await reader.close()
-        await engine.dispose()
-
-
 def _with_processor(work: Callable[[Hl7Processor], Awaitable[T]]) -> T:
     """Run ``work`` with a processor on the configured (or embedded) database."""
     from fhir_server.cli import services
@@ -53,8 +39,8 @@ def _with_processor(work: Callable[[Hl7Processor], Awaitable[T]]) -> T:
     settings = _settings()
 
     async def main(database_url: str) -> T:
-        async with _store(database_url, 4) as store:
-            return await work(processor(store.engine, store, settings))
+        async with open_store(settings, database_url, 4) as opened:
+            return await work(processor(opened.engine, opened.store, settings))
 
     with services(settings) as urls:
         migrate.upgrade(urls.database_url)
@@ -70,8 +56,8 @@ def _listen(database_url: str, port: int, host: str | None, first: bool, group: 
 
     async def main() -> None:
         async with (
-            _store(database_url, settings.db_pool_size) as store,
-            hl7_services(store.engine, store, settings, port, first, group),
+            open_store(settings, database_url, settings.db_pool_size) as opened,
+            hl7_services(opened.engine, opened.store, settings, port, first, group),
         ):
             await asyncio.Event().wait()
 

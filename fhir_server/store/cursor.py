@@ -1,6 +1,7 @@
 """The opaque ``_cursor`` of a search page: the last row's sort key values, type and id.
 
-A cursor is URL-safe base64 of JSON ``{"s": signature, "k": [values], "t": type, "i": id}``.
+A cursor is URL-safe base64 of JSON ``{"s": signature, "k": [values], "t": type, "i": id}``,
+plus ``"b": 1`` for a cursor that reads backwards (the page before that row: ``previous``).
 ``s`` names the sort it was made for, so a cursor pasted onto another search is refused rather
 than misread. Values keep their kind: text as is, instants and decimals as ISO / decimal text.
 """
@@ -24,11 +25,13 @@ KeyKind = Literal["text", "instant", "number"]
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where the next page starts: after the row with these keys, type and id."""
+    """Where the next page starts: after the row with these keys, type and id (before it,
+    when ``backward``)."""
 
     keys: tuple[Any, ...]
     resource_type: str
     id: str
+    backward: bool = False
 
 
 def _encode_value(value: Any) -> Any:
@@ -41,12 +44,14 @@ def _encode_value(value: Any) -> Any:
 
 def encode(cursor: Cursor, signature: str) -> str:
     """The cursor as URL-safe text."""
-    data = {
+    data: dict[str, Any] = {
         "s": signature,
         "k": [_encode_value(value) for value in cursor.keys],
         "t": cursor.resource_type,
         "i": cursor.id,
     }
+    if cursor.backward:
+        data["b"] = 1
     return base64.urlsafe_b64encode(orjson.dumps(data)).decode().rstrip("=")
 
 
@@ -77,9 +82,9 @@ def decode(raw: str, signature: str, kinds: tuple[KeyKind, ...]) -> Cursor:
         if data["s"] != signature or not isinstance(keys, list) or len(keys) != len(kinds):
             raise _refused(raw)
         values = tuple(_decode_value(v, kind) for v, kind in zip(keys, kinds, strict=True))
-        type_, id_ = data["t"], data["i"]
+        type_, id_, backward = data["t"], data["i"], data.get("b", 0)
     except (ValueError, TypeError, KeyError, binascii.Error, InvalidOperation):
         raise _refused(raw) from None
-    if not isinstance(type_, str) or not isinstance(id_, str):
+    if not isinstance(type_, str) or not isinstance(id_, str) or backward not in (0, 1):
         raise _refused(raw)
-    return Cursor(values, type_, id_)
+    return Cursor(values, type_, id_, backward == 1)

@@ -33,6 +33,7 @@ from resources.search.index_rows import (
     UriRow,
     index_rows,
 )
+from resources.search.param_def import SearchParamDef
 from resources.search.registry import SearchRegistry
 from resources.search.values import IndexValue
 
@@ -120,6 +121,27 @@ def table_rows(
         for code, found in _extract(resource, registry).items()
         if code not in NOT_STORED
     }
+    owner = {"resource_type": resource_type, "resource_id": id_}
+    return _laid_out(index_rows(resource_type, values), owner)
+
+
+def param_table_rows(
+    resource_type: str,
+    id_: str,
+    resource: dict[str, Any],
+    params: list[SearchParamDef],
+    registry: SearchRegistry,
+) -> TableRows:
+    """The index rows of only ``params`` (a reindex of some parameters), through the seam."""
+    values: dict[str, list[IndexValue]] = {}
+    for param in params:
+        try:
+            found = extract(resource, param, registry)
+        except FhirPathEvaluationError as error:
+            _log.warning("%s: %s not indexed: %s", resource_type, param.code, error)
+            continue
+        if found and param.code not in NOT_STORED:
+            values[param.code] = found
     owner = {"resource_type": resource_type, "resource_id": id_}
     return _laid_out(index_rows(resource_type, values), owner)
 

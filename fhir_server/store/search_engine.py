@@ -88,7 +88,9 @@ def page_statement(
             found.c.id,
         ]
     )
-    page = select(found).order_by(*order_by(columns, search.sorts, tiebreak)).limit(limit)
+    backward = cursor is not None and cursor.backward
+    ordering = order_by(columns, search.sorts, tiebreak, reverse=backward)
+    page = select(found).order_by(*ordering).limit(limit)
     if cursor is not None:
         page = page.where(after_cursor(columns, search.sorts, tiebreak, cursor))
     rows = page.subquery("page")
@@ -102,7 +104,7 @@ def page_statement(
     return (
         select(*VERSION_COLUMNS, *ordered)
         .select_from(rows.join(resource_version, current))
-        .order_by(*order_by(ordered, search.sorts, last))
+        .order_by(*order_by(ordered, search.sorts, last, reverse=backward))
     )
 
 
@@ -122,22 +124,39 @@ async def _total(conn: AsyncConnection, search: CompiledSearch) -> int | None:
     return int((await conn.execute(count_statement(search))).scalar_one())
 
 
+def _cursor_at(search: CompiledSearch, row: Any, *, backward: bool) -> str:
+    keys = tuple(row[len(VERSION_COLUMNS) + n] for n in range(len(search.sorts)))
+    cursor = cursors.Cursor(keys, row.resource_type, row.id, backward)
+    return cursors.encode(cursor, search.signature)
+
+
 async def _page(
     conn: AsyncConnection, search: CompiledSearch, raw_cursor: str | None
-) -> tuple[list[StoredVersion], str | None]:
+) -> tuple[list[StoredVersion], str | None, str | None]:
+    """The page's versions, and the cursors of the next and previous pages.
+
+    A page read backwards (``previous``) comes in reverse order and is turned around; the
+    page it was reached from follows it, so it always has a next page.
+    """
     count = search.query.count
     if count == 0 or search.query.summary == "count":
-        return [], None
+        return [], None, None
     cursor = None
     if raw_cursor is not None:
         cursor = cursors.decode(raw_cursor, search.signature, search.kinds)
-    rows = (await conn.execute(page_statement(search, count + 1, cursor))).all()
-    if len(rows) <= count:
-        return [stored(row) for row in rows], None
-    last = rows[count - 1]
-    keys = tuple(last[len(VERSION_COLUMNS) + n] for n in range(len(search.sorts)))
-    following = cursors.Cursor(keys, last.resource_type, last.id)
-    return [stored(row) for row in rows[:count]], cursors.encode(following, search.signature)
+    backward = cursor is not None and cursor.backward
+    rows = list((await conn.execute(page_statement(search, count + 1, cursor))).all())
+    more = len(rows) > count
+    rows = rows[:count]
+    if backward:
+        rows.reverse()
+    if not rows:
+        return [], None, None
+    has_next = backward or more
+    has_previous = more if backward else cursor is not None
+    following = _cursor_at(search, rows[-1], backward=False) if has_next else None
+    previous = _cursor_at(search, rows[0], backward=True) if has_previous else None
+    return [stored(row) for row in rows], following, previous
 
 
 def _shaped(
@@ -161,7 +180,7 @@ async def run_search(
     """One page of ``query``'s results, continuing after ``raw_cursor``."""
     query = await resolve_codes(conn, query)
     search = compile_search(query, base_url)
-    matches, next_cursor = await _page(conn, search, raw_cursor)
+    matches, next_cursor, previous_cursor = await _page(conn, search, raw_cursor)
     total = await _total(conn, search)
     included = await find_included(conn, query.includes, matches)
     return SearchPage(
@@ -170,6 +189,7 @@ async def run_search(
         next_cursor=next_cursor,
         total=total,
         warnings=(*query.warnings, *included.warnings),
+        previous_cursor=previous_cursor,
     )
 
 

@@ -4,7 +4,9 @@ A parameter key is the resource's smallest value for an ascending sort and its l
 descending one (a date: the smallest ``low`` / the largest ``high``), computed per row by a
 correlated subquery on the parameter's index table. Resources without a value sort last either
 way. Every order ends with the resource type and id, so it is total and a page boundary is
-exact: rows strictly after the cursor's (keys, type, id) in that order.
+exact: rows strictly after the cursor's (keys, type, id) in that order. A backward cursor (the
+``previous`` page) reads the reverse order (``order_by(reverse=True)``) from strictly before
+its row.
 """
 
 from __future__ import annotations
@@ -108,8 +110,17 @@ def order_by(
     columns: Sequence[ColumnElement[Any]],
     sorts: Sequence[SortColumn],
     tiebreak: Sequence[ColumnElement[Any]],
+    *,
+    reverse: bool = False,
 ) -> list[ColumnElement[Any]]:
-    """ORDER BY the keys (nulls last either way), then the tie-breaking type and id."""
+    """ORDER BY the keys (nulls last either way), then the tie-breaking type and id; with
+    ``reverse``, exactly the opposite order."""
+    if reverse:
+        backwards = [
+            (c.asc() if s.descending else c.desc()).nulls_first()
+            for c, s in zip(columns, sorts, strict=True)
+        ]
+        return [*backwards, *(c.desc() for c in tiebreak)]
     ordered = [
         (c.desc() if s.descending else c.asc()).nulls_last()
         for c, s in zip(columns, sorts, strict=True)
@@ -123,6 +134,13 @@ def _after(column: ColumnElement[Any], value: Any, descending: bool) -> ColumnEl
     return or_(column < value if descending else column > value, column.is_(None))
 
 
+def _before(column: ColumnElement[Any], value: Any, descending: bool) -> ColumnElement[bool]:
+    if value is None:  # every value sorts before a missing one
+        return column.is_not(None)
+    before: ColumnElement[bool] = column > value if descending else column < value
+    return before
+
+
 def _same(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
@@ -133,12 +151,15 @@ def after_cursor(
     tiebreak: Sequence[ColumnElement[Any]],
     cursor: Cursor,
 ) -> ColumnElement[bool]:
-    """Rows strictly after the cursor in the order of ``order_by``."""
+    """Rows strictly after the cursor in the order of ``order_by`` (strictly before it, for a
+    backward cursor)."""
+    beyond = _before if cursor.backward else _after
     branches: list[ColumnElement[bool]] = []
     same: list[ColumnElement[bool]] = []
     for column, sort, value in zip(columns, sorts, cursor.keys, strict=True):
-        branches.append(and_(*same, _after(column, value, sort.descending)))
+        branches.append(and_(*same, beyond(column, value, sort.descending)))
         same.append(_same(column, value))
-    last = (cursor.resource_type, cursor.id)[-len(tiebreak) :]
-    branches.append(and_(*same, tuple_(*tiebreak) > tuple_(*last)))
+    last = tuple_(*(cursor.resource_type, cursor.id)[-len(tiebreak) :])
+    keys = tuple_(*tiebreak)
+    branches.append(and_(*same, keys < last if cursor.backward else keys > last))
     return or_(*branches)

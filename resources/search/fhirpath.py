@@ -113,10 +113,13 @@ class CompiledPath:
         )
         self._needs = tuple(required_element(branch) if fast else None for branch in branches)
 
-    def evaluate(self, root: object, resource: Json) -> list[Node]:
+    def evaluate(
+        self, root: object, resource: Json, variables: Mapping[str, object] | None = None
+    ) -> list[Node]:
         """Evaluate on ``root`` (a resource, or a ``Node.handle``) inside ``resource``.
 
-        ``resource`` is the whole resource, which ``resolve()`` searches for contained targets.
+        ``resource`` is the whole resource, which ``resolve()`` searches for contained targets;
+        ``variables`` adds environment variables (``%resource`` for constraints).
         """
         data = root.handle if isinstance(root, Node) else root
         nodes: list[Node] = []
@@ -124,7 +127,8 @@ class CompiledPath:
             if isinstance(branch, tuple):
                 nodes.extend(self._walk(branch, data))
             elif needs is None or not isinstance(data, Mapping) or has_element(data, needs):
-                nodes.extend(_node(item) for item in self._interpret(branch, data, resource))
+                found = self._interpret(branch, data, resource, variables or {})
+                nodes.extend(_node(item) for item in found)
         return [node for node in nodes if node.value is not None]
 
     @staticmethod
@@ -136,10 +140,13 @@ class CompiledPath:
         items = walk(json_data, steps, fhir_model())
         return [_node(_make_node(v, path)) for v, path in items if not _extension_only(v)]
 
-    def _interpret(self, branch: dict[str, Any], data: object, resource: Json) -> list[Any]:
+    def _interpret(
+        self, branch: dict[str, Any], data: object, resource: Json, variables: Mapping[str, object]
+    ) -> list[Any]:
         options = {"returnRawData": True, "userInvocationTable": _invocations(resource)}
+        environment = {**FHIR_VARIABLES, **variables}
         try:
-            return _apply(data, branch, dict(FHIR_VARIABLES), fhir_model(), options)
+            return _apply(data, branch, environment, fhir_model(), options)
         except Exception as error:  # fhirpathpy raises bare Exception ("Not implemented")
             raise FhirPathEvaluationError(f"{self.expression}: {error}") from error
 
@@ -151,6 +158,12 @@ def compile_path(expression: str) -> CompiledPath:
     Parsing costs about 2 ms an expression, evaluating about 50 us, hence the cache.
     """
     return CompiledPath(expression)
+
+
+def typed_root(value: object, fhir_type: str) -> Node:
+    """``value`` (JSON) as an evaluation root of type ``fhir_type``, so that an expression
+    evaluated on it (a constraint of a data type or an element) resolves choice elements."""
+    return Node(value, fhir_type, _make_node(value, fhir_type))
 
 
 def _extension_only(value: object) -> bool:

@@ -1,16 +1,20 @@
-"""Foods and nutrients: USDA SR24 composition data with household portions, and free-text
-portions ('two scrambled eggs') resolved to grams and nutrients."""
+"""Food composition: USDA foods with nutrients per 100 g and household portions.
 
-from terminology.foods.database import Food, FoodDatabase, Measure, food_database
-from terminology.foods.portions import Portion, portion
-from terminology.foods.products import nutrition_product
+The API is ``food_lookup()`` (see ``terminology.foods.lookup``); nothing is opened on import.
+"""
+
+from terminology.foods.database import Food, Portion
+from terminology.foods.lookup import FoodLookup, NutrientAmount, ResolvedFood, food_lookup
+from terminology.foods.portions import PortionAmount
+from terminology.foods.search import FoodMatch
 
 __all__ = [
     "Food",
-    "FoodDatabase",
-    "Measure",
+    "FoodLookup",
+    "FoodMatch",
+    "NutrientAmount",
     "Portion",
-    "food_database",
-    "nutrition_product",
-    "portion",
+    "PortionAmount",
+    "ResolvedFood",
+    "food_lookup",
 ]

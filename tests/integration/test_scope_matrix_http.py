@@ -4,6 +4,9 @@ Each interaction is the request a client sends; the answer maps to ``A`` (2xx wi
 in it), ``H`` (404, or the target absent from the Bundle) or ``D`` (403 with an
 OperationOutcome and ``WWW-Authenticate: Bearer error="insufficient_scope"``). Every answer's
 bytes are scanned for hidden resources. Tokens are real signed access tokens (``scope_server``).
+
+The bulk rows (``tests.scope_matrix.BULK_INTERACTIONS``) run ``$everything`` and a whole
+``$export`` (kick-off, polling, every NDJSON file downloaded), whose bytes are scanned too.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import orjson
 import pytest
 
 from resources import error_codes
+from tests.integration.bulk.conftest import wait_for
 from tests.integration.scope_server import ScopedServer, scoped_client, scoped_url
 from tests.integration.scope_world import World, world
-from tests.scope_matrix import CASES, HIDDEN, TOKENS
+from tests.scope_matrix import HIDDEN, HTTP_CASES, expected
 
 pytestmark = pytest.mark.integration
 __all__ = ["scoped_url", "world"]
@@ -69,7 +73,11 @@ REQUESTS: dict[str, Request] = {
     ),
     "delete": lambda c, w, t: c.delete(f"Observation/{_fresh_copy(w, t)}"),
     "transaction": lambda c, w, t: c.post("", json=_transaction(w, t)),
+    "everything": lambda c, w, t: c.get(
+        f"Patient/{w.subject_of(t)}/$everything", params={"_count": "1000"}
+    ),
 }
+ASYNC = {"Prefer": "respond-async"}
 
 
 def _fresh_copy(world: World, target: str) -> str:
@@ -100,14 +108,24 @@ def _resources(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [body]
 
 
-def _outcome(response: httpx.Response, world: World, interaction: str, target: str) -> str:
-    if response.status_code == 403:
-        codes = str(response.json())
-        assert (
-            error_codes.SCOPE_INSUFFICIENT in codes
-            or error_codes.SCOPE_WRITE_OUTSIDE_ACCESS in codes
+def _refused(response: httpx.Response) -> bool:
+    if response.status_code != 403:
+        return False
+    codes = str(response.json())
+    assert any(
+        code in codes
+        for code in (
+            error_codes.SCOPE_INSUFFICIENT,
+            error_codes.SCOPE_WRITE_OUTSIDE_ACCESS,
+            error_codes.BULK_EXPORT_SCOPE,
         )
-        assert response.headers["www-authenticate"] == 'Bearer error="insufficient_scope"'
+    ), codes
+    assert response.headers["www-authenticate"] == 'Bearer error="insufficient_scope"'
+    return True
+
+
+def _outcome(response: httpx.Response, world: World, interaction: str, target: str) -> str:
+    if _refused(response):
         return "D"
     if response.status_code == 404:
         return "H"
@@ -136,12 +154,50 @@ def _check_no_leak(response: httpx.Response, world: World, token: str, target: s
         assert not shown & keys, (token, shown & keys)
 
 
-@pytest.mark.parametrize(("token", "interaction", "target"), CASES)
+def _export(client: httpx.Client, world: World, token: str, target: str) -> str:
+    """Run a whole Patient/$export naming the target; its outcome, once every byte the
+    client received (manifest and NDJSON files) has been scanned for hidden resources."""
+    patients = f"{world.ids['me']},{world.ids['other_patient']}"
+    filters = [f"Observation?_id={world.ids[target]}", f"Patient?_id={patients}"]
+    params = [("_type", "Observation,Patient"), *(("_typeFilter", f) for f in filters)]
+    kick_off = client.get("Patient/$export", params=tuple(params), headers=ASYNC)
+    if _refused(kick_off):
+        return "D"
+    assert kick_off.status_code == 202, kick_off.text
+    status = wait_for(client, kick_off.headers["Content-Location"])
+    assert status.status_code == 200, status.text
+    manifest = status.json()
+    assert manifest["requiresAccessToken"] is True
+    # the manifest's request echoes the caller's own URL (the target's id): scan the rest
+    texts = [orjson.dumps({k: v for k, v in manifest.items() if k != "request"}).decode()]
+    lines: list[dict[str, Any]] = []
+    for output in manifest["output"]:
+        download = client.get(output["url"])
+        assert download.status_code == 200, download.text
+        texts.append(download.text)
+        lines.extend(orjson.loads(line) for line in download.text.splitlines())
+    _check_ndjson(world, token, "".join(texts), lines)
+    shown = {line["id"] for line in lines if line["resourceType"] == "Observation"}
+    return "A" if world.ids[target] in shown else "H"
+
+
+def _check_ndjson(world: World, token: str, text: str, lines: list[dict[str, Any]]) -> None:
+    hidden = HIDDEN[token]
+    for role in hidden & UNREFERENCED:
+        assert world.ids[role] not in text, (token, role)
+    shown = {(line.get("resourceType"), line.get("id")) for line in lines}
+    assert not shown & world.hidden_keys(hidden), (token, shown & world.hidden_keys(hidden))
+
+
+@pytest.mark.parametrize(("token", "interaction", "target"), HTTP_CASES)
 def test_matrix_over_http(
     scoped_url: ScopedServer, world: World, token: str, interaction: str, target: str
 ) -> None:
     with scoped_client(scoped_url, token) as client:
-        response = REQUESTS[interaction](client, world, target)
-    outcome = _outcome(response, world, interaction, target)
-    assert outcome == TOKENS[token].outcome(interaction, target), f"{token} {interaction} {target}"
-    _check_no_leak(response, world, token, target)
+        if interaction == "export":
+            outcome = _export(client, world, token, target)
+        else:
+            response = REQUESTS[interaction](client, world, target)
+            outcome = _outcome(response, world, interaction, target)
+            _check_no_leak(response, world, token, target)
+    assert outcome == expected(token, interaction, target), f"{token} {interaction} {target}"

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from fhir_server.embedded import ServiceUrls
 from fhir_server.settings import Settings
@@ -31,11 +32,16 @@ def bulk_dir() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def bulk_server(services: ServiceUrls, bulk_dir: Path) -> ServerFactory:
+def bulk_server(services: ServiceUrls, bulk_dir: Path, master_key: SecretStr) -> ServerFactory:
     """Start a server on the session's database with bulk settings (overridable)."""
 
     def start(**overrides: Any) -> AbstractContextManager[str]:
-        values: dict[str, Any] = {"data_dir": bulk_dir, "jobs_poll_seconds": 0.1}
+        values: dict[str, Any] = {
+            "data_dir": bulk_dir,
+            "jobs_poll_seconds": 0.1,
+            "auth_required": False,  # these tests are about bulk data; scopes: test_bulk_scopes
+            "master_key": master_key,  # the session's database holds keys wrapped by it
+        }
         return running_server(services, Settings(**(values | overrides)))
 
     return start

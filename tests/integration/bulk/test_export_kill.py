@@ -47,7 +47,7 @@ def env(services: ServiceUrls, tmp_path: Path) -> Iterator[dict[str, str]]:
 def serve(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen[bytes]]:
     """Start ``nutrivision serve`` and wait until it answers."""
     port = free_port()
-    command = [sys.executable, "-m", "fhir_server", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "fhir_server", "serve", "--no-auth", "--port", str(port)]
     with log.open("ab") as output:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
     base = f"http://127.0.0.1:{port}/fhir"

@@ -35,7 +35,11 @@ def test_export_resumes_after_a_restart(services: ServiceUrls, tmp_path: Path) -
     with fresh_database(services.database_url) as database_url:
         urls = ServiceUrls(database_url, services.redis_url)
         slow = Settings(
-            data_dir=tmp_path, jobs_poll_seconds=0.1, bulk_export_batch=1, bulk_export_parallel=1
+            data_dir=tmp_path,
+            jobs_poll_seconds=0.1,
+            bulk_export_batch=1,
+            bulk_export_parallel=1,
+            auth_required=False,
         )
         with running_server(urls, slow) as base, httpx.Client(base_url=base, timeout=60) as http:
             loaded = load_synthea(http, bundle_paths()[:1])
@@ -47,7 +51,7 @@ def test_export_resumes_after_a_restart(services: ServiceUrls, tmp_path: Path) -
                 assert time.monotonic() < deadline
                 time.sleep(0.02)
         assert 5 <= _lines_after_stop(tmp_path) < expected
-        fast = Settings(data_dir=tmp_path, jobs_poll_seconds=0.1)
+        fast = Settings(data_dir=tmp_path, jobs_poll_seconds=0.1, auth_required=False)
         with running_server(urls, fast) as base, httpx.Client(base_url=base, timeout=60) as http:
             done = wait_for(http, status)
             assert done.status_code == 200, done.text

@@ -18,6 +18,7 @@ import pytest
 
 from fhir_server.embedded import ServiceUrls
 from tests.servers import fresh_database
+from tests.stored_bodies import opened_bodies
 from tests.synthea import SYNTHEA_DIR, bundle_paths, read_bundle
 
 pytestmark = pytest.mark.integration
@@ -62,13 +63,13 @@ def run(database: str, *args: str) -> tuple[int, str, str]:
 def stored(database: str) -> dict[str, dict[str, Any]]:
     """Every current, live resource in the database by ``Type/id``."""
     query = (
-        "SELECT r.resource_type, r.id, v.body FROM resource r JOIN resource_version v"
-        " ON v.resource_type = r.resource_type AND v.id = r.id AND v.version_id = r.version_id"
-        " WHERE NOT r.deleted"
+        "SELECT r.resource_type, r.id, v.version_id, v.body FROM resource r"
+        " JOIN resource_version v ON v.resource_type = r.resource_type AND v.id = r.id"
+        " AND v.version_id = r.version_id WHERE NOT r.deleted"
     )
     with psycopg.connect(_libpq(database)) as conn:
         rows = conn.execute(query).fetchall()
-    return {f"{t}/{i}": json.loads(body) for t, i, body in rows}
+    return {f"{t}/{i}": json.loads(body) for t, i, body in opened_bodies(database, rows)}
 
 
 def references(node: Any) -> Iterator[str]:

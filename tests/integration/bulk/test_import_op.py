@@ -132,7 +132,7 @@ def test_round_trip_into_a_fresh_database(
         inputs.append({"name": "input", "part": part})
     with fresh_database(services.database_url) as database_url:
         urls = ServiceUrls(database_url, services.redis_url)
-        settings = Settings(data_dir=tmp_path, jobs_poll_seconds=0.1)
+        settings = Settings(data_dir=tmp_path, jobs_poll_seconds=0.1, auth_required=False)
         with (
             running_server(urls, settings) as base,
             httpx.Client(base_url=base, timeout=60) as fresh,

@@ -90,7 +90,7 @@ def test_dead_letters_list_and_replay(services: ServiceUrls, mllp: Harness) -> N
 
 def test_fhir_server_with_mllp_port_serves_both(services: ServiceUrls) -> None:
     port = free_port()
-    settings = Settings(mllp_port=port)
+    settings = Settings(mllp_port=port, auth_required=False)
     with running_server(services, settings) as base:
         mrn = f"S{uuid.uuid4().hex[:8]}"
         ack = send(port, message(f"S{uuid.uuid4().hex[:10]}", f"PID|1||{mrn}^^^HOSP^MR||ROE^S"))

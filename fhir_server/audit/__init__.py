@@ -1,0 +1,2 @@
+"""The audit trail (IHE Basic Audit Log Patterns AuditEvents, hash-chained) and break-glass
+emergency access."""

@@ -1,0 +1,89 @@
+"""Where audit rows go: a bounded in-process queue flushed in batches by a background task.
+
+Reads must not wait for an INSERT, so their events are queued and written in one statement
+per batch every ``audit_flush_interval_s``, already sealed into the chain (after the rows
+that writes committed in the meantime). A full queue makes
+the request that finds it full flush it (back-pressure, never a dropped event). Shutdown
+flushes what is queued. What is lost: on a crash (kill -9, power loss) the events of the
+last flush interval (0.5 s by default) that were not yet written, all of them reads or
+refused requests: no data changed with them. Writes are recorded in their own transaction
+(``write_hook``) and the break-glass events synchronously, so neither is ever lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from fhir_server.audit.chain import append_sealed
+from fhir_server.db.audit_tables import audit_event
+
+log = logging.getLogger(__name__)
+
+
+async def insert_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert unsealed rows on this connection (in the caller's transaction)."""
+    if rows:
+        await conn.execute(insert(audit_event), rows)
+
+
+class AuditRecorder:
+    """The queue and its flusher for one process."""
+
+    def __init__(self, engine: AsyncEngine, max_queued: int, interval_s: float) -> None:
+        self.engine = engine
+        self.max_queued = max_queued
+        self.interval_s = interval_s
+        self._queue: list[dict[str, Any]] = []
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the background flusher (once)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def record(self, row: dict[str, Any]) -> None:
+        """Queue a row; flush first when the queue is full."""
+        if len(self._queue) >= self.max_queued:
+            await self.flush()
+        self._queue.append(row)
+
+    async def write_now(self, row: dict[str, Any]) -> None:
+        """Write a row, sealed, before returning (break-glass events)."""
+        async with self.engine.begin() as conn:
+            await append_sealed(conn, [row])
+
+    async def flush(self) -> None:
+        """Seal the committed rows of writes, then append every queued row, sealed, in one
+        transaction."""
+        async with self._lock:
+            rows, self._queue = self._queue, []
+            try:
+                async with self.engine.begin() as conn:
+                    await append_sealed(conn, rows)
+            except Exception:
+                self._queue = rows + self._queue  # kept for the next pass
+                raise
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.flush()
+            except Exception:  # the next pass retries; never kill the flusher
+                log.exception("audit flush failed; %d events kept queued", len(self._queue))
+
+    async def close(self) -> None:
+        """Stop the flusher and write what is queued."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()

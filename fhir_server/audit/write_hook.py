@@ -1,0 +1,78 @@
+"""Writes are audited in their own transaction: a ``WriteHook`` that watches every type.
+
+The store calls it after each create, update or patch, on the write's unit of work; the
+AuditEvent row commits or rolls back with the write (sealed into the chain afterwards).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from fhir_server.audit.context import current
+from fhir_server.audit.events import Actor, EventFacts, build_event
+from fhir_server.audit.recorder import insert_rows
+from fhir_server.store.unit_of_work import StoreTransaction as UnitOfWork
+from resources import error_codes, fhir_json
+from resources.errors import Issue, MethodNotAllowed
+from resources.ports import StoreTransaction
+from resources.stored import StoredVersion
+
+
+def _patient_of(written: StoredVersion) -> str | None:
+    if written.resource_type == "Patient":
+        return written.id
+    if written.body is None:
+        return None
+    resource: Any = fhir_json.loads(written.body)
+    for field in ("patient", "subject", "beneficiary", "recipient"):
+        value = resource.get(field)
+        value = value[0] if isinstance(value, list) and value else value
+        reference = value.get("reference", "") if isinstance(value, dict) else ""
+        if reference.startswith("Patient/"):
+            return str(reference.removeprefix("Patient/"))
+    return None
+
+
+def _connection_of(tx: StoreTransaction) -> AsyncConnection | None:
+    """The unit of work's own connection (one transaction, one handle)."""
+    conn = getattr(tx, "_conn", None) if isinstance(tx, UnitOfWork) else None
+    return conn if isinstance(conn, AsyncConnection) else None
+
+
+class AuditWriteHook:
+    """Records the AuditEvent of each written version in the write's transaction."""
+
+    def watches(self, resource_type: str) -> bool:
+        """Every type: every write is audited."""
+        return True
+
+    async def after_write(self, tx: StoreTransaction, written: StoredVersion) -> list[Issue]:
+        """Insert the event on the transaction's own connection. An AuditEvent written into
+        the resource store (a Bundle entry) is refused: the trail lives in its own table."""
+        if written.resource_type == "AuditEvent":
+            raise MethodNotAllowed(
+                "AuditEvents are written by the server only", error_codes.AUDIT_READ_ONLY
+            )
+        conn = _connection_of(tx)
+        if conn is None:  # not our unit of work: the middleware records the write instead
+            return []
+        audit = current.get()
+        actor = audit.actor if audit else Actor()
+        subtype = "create" if written.version == 1 else "update"
+        reference = f"{written.reference}/_history/{written.version}"
+        row = build_event(
+            EventFacts(
+                subtype,
+                actor,
+                201 if subtype == "create" else 200,
+                (reference,),
+                None,
+                _patient_of(written),
+            )
+        )
+        await insert_rows(conn, [row])  # the unit of work's own handle: same transaction
+        if audit:
+            audit.recorded = True
+        return []

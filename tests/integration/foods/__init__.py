@@ -1,0 +1,1 @@
+"""Foods served as FHIR NutritionProduct and the foods CLI."""

@@ -1,0 +1,1 @@
+"""Food composition: build, lookup, portions, nutrients and reference intakes."""
