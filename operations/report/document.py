@@ -78,7 +78,8 @@ def _range(target: dict[str, Any], unit: str) -> dict[str, Any] | None:
         out["high"] = _quantity(target["value"], unit)
     if target.get("high") is not None:
         out["high"] = _quantity(target["high"], unit)
-    return out if target["unit"] != "g/(1000.kcal)" else {"text": out["text"]}
+    # Targets per 1,000 kcal or in % of energy are not in the nutrient's unit: text only.
+    return out if target["unit"] not in ("g/(1000.kcal)", "%") else {"text": out["text"]}
 
 
 def nutrient_observations(report: dict[str, Any], patient_ref: str) -> list[dict[str, Any]]:

@@ -7,19 +7,24 @@ logged is the ``user-verified`` extension; logs without them count as unknown / 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
 from operations.report.gather import Period
 from operations.report.nutrients import REPORTED, UNITS, intake_nutrients
-from terminology.foods.intakes import condition_targets, intake_data, reference_intakes
+from terminology.dri import Target, normalise_conditions, targets_for
 
 SOURCE_URL = "https://nutrivision.example.org/fhir/StructureDefinition/log-source"
 VERIFIED_URL = "https://nutrivision.example.org/fhir/StructureDefinition/user-verified"
-_LOWER_BOUND = {"RDA", "AI"}
-_UNIT_PER_DAY = {"g/d": "g", "mg/d": "mg", "ug/d": "ug", "[iU]/d": "[iU]"}
-_DB_KEY = {"fiber": "fiber"}
 WINDOW = 7
+KCAL_PER_G = {"protein": 4.0, "carbohydrate": 4.0, "fat": 9.0, "saturated_fat": 9.0}
+"""Atwater factors, to compare a nutrient with a target in % of energy."""
+# A citation's closing remark ("(recommendations on sodium below 1500 mg/d ...)") restates
+# the targets; the report shows them itself.
+_NOTE = re.compile(r"\s*\([^()]*\)$")
+# Condition guidelines are for adults: without a birth date they are still applied.
+_ADULT = 18
 
 
 def _day(intake: dict[str, Any]) -> date | None:
@@ -65,40 +70,53 @@ def _sex_age(
     return ("male" if sex == "male" else "female" if sex == "female" else None), age
 
 
+def _comparator(target: Target) -> tuple[str, float | None, float | None]:
+    """(comparator, value, high) of a target row from the DRI target's kind and bounds."""
+    if target.kind == "individualised" or (target.low is None and target.high is None):
+        return "individualized", None, None
+    if target.low is not None and target.high is not None:
+        return "range", target.low, target.high
+    if target.low is not None:
+        return ">=", target.low, None
+    return "<=", target.high, None
+
+
+def _row(target: Target, basis: str) -> dict[str, Any]:
+    comparator, value, high = _comparator(target)
+    row: dict[str, Any] = {
+        "kind": "condition" if target.condition else target.kind.upper(),
+        "comparator": comparator,
+        "value": value,
+        "unit": target.unit,
+        "source": _NOTE.sub("", target.citation),
+        "source_id": target.source,
+        "basis": basis,
+    }
+    if high is not None:
+        row["high"] = high
+    if target.note:
+        row["note"] = target.note
+    return row
+
+
 def targets(
     patient: dict[str, Any], icd10cm_codes: list[str], on: date
 ) -> dict[str, list[dict[str, Any]]]:
-    """Targets per nutrient: DRIs for the patient's age and sex, then condition targets."""
-    sources = intake_data().sources
-    found: dict[str, list[dict[str, Any]]] = {}
+    """Targets per nutrient: DRIs for the patient's age and sex, then condition targets
+    (``terminology.dri``), each row naming its source."""
     sex, age = _sex_age(patient, on)
-    if sex is not None and age is not None:
-        for (nutrient, kind), (value, unit, source) in reference_intakes(sex, age).items():
-            if nutrient in UNITS:
-                comparator = ">=" if kind in _LOWER_BOUND else "<="
-                found.setdefault(nutrient, []).append(
-                    {
-                        "kind": kind,
-                        "comparator": comparator,
-                        "value": value,
-                        "unit": unit,
-                        "source": sources[source].title,
-                        "basis": f"{kind}, {sex}, {age} y",
-                    }
-                )
-    for target in condition_targets(icd10cm_codes):
-        found.setdefault(target.nutrient, []).append(
-            {
-                "kind": "condition",
-                "comparator": target.comparator,
-                "value": target.value,
-                "high": target.high,
-                "unit": target.unit,
-                "source": sources[target.source].title,
-                "basis": f"{target.condition} ({target.icd10cm})",
-                "note": target.note,
-            }
-        )
+    found: dict[str, list[dict[str, Any]]] = {}
+    # An unknown sex takes the stricter of the male and female values (terminology.dri).
+    chosen = targets_for(age if age is not None else _ADULT, sex or "unknown", icd10cm_codes)
+    for target in chosen:
+        if target.nutrient not in UNITS or (age is None and target.condition is None):
+            continue
+        if target.condition:
+            codes = [c for c in icd10cm_codes if target.condition in normalise_conditions([c])]
+            basis = f"{target.condition} ({', '.join(codes)}), {target.kind}"
+        else:
+            basis = f"{target.kind.upper()}, {sex or 'sex unknown'}, {age} y"
+        found.setdefault(target.nutrient, []).append(_row(target, basis))
     return found
 
 
@@ -108,9 +126,13 @@ def assess(target: dict[str, Any], mean: dict[str, float], nutrient: str) -> str
     if comparator == "individualized" or value is None or not mean:
         return "individualized" if comparator == "individualized" else "no data"
     amount = mean.get(nutrient, 0.0)
+    energy = mean.get("energy", 0.0)
     if target["unit"] == "g/(1000.kcal)":
-        energy = mean.get("energy", 0.0)
         amount = amount * 1000 / energy if energy else 0.0
+    elif target["unit"] == "%":
+        if not energy or nutrient not in KCAL_PER_G:
+            return "no data"
+        amount = amount * KCAL_PER_G[nutrient] * 100 / energy
     ok = {
         ">=": amount >= value,
         "<=": amount <= value,

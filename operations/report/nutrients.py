@@ -9,29 +9,35 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from terminology.foods.database import food_database
-from terminology.foods.portions import portion
-from terminology.foods.products import NDB_SYSTEM, NUTRIENT_SYSTEM
+from terminology.foods import Food, food_lookup
+from terminology.foods.fhir import IDENTIFIER_SYSTEMS, NUTRIENT_SYSTEM
+from terminology.nutrients import BY_CODE
 
-REPORTED: tuple[tuple[str, str, str], ...] = (
-    ("energy", "Energy", "kcal"),
-    ("protein", "Protein", "g"),
-    ("fat", "Fat", "g"),
-    ("saturated-fat", "Saturated fat", "g"),
-    ("carbohydrate", "Carbohydrate", "g"),
-    ("fiber", "Fibre", "g"),
-    ("sugars", "Sugars", "g"),
-    ("sodium", "Sodium", "mg"),
-    ("potassium", "Potassium", "mg"),
-    ("calcium", "Calcium", "mg"),
-    ("iron", "Iron", "mg"),
-    ("vitamin-c", "Vitamin C", "mg"),
-    ("vitamin-d", "Vitamin D", "[iU]"),
-    ("vitamin-k", "Vitamin K", "ug"),
+NDB_SYSTEM = IDENTIFIER_SYSTEMS["sr24"]
+_LABELS: tuple[tuple[str, str], ...] = (
+    ("energy", "Energy"),
+    ("protein", "Protein"),
+    ("fat", "Fat"),
+    ("saturated_fat", "Saturated fat"),
+    ("carbohydrate", "Carbohydrate"),
+    ("fiber", "Fibre"),
+    ("sugars", "Sugars"),
+    ("sodium", "Sodium"),
+    ("potassium", "Potassium"),
+    ("calcium", "Calcium"),
+    ("iron", "Iron"),
+    ("vitamin_c", "Vitamin C"),
+    ("vitamin_d", "Vitamin D"),
+    ("vitamin_k", "Vitamin K"),
 )
-"""(key, label, unit) of the nutrients the report shows, in the food database's keys."""
+REPORTED: tuple[tuple[str, str, str], ...] = tuple(
+    (key, label, BY_CODE[key].unit) for key, label in _LABELS
+)
+"""(key, label, UCUM unit) of the nutrients the report shows, in the food database's codes."""
 UNITS = {key: unit for key, _, unit in REPORTED}
-_MASS = {"g": 1.0, "mg": 1e-3, "ug": 1e-6, "mcg": 1e-6, "[iu]": 1.0, "kcal": 1.0}
+_MASS = {"g": 1.0, "mg": 1e-3, "ug": 1e-6, "mcg": 1e-6, "kcal": 1.0}
+# Vitamin D labels often state international units: 1 ug cholecalciferol = 40 IU.
+_IU_PER_UG = {"vitamin_d": 40.0}
 _NAMES = {
     "calories": "energy",
     "total calories": "energy",
@@ -40,7 +46,7 @@ _NAMES = {
     "fat": "fat",
     "fat total": "fat",
     "total fat": "fat",
-    "saturated fat": "saturated-fat",
+    "saturated fat": "saturated_fat",
     "carbohydrate": "carbohydrate",
     "total carbohydrate": "carbohydrate",
     "carbs": "carbohydrate",
@@ -54,9 +60,9 @@ _NAMES = {
     "potassium": "potassium",
     "calcium": "calcium",
     "iron": "iron",
-    "vitamin c": "vitamin-c",
-    "vitamin d": "vitamin-d",
-    "vitamin k": "vitamin-k",
+    "vitamin c": "vitamin_c",
+    "vitamin d": "vitamin_d",
+    "vitamin k": "vitamin_k",
 }
 _WORDS = re.compile(r"[a-z]+")
 
@@ -66,8 +72,10 @@ def nutrient_key(concept: dict[str, Any] | None) -> str | None:
     if not isinstance(concept, dict):
         return None
     for coding in concept.get("coding", []):
-        if coding.get("system") == NUTRIENT_SYSTEM and coding.get("code") in UNITS:
-            return str(coding["code"])
+        # Codes once used hyphens ("saturated-fat"): both spellings name the same nutrient.
+        code = str(coding.get("code") or "").replace("-", "_")
+        if coding.get("system") == NUTRIENT_SYSTEM and code in UNITS:
+            return code
     texts = [concept.get("text")] + [c.get("display") for c in concept.get("coding", [])]
     for text in texts:
         if isinstance(text, str):
@@ -87,6 +95,8 @@ def in_unit(quantity: dict[str, Any], key: str) -> float | None:
     target = UNITS[key].lower()
     if unit == target:
         return float(value)
+    if unit == "[iu]" and key in _IU_PER_UG:
+        return float(value) / _IU_PER_UG[key] * _MASS["ug"] / _MASS[target]
     if unit in _MASS and target in _MASS and "kcal" not in (unit, target):
         return float(value) * _MASS[unit] / _MASS[target]
     return None
@@ -102,31 +112,41 @@ def _labelled(intake: dict[str, Any]) -> dict[str, float]:
     return totals
 
 
-def _item_text(item: dict[str, Any]) -> tuple[str | None, str]:
-    concept = (item.get("nutritionProduct") or {}).get("concept") or {}
-    ndb = next(
-        (c.get("code") for c in concept.get("coding", []) if c.get("system") == NDB_SYSTEM), None
-    )
+def _item_food(item: dict[str, Any]) -> tuple[Food | None, str]:
+    """The food an item names (SR24 NDB coding or a NutritionProduct reference) and its text."""
+    product = item.get("nutritionProduct") or {}
+    concept = product.get("concept") or {}
+    lookup = food_lookup()
+    food = None
+    for coding in concept.get("coding", []):
+        if coding.get("system") == NDB_SYSTEM and coding.get("code"):
+            food = food or lookup.get(f"sr24-{coding['code']}")
+    reference = str((product.get("reference") or {}).get("reference") or "")
+    if food is None and reference.startswith("NutritionProduct/"):
+        food = lookup.get(reference.split("/", 1)[1])
     text = concept.get("text") or next(
         (c.get("display") for c in concept.get("coding", []) if c.get("display")), ""
     )
-    return ndb, str(text)
+    return food, str(text)
 
 
 def _computed(item: dict[str, Any]) -> dict[str, float]:
-    """An item's nutrients from the food database: grams given, else its portion text."""
-    ndb, text = _item_text(item)
+    """An item's nutrients from the food database: its food and amount (grams or a household
+    measure), else the food phrase its text and amount make."""
+    food, text = _item_food(item)
     amount = item.get("amount") or {}
-    database = food_database()
-    food = database.foods.get(ndb) if ndb else None
-    if food is not None and str(amount.get("code")) == "g" and amount.get("value") is not None:
-        grams = float(amount["value"])
-        values = {k: v * grams / 100 for k, v in food.per_100g.items() if v is not None}
+    value = amount.get("value")
+    quantity = float(value) if isinstance(value, int | float) else 1.0
+    lookup = food_lookup()
+    if food is not None:
+        unit = amount.get("code") or amount.get("unit")
+        grams = lookup.portion(food, str(unit) if unit else None, quantity).grams
+        found = lookup.nutrients_for(food, grams)
     else:
         words = f"{amount.get('value', '')} {amount.get('unit', '')} {text}".strip()
-        found = portion(words if food is None else f"{words} {food.name}") if text else None
-        values = {k: v for k, v in (found.nutrients if found else {}).items() if v is not None}
-    return {k: v for k, v in values.items() if k in UNITS}
+        resolved = lookup.resolve(words) if text else None
+        found = resolved.nutrients if resolved else {}
+    return {k: a.value for k, a in found.items() if k in UNITS}
 
 
 def intake_nutrients(intake: dict[str, Any]) -> tuple[dict[str, float], bool]:

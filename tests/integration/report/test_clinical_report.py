@@ -78,9 +78,12 @@ def test_targets_name_their_source_and_condition(bundle: Resource) -> None:
     texts = [r["text"] for r in sodium["referenceRange"]]
     assert any("hypertension" in t and "1500" not in t for t in texts)
     highs = sorted(r["high"]["value"] for r in sodium["referenceRange"] if "high" in r)
-    assert 1500 in highs  # ACC/AHA for hypertension
-    assert 2300 in highs  # ADA for diabetes
+    # ACC/AHA for hypertension; the stricter limit replaces the CDRR and ADA's 2,300 mg/d.
+    assert highs == [1500]
+    assert any("ACC/AHA" in t for t in texts)
     assert all("source:" in t for t in texts)
+    fiber = [r["text"] for r in _nutrient_obs(bundle, "fiber")["referenceRange"]]
+    assert any("type2_diabetes (E11.9)" in t and "Diabetes Care" in t for t in fiber)  # ADA
     protein = _nutrient_obs(bundle, "protein")
     assert protein["referenceRange"][0]["low"]["value"] == 56  # RDA, adult man
 

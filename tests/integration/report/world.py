@@ -5,14 +5,16 @@ report of it must show, computed here independently of the report code."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from terminology.foods.database import food_database
 from tests.synthea import SYNTHEA_DIR, bundle_resources, read_bundle
 
 Resource = dict[str, Any]
@@ -26,6 +28,17 @@ SKIPPED = {3, 10, 11}
 """Day offsets (from the period's start) with no logs."""
 OATMEAL = "08121"
 """USDA SR24 NDB number of an item logged with its code and grams only."""
+FOODS = Path(__file__).resolve().parents[3] / "terminology" / "foods" / "data" / "foods.sqlite"
+
+
+def oats_per_100g(key: str) -> float:
+    """An SR24 food's amount of ``key`` per 100 g, read with plain SQL from the shipped file."""
+    with closing(sqlite3.connect(f"file:{FOODS}?mode=ro", uri=True)) as db:
+        db.row_factory = sqlite3.Row
+        row = db.execute(
+            "SELECT * FROM food WHERE source = 'sr24' AND source_id = ?", (OATMEAL,)
+        ).fetchone()
+    return float(row[key] or 0.0)
 
 
 @dataclass
@@ -105,9 +118,8 @@ def _intake(patient: str, when: datetime, n: int, world: World) -> Resource:
                 },
             }
         ]
-        per_100g = food_database().foods[OATMEAL].per_100g
         for key in ("energy", "protein", "sodium", "potassium", "fiber"):
-            day[key] = day.get(key, 0.0) + (per_100g[key] or 0.0) * grams / 100
+            day[key] = day.get(key, 0.0) + oats_per_100g(key) * grams / 100
     else:
         amounts = {
             "energy": (600.0 + 7 * n, "kcal"),

@@ -14,7 +14,7 @@ from operations.report.content import allergies
 from operations.report.gather import Period, Record, resolve_period
 from operations.report.nutrients import in_unit, intake_nutrients, nutrient_key
 from resources.errors import Invalid
-from terminology.foods.database import food_database
+from tests.integration.report.world import oats_per_100g
 
 TODAY = date(2026, 3, 31)
 
@@ -51,10 +51,10 @@ def test_units_are_converted_to_the_reported_unit() -> None:
     assert in_unit({"value": 1.2, "code": "g"}, "sodium") == pytest.approx(1200)
     assert in_unit({"value": 770, "unit": "Milligrams"}, "sodium") == 770
     assert in_unit({"value": 5, "code": "kcal"}, "protein") is None
+    assert in_unit({"value": 400, "code": "[iU]"}, "vitamin_d") == pytest.approx(10)  # 40 IU/ug
 
 
 def test_an_item_with_only_a_food_code_and_grams_is_computed_from_the_food_base() -> None:
-    oats = food_database().foods["08121"]
     item = {
         "nutritionProduct": {
             "concept": {
@@ -70,7 +70,8 @@ def test_an_item_with_only_a_food_code_and_grams_is_computed_from_the_food_base(
     }
     values, computed = intake_nutrients({"consumedItem": [item]})
     assert computed
-    assert values["energy"] == pytest.approx((oats.per_100g["energy"] or 0) / 2)
+    assert values["energy"] == pytest.approx(oats_per_100g("energy") / 2)
+    assert values["sodium"] == pytest.approx(oats_per_100g("sodium") / 2)
 
 
 def test_label_amounts_win_over_computation() -> None:
@@ -86,6 +87,9 @@ def test_targets_add_condition_targets_to_the_reference_intakes() -> None:
     assert ("condition", 1500) in sodium
     assert found["protein"][0]["value"] == 46  # RDA, adult woman
     assert all(t["source"] for rows in found.values() for t in rows)
+    assert any("hypertension" in t["basis"] for t in found["sodium"])
+    assert {"CDRR"} & {t["kind"] for t in found["sodium"]} == set()  # replaced by the condition
+    assert found["vitamin_d"][0]["value"] == 15  # RDA, 51-70 years, in ug
 
 
 def test_assessment_compares_the_mean_with_the_target() -> None:
