@@ -8,6 +8,9 @@ from typing import Any
 
 import httpx
 
+from resources import error_codes
+from tests.integration.fhir_http import outcome_codes
+
 ALLERGY_STATUS = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 MINIMAL: dict[str, dict[str, Any]] = {
     "Patient": {"resourceType": "Patient", "active": True},
@@ -41,6 +44,11 @@ SEARCH_VALUES = {
 COMPOSITE_VALUES = ("a$1", "a$2020-01-01", "a$a")
 """The statement does not say a composite's component types: one of these fits each pair."""
 STRICT = {"Prefer": "handling=strict"}
+_NOT_THERE = frozenset(
+    {error_codes.UNKNOWN_OPERATION, error_codes.OPERATION_LEVEL, error_codes.INTERNAL}
+)
+"""Codes that say the operation is not served at that path (or broke), not that the empty
+Parameters were refused."""
 
 Check = Callable[[httpx.Client, str, str], httpx.Response]
 
@@ -117,19 +125,33 @@ def _search_failures(client: httpx.Client, type_: str, entry: dict[str, Any]) ->
     return failures
 
 
+def _invoke(client: httpx.Client, path: str) -> str | None:
+    """Why an operation at ``path`` is not there (None when it answers as implemented: 2xx,
+    or a request error in an OperationOutcome about the empty Parameters sent)."""
+    response = client.post(path, json={"resourceType": "Parameters"})
+    if response.status_code < 300:
+        return None
+    body = response.json() if response.headers.get("content-type", "").find("json") >= 0 else {}
+    codes = outcome_codes(body) if body.get("resourceType") == "OperationOutcome" else []
+    if response.status_code in (400, 403, 422) and codes and codes[0] not in _NOT_THERE:
+        return None
+    return f"{path}: {response.status_code}"
+
+
 def _operation_failures(client: httpx.Client, type_: str, entry: dict[str, Any]) -> list[str]:
     failures = []
     created = _create(client, type_, "")
     id_ = created.json().get("id") if created.status_code == 201 else "missing"
     for operation in entry.get("operation", []):
-        response = client.post(
-            f"/{type_}/{id_}/${operation['name']}", json={"resourceType": "Parameters"}
-        )
-        if response.status_code != 200:
-            failures.append(f"{type_}/{id_}/${operation['name']}: {response.status_code}")
         definition = operation["definition"].rsplit("/", 1)[-1]
-        if client.get(f"/OperationDefinition/{definition}").status_code != 200:
+        published = client.get(f"/OperationDefinition/{definition}")
+        if published.status_code != 200:
             failures.append(f"OperationDefinition/{definition}: not served")
+            continue
+        levels = published.json()
+        paths = [f"/{type_}/${operation['name']}"] if levels.get("type") else []
+        paths += [f"/{type_}/{id_}/${operation['name']}"] if levels.get("instance") else []
+        failures += [why for path in paths if (why := _invoke(client, path)) is not None]
     return failures
 
 

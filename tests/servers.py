@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import uvicorn
@@ -50,10 +51,22 @@ def backing_services(data_dir: Path) -> Iterator[ServiceUrls]:
     """External servers when the environment names them, else embedded ones."""
     if os.environ.get(EXTERNAL_DB) and os.environ.get(EXTERNAL_REDIS):
         with fresh_database(os.environ[EXTERNAL_DB]) as database_url:
-            yield ServiceUrls(database_url, os.environ[EXTERNAL_REDIS])
+            yield ServiceUrls(database_url, _worker_redis(os.environ[EXTERNAL_REDIS]))
         return
     with EmbeddedServices(data_dir) as urls, fresh_database(urls.database_url) as database_url:
         yield ServiceUrls(database_url, urls.redis_url)
+
+
+def _worker_redis(url: str) -> str:
+    """A Redis database of the test process's own: parallel test processes (pytest-xdist
+    workers ``gw0``, ``gw1``, ...) share the external server but not counters such as the
+    sign-in lockouts of 127.0.0.1."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    number = int(worker.removeprefix("gw")) % 15 + 1
+    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 def free_port() -> int:

@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from fhir_server.crypto.runtime import open_keys
 from fhir_server.db import migrate
 from fhir_server.db.engine import create_engine
 from fhir_server.embedded import ServiceUrls
+from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.policy_store import PolicyStore
 from fhir_server.store.resource_store import PostgresResourceStore
@@ -110,6 +112,7 @@ def open_world(services: ServiceUrls) -> Iterator[World]:
     migrate.upgrade(services.database_url)
     with asyncio.Runner() as runner:
         engine = create_engine(services.database_url, 4)
+        keys = runner.run(open_keys(Settings(), engine))  # bodies are sealed at rest
         reader = FastReader(services.database_url, 2)
         runner.run(reader.open())
         raw = PostgresResourceStore(engine, reader)
@@ -119,6 +122,7 @@ def open_world(services: ServiceUrls) -> Iterator[World]:
             yield world
         finally:
             runner.run(reader.close())
+            runner.run(keys.close())
             runner.run(engine.dispose())
 
 

@@ -33,16 +33,25 @@ def _concept(system: str, code: str) -> dict[str, Any]:
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 
 
+ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+
+
 def _record(base: str, mint_token: TokenMinter) -> tuple[str, dict[str, str]]:
     """A patient with one of each kind of entry, in and out of the summary: (id, names)."""
     patient = write(base, mint_token, {"resourceType": "Patient", "active": True})
     p = _ref(patient)
     made: dict[str, dict[str, Any]] = {
-        "allergy": {"resourceType": "AllergyIntolerance", "patient": p, "code": {"text": "peanut"}},
+        "allergy": {
+            "resourceType": "AllergyIntolerance",
+            "patient": p,
+            "code": {"text": "peanut"},
+            "clinicalStatus": _concept(ALLERGY_CLINICAL, "active"),
+        },
         "refuted": {
             "resourceType": "AllergyIntolerance",
             "patient": p,
             "code": {"text": "egg"},
+            "clinicalStatus": _concept(ALLERGY_CLINICAL, "active"),  # ait-1: required here
             "verificationStatus": _concept(
                 "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "refuted"
             ),

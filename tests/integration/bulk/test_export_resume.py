@@ -42,7 +42,7 @@ def test_export_resumes_after_a_restart(services: ServiceUrls, tmp_path: Path) -
             auth_required=False,
         )
         with running_server(urls, slow) as base, httpx.Client(base_url=base, timeout=60) as http:
-            loaded = load_synthea(http, bundle_paths()[:1])
+            loaded = load_synthea(http, bundle_paths()[:3])  # enough rows to stop mid-way
             expected = sum(1 for r in loaded.resources if r["resourceType"] == "Observation")
             response = http.get("/$export?_type=Observation", headers=ASYNC)
             status = response.headers["Content-Location"].removeprefix(base)

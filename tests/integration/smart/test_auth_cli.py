@@ -31,6 +31,8 @@ def env(services: ServiceUrls, auth_settings: Settings) -> dict[str, str]:
         "NUTRIVISION_DATABASE_URL": services.database_url,
         "NUTRIVISION_REDIS_URL": services.redis_url,
         "NUTRIVISION_DATA_DIR": str(auth_settings.data_dir),
+        # the session database's keys are wrapped by the session's master key
+        "NUTRIVISION_MASTER_KEY": os.environ["NUTRIVISION_MASTER_KEY"],
     }
 
 

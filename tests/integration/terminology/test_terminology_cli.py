@@ -54,12 +54,3 @@ def test_load_stores_the_shipped_resources_once(services: ServiceUrls) -> None:
             ).fetchone()
         assert row is not None
         assert row[0] == 19
-
-
-def test_food_resolves_a_portion() -> None:
-    result = CliRunner().invoke(app, ["terminology", "food", "two scrambled eggs"])
-    assert result.exit_code == 0, result.output
-    assert "NDB 01132" in result.output
-    assert "2 x large = 122 g" in result.output
-    assert "energy: 181.8 kcal" in result.output
-    assert CliRunner().invoke(app, ["terminology", "food", "zzzz"]).exit_code == 1
