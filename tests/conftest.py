@@ -16,7 +16,7 @@ from fhir_server.embedded import ServiceUrls
 from fhir_server.settings import Settings
 from tests.servers import backing_services, running_server
 
-pytest_plugins = ("tests.auth_fixtures",)
+pytest_plugins = ("tests.auth_fixtures", "tests.no_network")
 
 TEST_BODY_LIMIT = 256 * 1024
 TEST_MAX_BUNDLE_ENTRIES = 100
