@@ -42,10 +42,11 @@ from smart_auth.scopes import Interaction
 from smart_auth.search_restriction import restrict_condition, restrict_search
 
 
-class PolicyTransaction(PolicyGuard):
-    """The ``StoreTransaction`` port held to a policy (one transaction of the real store)."""
+class _PolicyView(PolicyGuard):
+    """What the store and its transactions share: reads and writes that take the same
+    arguments on both ports, held to the policy the same way."""
 
-    def __init__(self, inner: StoreTransaction, policy: AccessPolicy) -> None:
+    def __init__(self, inner: ResourceStore | StoreTransaction, policy: AccessPolicy) -> None:
         super().__init__(policy)
         self.inner = inner
 
@@ -54,16 +55,6 @@ class PolicyTransaction(PolicyGuard):
 
     async def vread(self, resource_type: str, id_: str, version: int) -> StoredVersion | None:
         return await self.checked_vread(self.inner, resource_type, id_, version)
-
-    async def create(
-        self,
-        resource_type: str,
-        resource: dict[str, Any],
-        if_none_exist: SearchQuery | None,
-        id_: str | None = None,
-    ) -> WriteResult:
-        condition = self.creatable(resource_type, resource, if_none_exist, id_)
-        return await self.inner.create(resource_type, resource, condition, id_)
 
     async def update(
         self, resource_type: str, id_: str, mutate: Mutation, if_match: int | None, method: Method
@@ -85,14 +76,32 @@ class PolicyTransaction(PolicyGuard):
         guarded = self.guarded(resource_type, new_id_, mutate, method)
         return await self.inner.update_matching(condition, guarded, if_match, method, new_id_)
 
+    async def delete_matching(self, criteria: SearchQuery, limit: int) -> list[StoredVersion]:
+        condition = restrict_condition(self.policy, criteria, "d")
+        return await self.inner.delete_matching(condition, limit)
+
+
+class PolicyTransaction(_PolicyView):
+    """The ``StoreTransaction`` port held to a policy (one transaction of the real store)."""
+
+    def __init__(self, inner: StoreTransaction, policy: AccessPolicy) -> None:
+        super().__init__(inner, policy)
+        self.inner: StoreTransaction = inner
+
+    async def create(
+        self,
+        resource_type: str,
+        resource: dict[str, Any],
+        if_none_exist: SearchQuery | None,
+        id_: str | None = None,
+    ) -> WriteResult:
+        condition = self.creatable(resource_type, resource, if_none_exist, id_)
+        return await self.inner.create(resource_type, resource, condition, id_)
+
     async def delete(
         self, resource_type: str, id_: str, if_match: int | None
     ) -> StoredVersion | None:
         return await self.checked_delete(resource_type, id_, if_match)
-
-    async def delete_matching(self, criteria: SearchQuery, limit: int) -> list[StoredVersion]:
-        condition = restrict_condition(self.policy, criteria, "d")
-        return await self.inner.delete_matching(condition, limit)
 
     async def match(self, query: SearchQuery, limit: int) -> list[StoredVersion]:
         return await self.inner.match(restrict_search(self.policy, query), limit)
@@ -128,12 +137,12 @@ class PolicyTransaction(PolicyGuard):
         return deleted
 
 
-class PolicyStore(PolicyGuard):
+class PolicyStore(_PolicyView):
     """The ``ResourceStore`` port held to the access policy of one token."""
 
     def __init__(self, inner: ResourceStore, policy: AccessPolicy) -> None:
-        super().__init__(policy)
-        self.inner = inner
+        super().__init__(inner, policy)
+        self.inner: ResourceStore = inner
 
     def transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
         """A unit of work of the real store, every call on it held to the policy."""
@@ -144,41 +153,11 @@ class PolicyStore(PolicyGuard):
         async with self.inner.transaction() as tx:
             yield PolicyTransaction(tx, self.policy)
 
-    async def read(self, resource_type: str, id_: str) -> StoredVersion | None:
-        return await self.checked_read(self.inner, resource_type, id_)
-
-    async def vread(self, resource_type: str, id_: str, version: int) -> StoredVersion | None:
-        return await self.checked_vread(self.inner, resource_type, id_, version)
-
     async def create(
         self, resource_type: str, resource: dict[str, Any], if_none_exist: SearchQuery | None
     ) -> WriteResult:
         condition = self.creatable(resource_type, resource, if_none_exist, None)
         return await self.inner.create(resource_type, resource, condition)
-
-    async def update(
-        self, resource_type: str, id_: str, mutate: Mutation, if_match: int | None, method: Method
-    ) -> WriteResult:
-        self.policy.require("u", resource_type)
-        guarded = self.guarded(resource_type, id_, mutate, method)
-        return await self.inner.update(resource_type, id_, guarded, if_match, method)
-
-    async def update_matching(
-        self,
-        criteria: SearchQuery,
-        mutate: Mutation,
-        if_match: int | None,
-        method: Method,
-        new_id_: str | None,
-    ) -> WriteResult:
-        resource_type = criteria.resource_types[0]
-        condition = restrict_condition(self.policy, criteria, "u")
-        guarded = self.guarded(resource_type, new_id_, mutate, method)
-        return await self.inner.update_matching(condition, guarded, if_match, method, new_id_)
-
-    async def delete_matching(self, criteria: SearchQuery, limit: int) -> list[StoredVersion]:
-        condition = restrict_condition(self.policy, criteria, "d")
-        return await self.inner.delete_matching(condition, limit)
 
     async def delete(
         self, resource_type: str, id_: str, if_match: int | None
