@@ -86,7 +86,7 @@ def sort_column(key: SortKey, scope: Scope) -> SortColumn:
     if param is None or param.type not in _COLUMNS:
         name = param.code if param else "?"
         raise Invalid(f"_sort: {name} cannot be sorted on", error_codes.BAD_PARAMETER)
-    refuse_sort(param.code, scope)
+    refuse_sort(param, scope)
     table, column_of, kind = _COLUMNS[param.type]
     alias = table.alias()
     pick = func.max if key.descending else func.min

@@ -2,8 +2,10 @@
 
 The person types' names, addresses, contact points, identifiers and dates of birth and death
 (https://hl7.org/fhir/R4/patient.html#search and the same parameters on RelatedPerson,
-Practitioner and Person). Other parameters of these types (gender, active, references) and
-every other type keep plain index values.
+Practitioner and Person). The other standard parameters of these types (gender, active,
+references) and every other type keep plain index values. A parameter of a person type that
+is not a standard one (a custom SearchParameter, say on a mother's maiden name) is PHI until
+shown otherwise: its string, token and date values are blinded too.
 """
 
 from __future__ import annotations
@@ -29,13 +31,42 @@ DATE_CODES = frozenset({"birthdate", "death-date"})
 PHI_CODES = STRING_CODES | TOKEN_CODES | DATE_CODES
 
 
+RESOURCE_CODES = frozenset(
+    {"_id", "_lastUpdated", "_tag", "_profile", "_security", "_source", "_text", "_content"}
+    | {"_query", "_list", "_has", "_type"}
+)
+PLAIN_CODES: dict[str, frozenset[str]] = {
+    "Patient": frozenset(
+        {"active", "deceased", "gender", "general-practitioner", "language", "link", "organization"}
+        | {"address-use"}
+    ),
+    "Practitioner": frozenset({"active", "address-use", "communication", "gender"}),
+    "RelatedPerson": frozenset({"active", "address-use", "gender", "patient", "relationship"}),
+    "Person": frozenset(
+        {"address-use", "gender", "link", "organization", "patient", "practitioner"}
+        | {"relatedperson"}
+    ),
+}
+"""The standard parameters of each person type whose values are not PHI (R4 search pages);
+``address-use`` (home, work) as well."""
+
+
 def is_phi(resource_type: str, code: str) -> bool:
     """True when ``code`` of ``resource_type`` is stored as a blind index."""
-    return resource_type in PERSON_TYPES and code in PHI_CODES
+    if resource_type not in PERSON_TYPES:
+        return False
+    return code in PHI_CODES or not (code in RESOURCE_CODES or code in PLAIN_CODES[resource_type])
 
 
-def phi_types(types: Iterable[str], code: str) -> tuple[str, ...]:
-    """The types among ``types`` (all person types when empty) where ``code`` is PHI."""
+BLINDED_TYPES = frozenset({"string", "token", "date"})
+"""Search parameter types whose values can be blinded; others of a PHI code stay plain."""
+
+
+def phi_types(types: Iterable[str], code: str, param_type: str) -> tuple[str, ...]:
+    """The types among ``types`` (all person types when empty) where ``code``, a parameter of
+    ``param_type``, is searched through blind indexes."""
+    if param_type not in BLINDED_TYPES:
+        return ()
     candidates = tuple(types) or PERSON_TYPES
     return tuple(t for t in candidates if is_phi(t, code))
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from resources import error_codes
+from resources.crypto.phi_params import PERSON_TYPES
 from resources.errors import Unprocessable
 from resources.resource_types import SERVED_TYPES
 from resources.search.expressions import leading_name, split_union
@@ -86,6 +87,11 @@ def _check_shape(param: SearchParamDef) -> None:
         _reject("target is only allowed on reference parameters", "target")
     if param.type == "composite" and not param.component:
         _reject("a composite parameter needs components", "component")
+    person = [base for base in param.base if base in PERSON_TYPES or base in ABSTRACT_BASES]
+    if param.type == "composite" and person:
+        # Composite rows hold their components' values in plain text, and a custom parameter
+        # of a person type is PHI (resources.crypto.phi_params): there is no blind form.
+        _reject(f"composite parameters on {', '.join(person)} would store PHI unencrypted", "base")
 
 
 def _check_expression(param: SearchParamDef) -> None:

@@ -26,6 +26,7 @@ from resources.crypto.blind import MAX_PREFIX, BlindIndex, search_calendar
 from resources.crypto.phi_params import digest_domain, phi_types, searched_params
 from resources.crypto.protection import blind_index
 from resources.errors import Invalid
+from resources.search.param_def import SearchParamDef
 from resources.search.query import DateMatch, Leaf, StringMatch, TokenMatch
 
 BlindPredicate = Callable[[Any, FromClause, BlindIndex], ColumnElement[bool]]
@@ -87,10 +88,13 @@ _BLIND: dict[type[Any], BlindPredicate] = {
 
 
 def _split(
-    code: str, scope: Scope, blinded: ColumnElement[bool], plain: Callable[[], ColumnElement[bool]]
+    param: SearchParamDef,
+    scope: Scope,
+    blinded: ColumnElement[bool],
+    plain: Callable[[], ColumnElement[bool]],
 ) -> ColumnElement[bool]:
     """``blinded`` for resources of person types, ``plain`` for the others of the scope."""
-    types = phi_types(scope.types, code)
+    types = phi_types(scope.types, param.code, param.type)
     if scope.types and set(types) == set(scope.types):
         return blinded
     person = scope.resource.c.resource_type.in_(types)
@@ -108,7 +112,11 @@ def phi_exists(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool] | No
     """EXISTS a blind index row matching any of ``leaves``, or None for a plain parameter."""
     first, blind = leaves[0], blind_index()
     build = _BLIND.get(type(first))
-    if blind is None or build is None or not phi_types(scope.types, first.param.code):
+    if (
+        blind is None
+        or build is None
+        or not phi_types(scope.types, first.param.code, first.param.type)
+    ):
         return None
     code = first.param.code
     rows = search_token.alias()
@@ -120,20 +128,22 @@ def phi_exists(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool] | No
         alias = table.alias()
         return rows_exist(alias, code, scope, or_(*(predicate(x, alias, scope) for x in leaves)))
 
-    return _split(code, scope, blinded, plain)
+    return _split(first.param, scope, blinded, plain)
 
 
-def phi_present(code: str, table: Table, scope: Scope) -> ColumnElement[bool] | None:
+def phi_present(param: SearchParamDef, table: Table, scope: Scope) -> ColumnElement[bool] | None:
     """EXISTS a row of a PHI parameter (``:missing``), or None for a plain parameter."""
-    if blind_index() is None or not phi_types(scope.types, code):
+    code = param.code
+    if blind_index() is None or not phi_types(scope.types, code, param.type):
         return None
     blinded = _blind_rows_exist(search_token.alias(), code, scope)
-    return _split(code, scope, blinded, lambda: rows_exist(table.alias(), code, scope))
+    return _split(param, scope, blinded, lambda: rows_exist(table.alias(), code, scope))
 
 
-def refuse_sort(code: str, scope: Scope) -> None:
+def refuse_sort(param: SearchParamDef, scope: Scope) -> None:
     """``_sort`` by a PHI parameter is refused: digests have no useful order."""
-    if blind_index() is not None and phi_types(scope.types, code):
+    code = param.code
+    if blind_index() is not None and phi_types(scope.types, code, param.type):
         raise Invalid(
             f"_sort: {code} cannot be sorted on (its values are stored as blind indexes)",
             error_codes.PHI_SORT_UNSUPPORTED,

@@ -35,7 +35,7 @@ def missing(match: Missing, scope: Scope) -> ColumnElement[bool]:
     table = INDEX_TABLES.get(param.type)
     if table is None:
         raise NotSupported(f"{param.code}:missing is not supported", error_codes.UNKNOWN_PARAMETER)
-    found = phi_present(param.code, table, scope)
+    found = phi_present(param, table, scope)
     if found is None:
         found = rows_exist(table.alias(), param.code, scope)
     return not_(found) if match.missing else found

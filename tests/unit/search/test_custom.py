@@ -158,6 +158,8 @@ def test_invalid_custom_parameter_is_refused(
 )
 def test_invalid_composite_component_is_refused(component: dict[str, str], message: str) -> None:
     registry: SearchRegistry = default_registry()
-    resource = custom(type="composite", expression="Patient", component=[component])
+    resource = custom(
+        type="composite", base=["Observation"], expression="Observation", component=[component]
+    )
     with pytest.raises(Unprocessable, match=message):
         registry.with_custom(resource)
