@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from resources.errors import Issue
 from resources.jobs import JobInfo
@@ -147,6 +147,18 @@ class WriteHook(Protocol):
 
     async def after_write(self, tx: StoreTransaction, written: StoredVersion) -> list[Issue]:
         """React to ``written`` inside ``tx``; return issues for the writer."""
+
+
+@runtime_checkable
+class DeleteHook(Protocol):
+    """A ``WriteHook`` that also sees deletes, on the delete's own transaction (the audit
+    trail records a delete so that the event commits or rolls back with it)."""
+
+    def watches(self, resource_type: str) -> bool:
+        """True when deletes of ``resource_type`` concern this hook."""
+
+    async def after_delete(self, tx: StoreTransaction, deleted: StoredVersion) -> None:
+        """React to the deletion marker ``deleted`` inside ``tx``."""
 
 
 class JobQueue(Protocol):

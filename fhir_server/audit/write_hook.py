@@ -1,7 +1,7 @@
 """Writes are audited in their own transaction: a ``WriteHook`` that watches every type.
 
-The store calls it after each create, update or patch, on the write's unit of work; the
-AuditEvent row commits or rolls back with the write (sealed into the chain afterwards).
+The store calls it after each create, update, patch or delete, on the write's unit of work;
+the AuditEvent row commits or rolls back with the write (sealed into the chain afterwards).
 """
 
 from __future__ import annotations
@@ -55,24 +55,31 @@ class AuditWriteHook:
             raise MethodNotAllowed(
                 "AuditEvents are written by the server only", error_codes.AUDIT_READ_ONLY
             )
-        conn = _connection_of(tx)
-        if conn is None:  # not our unit of work: the middleware records the write instead
-            return []
-        audit = current.get()
-        actor = audit.actor if audit else Actor()
         subtype = "create" if written.version == 1 else "update"
-        reference = f"{written.reference}/_history/{written.version}"
-        row = build_event(
-            EventFacts(
-                subtype,
-                actor,
-                201 if subtype == "create" else 200,
-                (reference,),
-                None,
-                _patient_of(written),
-            )
-        )
-        await insert_rows(conn, [row])  # the unit of work's own handle: same transaction
-        if audit:
-            audit.recorded = True
+        status = 201 if subtype == "create" else 200
+        await _record(tx, written, subtype, status, _patient_of(written))
         return []
+
+    async def after_delete(self, tx: StoreTransaction, deleted: StoredVersion) -> None:
+        """Insert the delete's event on its transaction; the patient is read from the version
+        the delete replaced (the deletion marker has no body)."""
+        previous = None
+        if deleted.version > 1 and deleted.resource_type != "Patient":
+            previous = await tx.vread(deleted.resource_type, deleted.id, deleted.version - 1)
+        patient = _patient_of(previous if previous is not None else deleted)
+        await _record(tx, deleted, "delete", 204, patient)
+
+
+async def _record(
+    tx: StoreTransaction, version: StoredVersion, subtype: str, status: int, patient: str | None
+) -> None:
+    conn = _connection_of(tx)
+    if conn is None:  # not our unit of work: the middleware records the write instead
+        return
+    audit = current.get()
+    actor = audit.actor if audit else Actor()
+    reference = f"{version.reference}/_history/{version.version}"
+    row = build_event(EventFacts(subtype, actor, status, (reference,), None, patient))
+    await insert_rows(conn, [row])  # the unit of work's own handle: same transaction
+    if audit:
+        audit.recorded = True

@@ -1,5 +1,6 @@
 """Write hooks around the resource store: each create, update or patch of a watched type runs
-the registered ``WriteHook`` s on the write's own transaction.
+the registered ``WriteHook`` s on the write's own transaction, and each delete the
+``DeleteHook`` s among them.
 
 A wrapper rather than a change inside ``PostgresResourceStore``: a single-request write of a
 watched type opens a unit of work, writes, runs the hooks and commits, which is what the plain
@@ -16,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from fhir_server.store.resource_store import PostgresResourceStore
-from resources.ports import Mutation, StoreTransaction, WriteHook
+from resources.ports import DeleteHook, Mutation, StoreTransaction, WriteHook
 from resources.search.query import SearchQuery
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 
@@ -31,6 +32,19 @@ async def _hooked(
         if hook.watches(result.stored.resource_type):
             issues += await hook.after_write(tx, result.stored)
     return replace(result, issues=tuple(issues)) if issues else result
+
+
+def _delete_hooks(hooks: Sequence[WriteHook], resource_type: str) -> list[DeleteHook]:
+    return [h for h in hooks if isinstance(h, DeleteHook) and h.watches(resource_type)]
+
+
+async def _after_delete(
+    hooks: Sequence[WriteHook], tx: StoreTransaction, deleted: StoredVersion | None
+) -> None:
+    if deleted is None:
+        return
+    for hook in _delete_hooks(hooks, deleted.resource_type):
+        await hook.after_delete(tx, deleted)
 
 
 class HookedTransaction:
@@ -76,10 +90,15 @@ class HookedTransaction:
     async def delete(
         self, resource_type: str, id_: str, if_match: int | None
     ) -> StoredVersion | None:
-        return await self._inner.delete(resource_type, id_, if_match)
+        deleted = await self._inner.delete(resource_type, id_, if_match)
+        await _after_delete(self._hooks, self._inner, deleted)
+        return deleted
 
     async def delete_matching(self, criteria: SearchQuery, limit: int) -> list[StoredVersion]:
-        return await self._inner.delete_matching(criteria, limit)
+        deleted = await self._inner.delete_matching(criteria, limit)
+        for version in deleted:
+            await _after_delete(self._hooks, self._inner, version)
+        return deleted
 
     async def match(self, query: SearchQuery, limit: int) -> list[StoredVersion]:
         return await self._inner.match(query, limit)
@@ -143,12 +162,18 @@ class HookedStore:
             return await tx.update_matching(criteria, mutate, if_match, method, new_id_)
 
     async def delete_matching(self, criteria: SearchQuery, limit: int) -> list[StoredVersion]:
-        return await self.inner.delete_matching(criteria, limit)
+        if not _delete_hooks(self.hooks, criteria.resource_types[0]):
+            return await self.inner.delete_matching(criteria, limit)
+        async with self.transaction() as tx:
+            return await tx.delete_matching(criteria, limit)
 
     async def delete(
         self, resource_type: str, id_: str, if_match: int | None
     ) -> StoredVersion | None:
-        return await self.inner.delete(resource_type, id_, if_match)
+        if not _delete_hooks(self.hooks, resource_type):
+            return await self.inner.delete(resource_type, id_, if_match)
+        async with self.transaction() as tx:
+            return await tx.delete(resource_type, id_, if_match)
 
     async def history(
         self,

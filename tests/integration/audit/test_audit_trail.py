@@ -111,6 +111,42 @@ def test_a_create_is_audited_in_its_own_transaction(
     assert row == ("C", patient)
 
 
+def test_a_delete_is_audited_in_its_own_transaction(
+    auth_base_url: str, mint_token: TokenMinter, services: ServiceUrls
+) -> None:
+    patient = _patient(auth_base_url, mint_token)
+    resource = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "weight"},
+        "subject": {"reference": f"Patient/{patient}"},
+    }
+    kept, deleted = (
+        write(auth_base_url, mint_token, resource),
+        write(auth_base_url, mint_token, resource),
+    )
+    headers = bearer(mint_token("system/*.cruds"))
+    failing = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"request": {"method": "DELETE", "url": f"Observation/{kept}"}},
+            _put(kept, 'W/"99"'),
+        ],
+    }
+    assert httpx.post(auth_base_url, json=failing, headers=headers).status_code == 412
+    answer = httpx.delete(f"{auth_base_url}/Observation/{deleted}", headers=headers)
+    assert answer.status_code in (200, 204)
+    query = "SELECT action, patient FROM audit_event WHERE %s = ANY(entities)"
+    # committed with the delete, naming the patient of the version it replaced; the delete
+    # that rolled back with its Bundle left no event
+    with connect(services.database_url) as conn:
+        rows = conn.execute(query, (f"Observation/{deleted}/_history/2",)).fetchall()
+        rolled_back = conn.execute(query, (f"Observation/{kept}/_history/2",)).fetchall()
+    assert rows == [("D", patient)]
+    assert rolled_back == []
+
+
 def _put(id_: str, if_match: str | None = None) -> dict[str, object]:
     request: dict[str, str] = {"method": "PUT", "url": f"Observation/{id_}"}
     if if_match:
