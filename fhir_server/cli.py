@@ -111,6 +111,9 @@ def serve(
             workers=workers,
             log_level=log_level,
             access_log=False,
+            # uvicorn's default of 5 s kills a worker still importing on a loaded machine,
+            # and its replacement the same way, for ever.
+            timeout_worker_healthcheck=settings.worker_healthcheck_s,
         )
 
 

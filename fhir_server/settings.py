@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     base_url: str | None = Field(None, description="Public base URL of /fhir, if proxied")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, le=1024**3)
     db_pool_size: int = Field(20, ge=1, le=500)
+    worker_healthcheck_s: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description="With several workers: seconds a worker may leave the supervisor's "
+        "health check unanswered (while it starts, or on a busy machine) before it is replaced",
+    )
     default_page_size: int = Field(20, ge=1, le=1000)
     max_page_size: int = Field(1000, ge=1, le=10000)
     max_bundle_entries: int = Field(
