@@ -25,11 +25,13 @@ import httpx
 import psycopg
 import uvicorn
 
+from fhir_server.auth_cli import disable_auth
 from fhir_server.bulk.loader import Loader
 from fhir_server.db import migrate
 from fhir_server.db.engine import create_engine
 from fhir_server.embedded import EmbeddedServices
 from fhir_server.http.app import create_app
+from fhir_server.keys_cli import prepare_keys
 from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
@@ -85,7 +87,7 @@ async def import_rate(database_url: str, count: int, batch: int) -> float:
 def export_rate(urls: Any, data_dir: Path, count: int) -> tuple[float, float, int]:
     """Export the Observations through the API: resources/s to the manifest, with the
     download, and the peak RSS (kB) of this process (server included)."""
-    settings = Settings(data_dir=data_dir, jobs_poll_seconds=0.05)
+    settings = disable_auth(Settings(data_dir=data_dir, jobs_poll_seconds=0.05), "127.0.0.1")
     app = create_app(settings, urls.database_url, urls.redis_url)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -153,6 +155,7 @@ def main() -> None:
         EmbeddedServices(Path(folder) / "data") as urls,
     ):
         migrate.upgrade(urls.database_url)
+        prepare_keys(Settings(data_dir=Path(folder) / "data"), urls.database_url)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rate = asyncio.run(import_rate(urls.database_url, args.resources, args.batch))
         print(f"import: {args.resources} Observations, batch {args.batch}: {rate:,.0f} resources/s")
