@@ -140,9 +140,12 @@ def _read_wav(audio: bytes, limits: AudioLimits) -> Samples | None:
             channels, width, rate = clip.getnchannels(), clip.getsampwidth(), clip.getframerate()
             if not 1000 <= rate <= 384_000 or not 1 <= channels <= 8:
                 raise _corrupt(f"implausible header ({rate} Hz, {channels} channels)")
-            # The header's frame count is checked first so a long clip is never read in full.
-            _check_duration(clip.getnframes() / rate, limits)
-            frames = clip.readframes(clip.getnframes())
+            # Checked before reading, so a long clip is never read in full. A streamed WAV
+            # (a recorder or ffmpeg writing to a pipe) has no real size in its header: the
+            # bytes at hand bound the frame count then.
+            frame_count = min(clip.getnframes(), len(audio) // (width * channels))
+            _check_duration(frame_count / rate, limits)
+            frames = clip.readframes(frame_count)
     except wave.Error as error:
         if str(error).startswith("unknown format"):
             return None  # float or extensible WAV: ffmpeg reads those

@@ -99,11 +99,13 @@ class WhisperRecogniser:
         limits: SpeechLimits | None = None,
         cpu_threads: int = 0,
         beam_size: int = 5,
+        prompt: str | None = None,
     ) -> None:
         self._model_dir = model_dir
         self.limits = limits or SpeechLimits()
         self._cpu_threads = cpu_threads
         self._beam_size = beam_size
+        self._prompt = prompt
         self._slots = threading.BoundedSemaphore(self.limits.max_concurrent)
         self._in_flight = 0
         self._count_lock = threading.Lock()
@@ -167,7 +169,7 @@ class WhisperRecogniser:
         deadline = time.monotonic() + self.limits.transcribe_timeout_s
         pieces, _info = self.load().transcribe(
             samples, language=ENGLISH, beam_size=self._beam_size,
-            condition_on_previous_text=False, vad_filter=False,
+            condition_on_previous_text=False, vad_filter=False, initial_prompt=self._prompt,
         )  # fmt: skip
         segments: list[TranscriptSegment] = []
         for piece in pieces:  # a generator: the model works as segments are taken
