@@ -71,18 +71,20 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     recogniser = WhisperRecogniser(weights_dir(), beam_size=args.beam, prompt=args.prompt)
     recogniser.load()
-    print(f"model {recogniser.model}, loaded in {time.perf_counter() - started:.2f} s, "
-          f"{os.cpu_count()} CPUs, beam {args.beam}")  # fmt: skip
+    loaded = time.perf_counter() - started
+    print(f"load average {os.getloadavg()[0]:.1f}; model {recogniser.model}, loaded in "
+          f"{loaded:.2f} s, {os.cpu_count()} CPUs, beam {args.beam}")  # fmt: skip
     results = evaluate_voice(sentences, args.rates, recogniser)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     for r in results:
         print(
-            f"{r.rate:4d} wpm  wer {r.wer:5.2f}  {r.seconds:5.2f} s  "
+            f"{r.rate:4d} wpm  wer {r.wer:5.2f}  {r.seconds:5.2f} s  cpu {r.cpu_seconds:5.2f} s  "
             f"{r.sentence!r} -> {r.transcript!r}"
         )
-    print("rate  clips  WER    p50 s  p90 s  mean clip s  food agreement")
+    print("rate  clips  WER    p50 s  p90 s  p50 cpu s  mean clip s  food agreement")
     for s in summarise(results):
         print(f"{s.rate:4d}  {s.clips:5d}  {s.wer:5.3f}  {s.p50_seconds:5.2f}  "
-              f"{s.p90_seconds:5.2f}  {s.audio_seconds:11.2f}  "
+              f"{s.p90_seconds:5.2f}  {s.p50_cpu_seconds:9.2f}  {s.audio_seconds:11.2f}  "
               f"{food_agreement(results, s.rate):.3f}")  # fmt: skip
 
 

@@ -35,6 +35,8 @@ class VoiceResult:
     audio_seconds: float
     seconds: float
     """Transcription time, decoding included, synthesis not."""
+    cpu_seconds: float
+    """CPU time of the process in that time (all threads): what a busy machine does not inflate."""
 
 
 def words_of(text: str) -> list[str]:
@@ -66,14 +68,15 @@ def evaluate_voice(
     for sentence in sentences:
         for rate in rates:
             clip = speak(sentence, rate)
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             heard = speech.transcribe(clip, "audio/wav", "en").text
             seconds = time.perf_counter() - started
+            cpu_seconds = time.process_time() - cpu_started
             reference = words_of(sentence)
             errors = edit_distance(reference, words_of(heard))
             results.append(VoiceResult(
                 sentence, rate, heard, errors / max(len(reference), 1), errors, len(reference),
-                _wav_seconds(clip), seconds,
+                _wav_seconds(clip), seconds, cpu_seconds,
             ))  # fmt: skip
     return results
 
@@ -94,6 +97,7 @@ class RateSummary:
     """Corpus word error rate: all errors over all reference words."""
     p50_seconds: float
     p90_seconds: float
+    p50_cpu_seconds: float
     audio_seconds: float
     """Mean clip length."""
 
@@ -108,6 +112,7 @@ def summarise(results: Sequence[VoiceResult]) -> list[RateSummary]:
             rate, len(mine),
             sum(r.errors for r in mine) / max(sum(r.words for r in mine), 1),
             statistics.median(times), times[min(len(times) - 1, int(0.9 * len(times)))],
+            statistics.median(r.cpu_seconds for r in mine),
             statistics.fmean(r.audio_seconds for r in mine),
         ))  # fmt: skip
     return summaries

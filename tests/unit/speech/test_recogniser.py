@@ -163,3 +163,4 @@ def test_evaluate_voice_scores_a_sentence() -> None:
     assert 0 <= result.wer <= 0.5
     assert result.audio_seconds > 1
     assert result.seconds > 0
+    assert result.cpu_seconds > 0
