@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ml_ops.recognition import Transcript, TranscriptSegment
-from ml_ops.speech.audio import AudioLimits, Samples, check_upload, decode
+from ml_ops.speech.audio import SAMPLE_RATE, AudioLimits, Samples, check_upload, decode
 from ml_ops.speech.numbers import normalise_numbers
 from resources import error_codes
 from resources.errors import NotSupported, ServiceUnavailable
@@ -169,8 +169,12 @@ class WhisperRecogniser:
         deadline = time.monotonic() + self.limits.transcribe_timeout_s
         pieces, _info = self.load().transcribe(
             samples, language=ENGLISH, beam_size=self._beam_size,
-            condition_on_previous_text=False, vad_filter=False, initial_prompt=self._prompt,
+            condition_on_previous_text=False, initial_prompt=self._prompt,
+            # Silero VAD (its model ships in faster-whisper's wheel) drops silence and noise,
+            # on which Whisper otherwise invents words ("You", "Thank you.").
+            vad_filter=True,
         )  # fmt: skip
+        clip_ms = round(samples.size * 1000 / SAMPLE_RATE)
         segments: list[TranscriptSegment] = []
         for piece in pieces:  # a generator: the model works as segments are taken
             if time.monotonic() > deadline:
@@ -181,7 +185,8 @@ class WhisperRecogniser:
             text = normalise_numbers(str(piece.text).strip())
             if text:
                 start, end = round(piece.start * 1000), round(piece.end * 1000)
-                segments.append(TranscriptSegment(text, int(start), int(end)))
+                # Whisper's 30 s windows can place an end past the clip's last sample
+                segments.append(TranscriptSegment(text, min(start, clip_ms), min(end, clip_ms)))
         text = " ".join(segment.text for segment in segments)
         return Transcript(text=text, language=ENGLISH, segments=tuple(segments), model=self.model)
 

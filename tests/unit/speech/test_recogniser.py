@@ -6,7 +6,9 @@ blocks the network, so a hub lookup or download anywhere in the path fails it.
 
 from __future__ import annotations
 
+import io
 import threading
+import wave
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,18 @@ def test_meal_sentence_at_two_speeds(recogniser: WhisperRecogniser, rate: int) -
     assert transcript.segments
     assert all(0 <= s.start_ms < s.end_ms for s in transcript.segments)
     assert transcript.segments[-1].end_ms <= 4000  # the clip lasts about 3 s
+
+
+def test_silence_gives_an_empty_transcript(recogniser: WhisperRecogniser) -> None:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(16_000)
+        writer.writeframes(bytes(2 * 16_000 * 3))
+    transcript = recogniser.transcribe(out.getvalue(), "audio/wav", "en")
+    assert transcript.text == ""  # not Whisper's usual invention for silence ("You")
+    assert transcript.segments == ()
 
 
 @pytest.mark.parametrize("container", sorted(ENCODERS))
