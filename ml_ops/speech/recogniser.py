@@ -167,12 +167,12 @@ class WhisperRecogniser:
 
     def _recognise(self, samples: Samples) -> Transcript:
         deadline = time.monotonic() + self.limits.transcribe_timeout_s
-        pieces, _info = self.load().transcribe(
+        model = self.load()
+        if not _has_speech(samples):
+            return Transcript(text="", language=ENGLISH, model=self.model)
+        pieces, _info = model.transcribe(
             samples, language=ENGLISH, beam_size=self._beam_size,
-            condition_on_previous_text=False, initial_prompt=self._prompt,
-            # Silero VAD (its model ships in faster-whisper's wheel) drops silence and noise,
-            # on which Whisper otherwise invents words ("You", "Thank you.").
-            vad_filter=True,
+            condition_on_previous_text=False, initial_prompt=self._prompt, vad_filter=False,
         )  # fmt: skip
         clip_ms = round(samples.size * 1000 / SAMPLE_RATE)
         segments: list[TranscriptSegment] = []
@@ -189,6 +189,17 @@ class WhisperRecogniser:
                 segments.append(TranscriptSegment(text, min(start, clip_ms), min(end, clip_ms)))
         text = " ".join(segment.text for segment in segments)
         return Transcript(text=text, language=ENGLISH, segments=tuple(segments), model=self.model)
+
+
+def _has_speech(samples: Samples) -> bool:
+    """Whether Silero VAD (its model ships in faster-whisper's wheel) hears any speech.
+
+    Whisper invents words for silence and noise ("You", "Thank you."), so a clip without
+    speech is not transcribed. The VAD only gates: a clip with speech goes to the model whole,
+    as without VAD, rather than cut into its speech chunks (faster-whisper's ``vad_filter``).
+    """
+    vad = importlib.import_module("faster_whisper.vad")
+    return bool(vad.get_speech_timestamps(samples, vad.VadOptions()))
 
 
 _default: WhisperRecogniser | None = None

