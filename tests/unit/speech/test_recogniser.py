@@ -169,6 +169,24 @@ def test_load_recogniser_gives_one_per_process() -> None:
     assert "toast" in words(first.transcribe(spoken(EGGS), "audio/wav", "en").text)
 
 
+def test_model_loads_in_the_background() -> None:
+    early = WhisperRecogniser(weights_dir())
+    early.load_in_background().join()
+    assert early.load_seconds is not None
+    assert early.load() is WhisperRecogniser(weights_dir()).load()  # one model per process
+
+
+def test_background_load_without_weights_leaves_the_error_to_the_first_clip(
+    tmp_path: Path,
+) -> None:
+    missing = WhisperRecogniser(tmp_path)
+    missing.load_in_background().join()
+    assert missing.load_seconds is None
+    with pytest.raises(ServiceUnavailable) as caught:
+        missing.transcribe(spoken(EGGS), "audio/wav", "en")
+    assert caught.value.nv_code == error_codes.SPEECH_MODEL_MISSING
+
+
 def test_evaluate_voice_scores_a_sentence() -> None:
     sentence = "For lunch I ate a turkey sandwich and an apple"
     [result] = evaluate_voice([sentence], rates=(175,))
