@@ -14,9 +14,10 @@ from typing import Any
 from conformance.guide import supported_profiles
 from operations import REGISTRY
 from profiles_ig.canonical import IG_URL
+from profiles_ig.search_params import builtin_registry
 from resources.resource_types import R5_TYPES, SERVED_TYPES
 from resources.search.param_def import SearchParamDef
-from resources.search.registry import SearchRegistry, default_registry
+from resources.search.registry import SearchRegistry
 
 SOFTWARE_NAME = "Nutri-Vision"
 SOFTWARE_VERSION = "0.1.0"
@@ -158,7 +159,7 @@ def _rest(registry: SearchRegistry) -> dict[str, Any]:
 @functools.cache
 def _default_rest() -> dict[str, Any]:
     """The ``rest`` part for the built-in registry, built once (about 0.7 MB of JSON)."""
-    return _rest(default_registry())
+    return _rest(builtin_registry())
 
 
 def capability_statement(
