@@ -8,10 +8,12 @@ operations in ``REGISTRY`` (with their OperationDefinitions' URLs) and our guide
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
 from conformance.guide import supported_profiles
+from conformance.restrictions import Restriction, restrict
 from operations import REGISTRY
 from profiles_ig.canonical import IG_URL
 from profiles_ig.search_params import builtin_registry
@@ -167,10 +169,14 @@ def capability_statement(
     date: str,
     oauth_uris: dict[str, str] | None = None,
     registry: SearchRegistry | None = None,
+    restrictions: Mapping[str, Restriction] | None = None,
 ) -> dict[str, Any]:
     """The CapabilityStatement for a server reachable at ``base_url``; ``oauth_uris``
-    (``authorize``, ``token``, ...) declares the SMART authorization endpoints."""
+    (``authorize``, ``token``, ...) declares the SMART authorization endpoints;
+    ``restrictions``: types served by routes of their own, and what those serve."""
     rest = dict(_rest(registry) if registry is not None else _default_rest())  # cache unchanged
+    if restrictions:
+        rest = restrict(rest, restrictions)
     if oauth_uris:
         rest["security"] = _security(oauth_uris)
     return {
