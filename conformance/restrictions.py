@@ -32,7 +32,8 @@ def _restricted_entry(entry: Mapping[str, Any], restriction: Restriction) -> dic
     kept.pop("searchParam", None)
     if params:
         kept["searchParam"] = params
-    kept.pop("searchInclude", None)  # the own routes answer no _include
+    kept.pop("searchInclude", None)  # the own routes answer no _include or _revinclude
+    kept.pop("searchRevInclude", None)
     return kept
 
 

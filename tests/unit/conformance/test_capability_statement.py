@@ -85,6 +85,7 @@ def test_a_type_served_by_its_own_routes_claims_only_what_they_serve() -> None:
     assert [i["code"] for i in audit["interaction"]] == ["read", "search-type"]
     assert [p["name"] for p in audit["searchParam"]] == ["date"]
     assert "searchInclude" not in audit
+    assert "searchRevInclude" not in audit
     assert "updateCreate" not in audit
     assert not [r for r in entries["Patient"]["searchRevInclude"] if r.startswith("AuditEvent:")]
     unrestricted = capability_statement(BASE, DATE)["rest"][0]["resource"]
