@@ -8,15 +8,18 @@ operations in ``REGISTRY`` (with their OperationDefinitions' URLs) and our guide
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
 from conformance.guide import supported_profiles
+from conformance.restrictions import Restriction, restrict
 from operations import REGISTRY
 from profiles_ig.canonical import IG_URL
+from profiles_ig.search_params import builtin_registry
 from resources.resource_types import R5_TYPES, SERVED_TYPES
 from resources.search.param_def import SearchParamDef
-from resources.search.registry import SearchRegistry, default_registry
+from resources.search.registry import SearchRegistry
 
 SOFTWARE_NAME = "Nutri-Vision"
 SOFTWARE_VERSION = "0.1.0"
@@ -158,7 +161,7 @@ def _rest(registry: SearchRegistry) -> dict[str, Any]:
 @functools.cache
 def _default_rest() -> dict[str, Any]:
     """The ``rest`` part for the built-in registry, built once (about 0.7 MB of JSON)."""
-    return _rest(default_registry())
+    return _rest(builtin_registry())
 
 
 def capability_statement(
@@ -166,10 +169,14 @@ def capability_statement(
     date: str,
     oauth_uris: dict[str, str] | None = None,
     registry: SearchRegistry | None = None,
+    restrictions: Mapping[str, Restriction] | None = None,
 ) -> dict[str, Any]:
     """The CapabilityStatement for a server reachable at ``base_url``; ``oauth_uris``
-    (``authorize``, ``token``, ...) declares the SMART authorization endpoints."""
+    (``authorize``, ``token``, ...) declares the SMART authorization endpoints;
+    ``restrictions``: types served by routes of their own, and what those serve."""
     rest = dict(_rest(registry) if registry is not None else _default_rest())  # cache unchanged
+    if restrictions:
+        rest = restrict(rest, restrictions)
     if oauth_uris:
         rest["security"] = _security(oauth_uris)
     return {

@@ -26,9 +26,11 @@ def page_name(resource: Mapping[str, Any]) -> str:
 
 
 def _page(title: str, body: str) -> str:
+    # the empty icon: without one a browser asks for /favicon.ico, outside the site (a 404)
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}"
-        f"</title><style>{_STYLE}</style></head><body><p><a href='index.html'>Nutri-Vision IG</a>"
+        f"</title><link rel='icon' href='data:,'><style>{_STYLE}</style></head>"
+        "<body><p><a href='index.html'>Nutri-Vision IG</a>"
         f"</p><h1>{html.escape(title)}</h1>{body}</body></html>\n"
     )
 

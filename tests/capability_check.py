@@ -41,7 +41,7 @@ SEARCH_VALUES = {
     "quantity": "1",
     "uri": "http://example.org/x",
 }
-COMPOSITE_VALUES = ("a$1", "a$2020-01-01", "a$a")
+COMPOSITE_VALUES = ("a$1", "a$2020-01-01", "a$a", "a$1$1")
 """The statement does not say a composite's component types: one of these fits each pair."""
 STRICT = {"Prefer": "handling=strict"}
 _NOT_THERE = frozenset(
@@ -171,3 +171,17 @@ def capability_failures(client: httpx.Client, types: list[str]) -> list[str]:
         failures += _search_failures(client, type_, entry)
         failures += _operation_failures(client, type_, entry)
     return failures
+
+
+def search_failures_of_every_type(client: httpx.Client) -> tuple[int, list[str]]:
+    """Every declared search parameter and ``_include`` of every declared type, searched in
+    strict mode (instances are not needed for that, unlike the interactions): how many types
+    were checked, and the failures."""
+    response = client.get("/metadata")
+    if response.status_code != 200:
+        return 0, [f"metadata: {response.status_code}"]
+    entries = response.json()["rest"][0]["resource"]
+    failures = []
+    for entry in entries:
+        failures += _search_failures(client, str(entry["type"]), entry)
+    return len(entries), failures

@@ -14,10 +14,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from conformance.restrictions import Restriction
 from fhir_server.db.audit_tables import audit_event
 from resources import error_codes
 from resources.errors import Invalid
 
+AUDIT_CAPABILITY = Restriction(
+    interactions=("read", "search-type"),
+    search_params=("patient", "date", "agent", "subtype", "action", "outcome"),
+)
+"""What the audit routes serve of AuditEvent, for the CapabilityStatement (``parse_audit_search``
+answers exactly these parameters)."""
 MAX_COUNT = 500
 DEFAULT_COUNT = 50
 PREFIXES = ("eq", "ge", "gt", "le", "lt")

@@ -29,6 +29,7 @@ from fhir_server.http.negotiation import (
 from fhir_server.http.paging import ascii_int, check_no_nul
 from fhir_server.http.responses import fhir_response, version_headers
 from fhir_server.store.policy_store import PolicyStore
+from profiles_ig.search_params import builtin_registry
 from profiles_ig.write_policy import current_policy
 from resources import error_codes, fhir_json, fhirpath_patch
 from resources.errors import Gone, Invalid, Issue, NotFound, Unprocessable, information
@@ -37,7 +38,7 @@ from resources.model import is_served_type, validation_issues
 from resources.ports import Mutation, ResourceStore
 from resources.search.parse import parse_search
 from resources.search.query import SearchQuery
-from resources.search.registry import SearchRegistry, default_registry
+from resources.search.registry import SearchRegistry
 from resources.stored import StoredVersion, WriteResult
 from smart_auth.context import AccessContext
 from smart_auth.policy import policy_for
@@ -59,7 +60,7 @@ def store_of(request: Request) -> ResourceStore:
 def registry_of(request: Request) -> SearchRegistry:
     """The search-parameter registry in force (the built-in one unless the app set another)."""
     registry: SearchRegistry | None = getattr(request.app.state, "registry", None)
-    return registry or default_registry()
+    return registry or builtin_registry()
 
 
 def body_limit(request: Request) -> int:

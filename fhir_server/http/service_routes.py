@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from conformance.capability_statement import capability_statement
 from conformance.statement_views import view
+from fhir_server.audit.search import AUDIT_CAPABILITY
 from fhir_server.auth.server import endpoints
 from fhir_server.db.migrate import head_revision
 from fhir_server.http.negotiation import response_media_type
@@ -68,6 +69,7 @@ async def metadata(request: Request) -> Response:
         "introspect": urls.introspect,
         "revoke": urls.revoke,
     }
-    statement = capability_statement(base_url(request), started, oauth_uris)
+    restrictions = {"AuditEvent": AUDIT_CAPABILITY}  # served by the audit routes
+    statement = capability_statement(base_url(request), started, oauth_uris, None, restrictions)
     params = request.query_params
     return fhir_response(request, view(statement, params.get("mode"), params.get("_summary")))

@@ -11,14 +11,14 @@ from fhir_server.jobs.handlers import HANDLERS
 from fhir_server.jobs.queue import PostgresJobQueue
 from fhir_server.jobs.runner import JobRunner
 from fhir_server.settings import Settings
-from resources.search.registry import default_registry
+from profiles_ig.search_params import builtin_registry
 
 
 async def start_jobs(app: FastAPI, engine: AsyncEngine) -> JobRunner:
     """Create the queue and runner, set ``app.state.jobs`` and the operations' services
     (``jobs``, ``bulk_dir``, ``registry``), and start claiming jobs."""
     settings: Settings = app.state.settings
-    registry = getattr(app.state, "registry", None) or default_registry()
+    registry = getattr(app.state, "registry", None) or builtin_registry()
     runner_ref: list[JobRunner] = []
     queue = PostgresJobQueue(engine, on_submit=lambda: runner_ref[0].wake())
     handler_services = {

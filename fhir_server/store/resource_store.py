@@ -23,13 +23,14 @@ from fhir_server.store.index_writer import replace_index
 from fhir_server.store.rows import CURRENT_JOIN, VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_engine import match_at_most, run_search
 from fhir_server.store.unit_of_work import StoreTransaction, open_transaction
+from profiles_ig.search_params import builtin_registry
 from resources import error_codes, fhir_json
 from resources.crypto.protection import seal_body
 from resources.errors import Invalid, NotFound, PreconditionFailed
 from resources.identity import instant, new_id, now
 from resources.ports import Mutation
 from resources.search.query import SearchQuery
-from resources.search.registry import SearchRegistry, default_registry
+from resources.search.registry import SearchRegistry
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 
 
@@ -62,7 +63,7 @@ class PostgresResourceStore:
         # Other reads run in autocommit: no BEGIN/ROLLBACK round trips, and psycopg keeps
         # its prepared statements (a ROLLBACK on return to the pool would discard them).
         self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.registry = registry or default_registry()
+        self.registry = registry or builtin_registry()
 
     async def read(self, resource_type: str, id_: str) -> StoredVersion | None:
         return await self.fast.read(resource_type, id_)

@@ -18,6 +18,7 @@ from typing import Any
 from fhir_server.store.resource_store import PostgresResourceStore
 from fhir_server.store.search_params import LiveSearchParams
 from fhir_server.store.write_hooks import HookedStore, HookedTransaction
+from profiles_ig.search_params import is_builtin
 from resources import error_codes, fhir_json
 from resources.errors import Invalid, Issue, Unprocessable
 from resources.ports import Mutation, StoreTransaction, WriteHook
@@ -25,7 +26,7 @@ from resources.resource_types import SERVED_TYPES
 from resources.search.custom import custom_param
 from resources.search.param_def import ABSTRACT_BASES, SearchParamDef
 from resources.search.query import SearchQuery
-from resources.search.registry import SearchRegistry, default_registry
+from resources.search.registry import SearchRegistry
 from resources.stored import Method, StoredVersion, WriteResult
 
 SEARCH_PARAMETER = "SearchParameter"
@@ -70,7 +71,7 @@ class SearchParamCheck:
         if written.body is None:
             return []
         resource = fhir_json.loads(written.body)
-        if default_registry().by_url(str(resource.get("url"))) is not None:
+        if is_builtin(str(resource.get("url"))):
             return []  # a copy of a built-in definition, stored as is; the built-in is used
         checked_param(resource, self.live.registry)
         return []

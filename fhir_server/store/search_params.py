@@ -28,12 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fhir_server.auth.redis_state import Redis
 from fhir_server.db.search_param_tables import search_param_index
 from fhir_server.store.rows import CURRENT_JOIN, R, V
+from profiles_ig.search_params import builtin_registry, is_builtin
 from resources import fhir_json
 from resources.crypto.protection import open_body
 from resources.errors import FhirError
 from resources.search.custom import custom_param
 from resources.search.param_def import SearchParamDef, param_to_json
-from resources.search.registry import SearchRegistry, default_registry
+from resources.search.registry import SearchRegistry
 
 CHANNEL = "nutrivision:search-parameters"
 _log = logging.getLogger(__name__)
@@ -74,10 +75,10 @@ def registry_with(
 ) -> tuple[SearchRegistry, dict[str, SearchParamDef]]:
     """The registry with these SearchParameters added (a later one with the same URL wins),
     and the custom parameters by URL. One that no longer validates is skipped and logged."""
-    registry = base or default_registry()
+    registry = base or builtin_registry()
     custom: dict[str, SearchParamDef] = {}
     for resource in resources:
-        if default_registry().by_url(str(resource.get("url"))) is not None:
+        if is_builtin(str(resource.get("url"))):
             continue  # a copy of a built-in definition: the built-in one stays in force
         try:
             param = custom_param(resource, registry)
@@ -110,7 +111,7 @@ class LiveSearchParams:
     ) -> None:
         self.engine = engine
         self.redis = redis
-        self.registry = default_registry()
+        self.registry = builtin_registry()
         self.custom: Mapping[str, SearchParamDef] = {}
         self.states: Mapping[str, IndexState] = {}
         self._on_change = on_change

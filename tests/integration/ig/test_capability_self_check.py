@@ -1,4 +1,5 @@
-"""The CapabilityStatement tells the truth: each claim about a sample of types is exercised."""
+"""The CapabilityStatement tells the truth: each claim about a sample of types is exercised,
+and every declared search parameter and include of every type is searched."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from starlette.routing import Route
 from fhir_server.embedded import ServiceUrls
 from fhir_server.http.app import create_app
 from fhir_server.settings import Settings
-from tests.capability_check import MINIMAL, capability_failures
+from tests.capability_check import MINIMAL, capability_failures, search_failures_of_every_type
 from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
@@ -25,6 +26,14 @@ FHIR_HEADERS = {"Accept": "application/fhir+json", "Content-Type": "application/
 
 def test_every_declared_claim_for_the_sample_types_holds(client: httpx.Client) -> None:
     assert capability_failures(client, SAMPLE) == []
+
+
+def test_every_declared_search_parameter_of_every_type_is_searchable(
+    client: httpx.Client,
+) -> None:
+    types, failures = search_failures_of_every_type(client)
+    assert types > 100
+    assert failures == []
 
 
 @pytest.fixture

@@ -23,7 +23,11 @@ class _Hrefs(HTMLParser):
         self.hrefs: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.hrefs += [value for name, value in attrs if name == "href" and value]
+        self.hrefs += [
+            value
+            for name, value in attrs
+            if name == "href" and value and not value.startswith("data:")  # inline, no request
+        ]
 
 
 def _site_root(base_url: str) -> str:

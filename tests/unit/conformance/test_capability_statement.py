@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from conformance.capability_statement import SOFTWARE_NAME, capability_statement
+from conformance.restrictions import Restriction
 from resources.model import validation_issues
 from resources.resource_types import SERVED_TYPES
 
@@ -74,3 +75,19 @@ def test_system_history_is_listed(statement: dict[str, Any]) -> None:
 
 def test_the_statement_is_a_valid_resource(statement: dict[str, Any]) -> None:
     assert validation_issues(statement) == []
+
+
+def test_a_type_served_by_its_own_routes_claims_only_what_they_serve() -> None:
+    restriction = Restriction(interactions=("read", "search-type"), search_params=("date",))
+    statement = capability_statement(BASE, DATE, restrictions={"AuditEvent": restriction})
+    entries = {e["type"]: e for e in statement["rest"][0]["resource"]}
+    audit = entries["AuditEvent"]
+    assert [i["code"] for i in audit["interaction"]] == ["read", "search-type"]
+    assert [p["name"] for p in audit["searchParam"]] == ["date"]
+    assert "searchInclude" not in audit
+    assert "searchRevInclude" not in audit
+    assert "updateCreate" not in audit
+    assert not [r for r in entries["Patient"]["searchRevInclude"] if r.startswith("AuditEvent:")]
+    unrestricted = capability_statement(BASE, DATE)["rest"][0]["resource"]
+    patient = next(e for e in unrestricted if e["type"] == "Patient")
+    assert [r for r in patient["searchRevInclude"] if r.startswith("AuditEvent:")]

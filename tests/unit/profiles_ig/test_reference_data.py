@@ -1,7 +1,8 @@
 """The Inferno US Core reference data against the R4 base definitions.
 
-The US Core StructureDefinitions are not among the shared fixtures, so the US Core profiles
-the resources claim are reported as unknown (a warning) and not applied; the base rules are.
+The server's validator does not hold US Core profiles, so the US Core profiles the resources
+claim are reported as unknown (a warning) and not applied; the base rules are. Against
+reconstructions of the US Core profiles: ``test_us_core.py``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,14 @@
-"""Snapshot generation from differentials (our profiles; US Core when its definitions exist)."""
+"""Snapshot generation from differentials (our profiles; the US Core reconstructions are in
+``test_us_core.py``)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from profiles_ig.definitions import default_definitions, load_definitions
+from profiles_ig.definitions import default_definitions
 from profiles_ig.snapshot import SnapshotError, generate_snapshot
 from profiles_ig.validation import is_error, validate_resource
-from tests.ig_data import SHARED, url
-
-US_CORE_DIRS = (SHARED / "inferno-us-core-test-kit", SHARED / "us-core")
+from tests.ig_data import url
 
 
 def _ids(profile: str) -> list[str]:
@@ -74,30 +70,6 @@ def test_a_differential_naming_an_unknown_element_is_refused() -> None:
     }
     with pytest.raises(SnapshotError):
         generate_snapshot(broken, definitions.resolve)
-
-
-def _us_core_profiles() -> list[Path]:
-    return [
-        path
-        for folder in US_CORE_DIRS
-        if folder.is_dir()
-        for path in sorted(folder.rglob("StructureDefinition-us-core-*.json"))
-    ]
-
-
-def test_us_core_profiles_get_snapshots_from_their_differentials() -> None:
-    paths = _us_core_profiles()
-    if not paths:
-        pytest.skip(
-            "no US Core StructureDefinition files under ../shared/fixtures "
-            "(the Inferno test kit copy holds test metadata only)"
-        )
-    sample = [json.loads(p.read_text()) for p in paths[:8]]
-    sample = [p for p in sample if "differential" in p]
-    definitions = load_definitions(sample)
-    for profile in sample:
-        generated = {e["id"] for e in definitions.structures[profile["url"]]["snapshot"]["element"]}
-        assert {e["id"] for e in profile["differential"]["element"]} <= generated
 
 
 def test_every_published_resource_of_the_guide_is_valid_fhir() -> None:
