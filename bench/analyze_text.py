@@ -29,11 +29,17 @@ def main() -> None:
         analyse_text(text, matcher=matcher)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    print(f"descriptions {result.descriptions}, labelled foods {result.labels}, items {result.items}")
-    print(f"precision {result.precision:.3f}  recall {result.recall:.3f}  "
-          f"grams within 25% {result.grams_within_25:.3f}")
-    print(f"time per description: p50 {statistics.median(timings):.1f} ms, "
-          f"p95 {timings[int(len(timings) * 0.95)]:.1f} ms")
+    print(
+        f"descriptions {result.descriptions}, labelled foods {result.labels}, items {result.items}"
+    )
+    print(
+        f"precision {result.precision:.3f}  recall {result.recall:.3f}  "
+        f"grams within 25% {result.grams_within_25:.3f}"
+    )
+    print(
+        f"time per description: p50 {statistics.median(timings):.1f} ms, "
+        f"p95 {timings[int(len(timings) * 0.95)]:.1f} ms"
+    )
     if "--misses" in sys.argv:
         for miss in result.misses:
             print(f"{miss.kind:7} {miss.name!r:40} in {miss.text!r}")

@@ -94,9 +94,7 @@ def is_same_food(label: Label, item: TextItem) -> bool:
     return words[-1] in name and found * 2 >= len(words)
 
 
-def evaluate(
-    rows: Iterable[tuple[str, list[Label]]], matcher: Matcher | None = None
-) -> Evaluation:
+def evaluate(rows: Iterable[tuple[str, list[Label]]], matcher: Matcher | None = None) -> Evaluation:
     """Run the pipeline on every description and compare with its labels."""
     result = Evaluation()
     matcher = matcher or default_matcher()

@@ -77,9 +77,9 @@ def read_phrase(text: str) -> FoodPhrase:
     size words ("a large apple" is counted by the large measure) are handled."""
     normal = written_quantities(text)
     moved = re.match(r"^(.*?[a-z].*?)\s+(\d[\d./ ]*(?:\s*[a-z]+)?)$", normal)
-    if moved and not parse_phrase(normal).counted:
-        if _only_units(parse_phrase(moved.group(2)).food):
-            normal = f"{moved.group(2)} {moved.group(1)}"
+    trailing = moved is not None and not parse_phrase(normal).counted
+    if moved and trailing and _only_units(parse_phrase(moved.group(2)).food):
+        normal = f"{moved.group(2)} {moved.group(1)}"
     return parse_phrase(normal)
 
 

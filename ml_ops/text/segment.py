@@ -199,9 +199,7 @@ def _inside_number(chunk: list[Token], index: int, connector: tuple[str, ...]) -
     return (before.isdigit() or before in numeric) and after in ("a", "half", "quarter")
 
 
-def _joined(
-    parts: list[list[Token]], connectors: list[list[Token]], joins: Joiner
-) -> list[Piece]:
+def _joined(parts: list[list[Token]], connectors: list[list[Token]], joins: Joiner) -> list[Piece]:
     pieces: list[Piece] = []
     current: list[Token] = []
     for index, part in enumerate(parts):
