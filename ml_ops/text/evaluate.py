@@ -4,9 +4,12 @@ Each line of the set is ``{"text": ..., "foods": [{"name", "food"?, "grams"}]}``
 food is found when a recognised item is that food: the same food id when the label gives one,
 otherwise the item's food name contains the label's head word (its last food word after the
 diary synonyms: "whole wheat toast" -> bread) and at least half of the label's food words.
-Labels and items are paired one to one, in order. Precision is paired items over recognised
-items, recall paired labels over labels, and grams-within-25% the share of pairs whose grams
-are within 25% of the labelled grams.
+Labels and items are paired in order, one to one; a label left over may still pair with an
+item already paired when that item is a dish naming it too ("chicken curry with rice" for the
+labels chicken curry and rice: both foods were identified). Precision is paired items over
+recognised items, recall paired labels over labels, and grams-within-25% the share of one to
+one pairs whose grams are within 25% of the labelled grams (a dish's grams are not compared
+with one of its parts).
 """
 
 from __future__ import annotations
@@ -50,24 +53,26 @@ class Evaluation:
     descriptions: int = 0
     labels: int = 0
     items: int = 0
-    paired: int = 0
+    paired_items: int = 0
+    paired_labels: int = 0
+    weighed: int = 0
     grams_within: int = 0
     misses: list[Miss] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
         """Paired items over recognised items."""
-        return self.paired / self.items if self.items else 0.0
+        return self.paired_items / self.items if self.items else 0.0
 
     @property
     def recall(self) -> float:
         """Paired labels over labels."""
-        return self.paired / self.labels if self.labels else 0.0
+        return self.paired_labels / self.labels if self.labels else 0.0
 
     @property
     def grams_within_25(self) -> float:
-        """Share of paired foods whose grams are within 25% of the label."""
-        return self.grams_within / self.paired if self.paired else 0.0
+        """Share of one to one pairs whose grams are within 25% of the label."""
+        return self.grams_within / self.weighed if self.weighed else 0.0
 
 
 def load_set(path: Path) -> list[tuple[str, list[Label]]]:
@@ -109,14 +114,23 @@ def evaluate(rows: Iterable[tuple[str, list[Label]]], matcher: Matcher | None = 
 
 def _pair(text: str, labels: list[Label], items: list[TextItem], result: Evaluation) -> None:
     free = list(items)
+    left: list[Label] = []
     for label in labels:
         item = next((i for i in free if is_same_food(label, i)), None)
         if item is None:
-            result.misses.append(Miss(text, "missed", label.name))
+            left.append(label)
             continue
         free.remove(item)
-        result.paired += 1
+        result.paired_labels += 1
+        result.weighed += 1
         grams = item.recognition.portion.grams
         if abs(grams - label.grams) <= GRAMS_TOLERANCE * label.grams:
             result.grams_within += 1
+    used = [i for i in items if i not in free]
+    for label in left:
+        if any(is_same_food(label, i) for i in used):
+            result.paired_labels += 1  # a dish that names this food as well
+        else:
+            result.misses.append(Miss(text, "missed", label.name))
+    result.paired_items += len(used)
     result.misses += [Miss(text, "extra", i.recognition.food.name) for i in free]

@@ -37,10 +37,15 @@ _VULGAR = {
 _WRITTEN = (
     (re.compile(r"\ba (couple|pair) of\b"), "2"),
     (re.compile(r"\b(couple|pair) of\b"), "2"),
-    (re.compile(r"\ba (bit|little|drizzle|splash|dash|touch) of\b"), "1 tbsp"),
+    (re.compile(r"\ba (bit|little|touch) of\b"), "1 tbsp"),
     (re.compile(r"\b(\d+) ?- ?(\d+)\b"), r"\1"),  # "2-3 cookies": the lower count
     (re.compile(r"\b(one|a) and a half\b"), "1 1/2"),
     (re.compile(r"\b(\d+) and a half\b"), r"\1 1/2"),
+)
+_SIZE_BEFORE_UNIT = re.compile(
+    r"\b(?:big|small|large|medium|huge|little|giant|generous|heaping|heaped)\s+"
+    r"(?=(?:bowl|cup|glass|plate|mug|slice|piece|handful|bag|serving|portion|scoop|spoonful"
+    r"|helping|bottle|can|square)s?\b)"
 )
 _SIZES = frozenset({"small", "medium", "large", "big", "huge", "little", "extra", "giant"})
 _SYNONYM_KEYS = frozenset(normalise_term(k) for k in SYNONYMS)
@@ -69,6 +74,8 @@ def written_quantities(text: str) -> str:
         out = re.sub(rf"(\d)\s*{glyph}", rf"\1 {fraction}", out).replace(glyph, f" {fraction} ")
     for pattern, replacement in _WRITTEN:
         out = pattern.sub(replacement, out)
+    out = _SIZE_BEFORE_UNIT.sub("", out)
+    out = re.sub(r"^(?:a|an)\s+(?=\d)", "", out.strip())  # "a 12 oz steak"
     return " ".join(out.split())
 
 

@@ -43,7 +43,7 @@ FILLER: frozenset[str] = frozenset(
         "tonight", "yesterday", "morning", "afternoon", "evening", "was", "were", "is", "my",
         "our", "work", "home", "office", "snacked", "quick", "really", "very", "yummy",
         "delicious", "lots", "ish", "like", "probably", "after", "before", "gym", "sitting",
-        "later", "then", "too", "again", "bit",
+        "later", "too", "again", "bit", "at",
     }
 )  # fmt: skip
 _MEAL_LEAD = frozenset({"for", "at", "during", "with"})

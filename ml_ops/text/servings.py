@@ -35,20 +35,72 @@ TYPICAL_GRAMS: dict[str, float] = {
     "couscous": 157, "gnocchi": 150, "edamame": 75, "jelly": 20, "bread": 30, "biscuit": 60,
     "cornbread": 65, "meatball": 30, "tart": 50, "gummy": 40,
 }  # fmt: skip
-_BY_KEY = {key: grams for word, grams in TYPICAL_GRAMS.items() for key in normalise_term(word)}
-_UNITS = frozenset({"count", "serving"})
+# FDA Reference Amounts Customarily Consumed per eating occasion (21 CFR 101.12(b), public
+# domain), rounded, for foods whose USDA measure is a poor stand-in for "some X": a cup of
+# cream cheese or pecans, one tortilla chip, a whole pineapple.
+REFERENCE_GRAMS: dict[str, float] = {
+    "cheese": 30, "cream cheese": 30, "butter": 14, "margarine": 14, "hummus": 30,
+    "peanut butter": 32, "almond": 30, "walnut": 30, "pecan": 30, "cashew": 30,
+    "pistachio": 30, "hazelnut": 30, "macadamia": 30, "peanut": 30, "nut": 30, "seed": 30,
+    "raisin": 40, "date": 40, "fig": 40, "jam": 20, "honey": 21, "syrup": 60, "sugar": 8,
+    "sour cream": 30, "cream": 15, "mayonnaise": 15, "dressing": 30, "salsa": 30,
+    "catsup": 17, "mustard": 5, "gravy": 60, "oil": 14, "pineapple": 140, "melon": 140,
+    "cantaloupe": 140, "watermelon": 140, "honeydew": 140, "mango": 140, "grape": 140,
+    "granola": 55, "chip": 30, "pretzel": 30, "cracker": 30, "cookie": 30, "popcorn": 30,
+    "tortilla chip": 30, "yogurt": 170, "cereal": 30, "edamame": 85, "bean": 130,
+}  # fmt: skip
+_VOLUME_LABELS = ("cup", "tbsp", "tablespoon", "tsp", "teaspoon", "fl oz", "pint", "quart")
+_SERVING_UNITS = frozenset({"count", "serving", "slice", "piece", "bowl", "plate"})
+
+
+def _keyed(table: dict[str, float]) -> dict[tuple[str, ...], float]:
+    return {normalise_term(word): grams for word, grams in table.items()}
+
+
+_TYPICAL = _keyed(TYPICAL_GRAMS)
+_REFERENCE = _keyed(REFERENCE_GRAMS)
+
+
+def _grams_for(food: Food, table: dict[tuple[str, ...], float]) -> tuple[str, float] | None:
+    # The head as a whole first ("peanut butter", "sour cream"), then its words, then the
+    # other words of the name.
+    keys = [tuple(food.head), *((w,) for w in food.head), *((w,) for w in food.words)]
+    for key in keys:
+        if key in table:
+            return " ".join(key), table[key]
+    return None
 
 
 def typical_portion(food: Food, portion: PortionAmount, quantity: float) -> PortionAmount:
-    """``portion`` unless it is the bare default for a count or serving and a usual serving
-    of the food is known; then that serving times ``quantity``."""
-    if portion.basis != "default" or portion.unit not in _UNITS:
-        return portion
-    for word in (*food.head, *food.words):
-        grams = _BY_KEY.get(word)
-        if grams is not None:
-            label = f"typical {word} serving"
-            return replace(
-                portion, grams=grams * quantity, grams_per_unit=grams, label=label, basis="typical"
-            )
+    """A better portion than ``portion`` when one is known, else ``portion``.
+
+    A dish or drink with only the bare default (or 1 g/ml) gets its usual serving; a food
+    named with no amount ("some hummus") whose USDA measure is a volume or far from a usual
+    serving gets the FDA reference amount.
+    """
+    if portion.basis in ("default", "density") and portion.unit in _SERVING_UNITS:
+        found = _grams_for(food, _TYPICAL) or _grams_for(food, _REFERENCE)
+        if found is not None:
+            bowls = 1.5 if portion.unit == "bowl" else 1.0  # a bowl is 1.5 servings
+            return _set(portion, found, quantity * bowls, "typical")
+    if portion.unit == "serving" and not portion.label.lower().startswith(_SERVING_LABELS):
+        found = _grams_for(food, _REFERENCE)
+        if found is not None and _far_from(portion, found[1]):
+            return _set(portion, found, quantity, "reference")
     return portion
+
+
+_SERVING_LABELS = ("serving", "nlea serving")
+
+
+def _far_from(portion: PortionAmount, grams: float) -> bool:
+    volume = portion.label.lower().startswith(_VOLUME_LABELS)
+    return volume or not grams / 3 <= portion.grams_per_unit <= grams * 2
+
+
+def _set(
+    portion: PortionAmount, found: tuple[str, float], quantity: float, basis: str
+) -> PortionAmount:
+    word, grams = found
+    label = f"{basis} {word} serving"
+    return replace(portion, grams=grams * quantity, grams_per_unit=grams, label=label, basis=basis)

@@ -78,6 +78,23 @@ SYNONYMS: dict[str, str] = {
     "tuna": "tuna fish",
     "salmon": "salmon fish",
     "cod": "cod fish",
+    "mac and cheese": "macaroni and cheese",
+    "mac n cheese": "macaroni and cheese",
+    "pop tart": "toaster pastry",
+    "poptart": "toaster pastry",
+    "gummy bear": "gummy candy",
+    "gummies": "gummy candy",
+    "jelly bean": "jellybean candy",
+    "sparkling water": "club soda carbonated beverage",
+    "spring roll": "vegetable egg roll",
+    "spaghetti bolognese": "spaghetti with meat sauce",
+    "tikka masala": "chicken curry",
+    "chicken tikka masala": "chicken curry",
+    "corn on the cob": "sweet corn on cob",
+    "zucchini noodle": "zucchini summer squash",
+    "zoodle": "zucchini summer squash",
+    "cherry tomato": "red ripe tomato",
+    "string cheese": "mozzarella cheese",
 }
 
 # Preparation word -> USDA words that count as that preparation, best first.
