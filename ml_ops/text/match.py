@@ -24,12 +24,18 @@ from terminology.foods.portions import (
     normalise_unit,
 )
 from terminology.foods.search import parse_query
-from terminology.foods.vocabulary import SYNONYMS
+from terminology.foods.vocabulary import STOPWORDS, SYNONYMS
 from terminology.textmatch import normalise_term
 
 MIN_COVERAGE = 0.5
 """Below this share of the phrase's food words found in a food name, the phrase is reported
 as not recognised rather than matched to a food that is only partly what was written."""
+
+
+def _without_stopwords(text: str) -> tuple[str, ...]:
+    return tuple(w for w in normalise_term(text) if w not in STOPWORDS)
+
+
 _VULGAR = {
     "\u00bd": "1/2", "\u00bc": "1/4", "\u00be": "3/4", "\u2153": "1/3", "\u2154": "2/3",
     "\u215b": "1/8", "\u2155": "1/5",
@@ -48,7 +54,7 @@ _SIZE_BEFORE_UNIT = re.compile(
     r"|helping|bottle|can|square)s?\b)"
 )
 _SIZES = frozenset({"small", "medium", "large", "big", "huge", "little", "extra", "giant"})
-_SYNONYM_KEYS = frozenset(normalise_term(k) for k in SYNONYMS)
+_SYNONYM_KEYS = frozenset(_without_stopwords(k) for k in SYNONYMS)
 UNIT_WORDS = frozenset({*MASS_GRAMS, *VOLUME_ML, *UNIT_ALIASES, *DEFAULT_GRAMS} - {"c"})
 _EMPTY = frozenset({"", "of", "x", "serving", "servings", "portion", "portions"})
 
@@ -116,7 +122,7 @@ class Matcher:
         if read_phrase(right).counted or not left.strip() or not right.strip():
             return False  # "toast and 2 eggs": a new quantity starts a new food
         merged = f"{read_phrase(left).food} {connector} {right}"
-        if normalise_term(merged) in _SYNONYM_KEYS:
+        if _without_stopwords(merged) in _SYNONYM_KEYS:
             return True
         found = self.lookup.search(merged, 1)
         if not found or found[0].coverage < 0.999:

@@ -38,6 +38,10 @@ class AnalysisGate:
         self.limits = limits
         self._slots = asyncio.Semaphore(limits.concurrency)
 
+    def saturated(self) -> bool:
+        """True while every slot is taken (a new request would wait)."""
+        return self._slots.locked()
+
     async def run(self, work: Callable[[], T]) -> T:
         """``work()`` in a thread, or 503 when the server is busy or the work too slow."""
         retry = {"Retry-After": str(max(1, round(self.limits.timeout_s)))}

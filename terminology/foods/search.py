@@ -27,7 +27,11 @@ from terminology.foods.vocabulary import (
 )
 from terminology.textmatch import normalise_term
 
-_SYNONYMS = {normalise_term(k): normalise_term(v) for k, v in SYNONYMS.items()}
+# Keys without stop words, as the query's words are matched ("mac and cheese" -> mac cheese).
+_SYNONYMS = {
+    tuple(w for w in normalise_term(k) if w not in STOPWORDS): normalise_term(v)
+    for k, v in SYNONYMS.items()
+}
 _PREPARATIONS = {normalise_term(k): v for k, v in PREPARATIONS.items()}
 _LONGEST = max(len(k) for k in (*_SYNONYMS, *_PREPARATIONS))
 SOURCE_BONUS = {"sr24": 1.0, "fndds": 0.5, "foundation": 0.3, "sr_legacy": 0.2}
