@@ -103,3 +103,24 @@ def test_bad_meal_type(client: httpx.Client) -> None:
 def test_occurrence_without_a_zone(client: httpx.Client) -> None:
     body = text_body("an apple", occurrence={"valueDateTime": "2026-01-01T08:00:00"})
     assert_outcome(_post(client, body), 400, error_codes.ANALYZE_FOOD_BAD_PARAMETER)
+
+
+def test_an_image_from_a_binary(client: httpx.Client) -> None:
+    text_file = {"resourceType": "Binary", "contentType": "image/png", "data": "aGVsbG8="}
+    bad = client.post("/Binary", json=text_file).json()["id"]
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "image", "valueReference": {"reference": f"Binary/{bad}"}}]}  # fmt: skip
+    assert_outcome(_post(client, body), 415, error_codes.ANALYZE_FOOD_NOT_IMAGE)
+    body["parameter"][0]["valueReference"]["reference"] = "Binary/no-such-binary"
+    assert_outcome(_post(client, body), 404, error_codes.ANALYZE_FOOD_BINARY_NOT_FOUND)
+
+
+def test_published_in_the_capability_statement(client: httpx.Client) -> None:
+    definition = client.get("/OperationDefinition/analyze-food")
+    assert definition.status_code == 200, definition.text
+    assert definition.json()["code"] == "analyze-food"
+    statement = client.get("/metadata").json()
+    types = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    for type_ in ("NutritionIntake", "Patient"):
+        names = {op["name"] for op in types[type_].get("operation", [])}
+        assert "analyze-food" in names
