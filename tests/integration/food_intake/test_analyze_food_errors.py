@@ -108,11 +108,13 @@ def test_occurrence_without_a_zone(client: httpx.Client) -> None:
 def test_an_image_from_a_binary(client: httpx.Client) -> None:
     text_file = {"resourceType": "Binary", "contentType": "image/png", "data": "aGVsbG8="}
     bad = client.post("/Binary", json=text_file).json()["id"]
-    body = {"resourceType": "Parameters", "parameter": [
-        {"name": "image", "valueReference": {"reference": f"Binary/{bad}"}}]}  # fmt: skip
-    assert_outcome(_post(client, body), 415, error_codes.ANALYZE_FOOD_NOT_IMAGE)
-    body["parameter"][0]["valueReference"]["reference"] = "Binary/no-such-binary"
-    assert_outcome(_post(client, body), 404, error_codes.ANALYZE_FOOD_BINARY_NOT_FOUND)
+    for reference, status, code in (
+        (f"Binary/{bad}", 415, error_codes.ANALYZE_FOOD_NOT_IMAGE),
+        ("Binary/no-such-binary", 404, error_codes.ANALYZE_FOOD_BINARY_NOT_FOUND),
+    ):
+        entry = {"name": "image", "valueReference": {"reference": reference}}
+        body = {"resourceType": "Parameters", "parameter": [entry]}
+        assert_outcome(_post(client, body), status, code)
 
 
 def test_published_in_the_capability_statement(client: httpx.Client) -> None:
