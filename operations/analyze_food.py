@@ -122,11 +122,11 @@ def _patient(ctx: OperationContext, request: FoodRequest) -> str | None:
 
 
 async def _recognise(ctx: OperationContext, request: FoodRequest, gate: AnalysisGate) -> Recognised:
-    matcher = default_matcher()
+    # The matcher is built on first use (about a second): inside the worker thread, off the loop.
     hint = request.portion_hint
     if request.kind == "text":
         text, language = request.text, request.language
-        return await gate.run(lambda: from_text(analyse_text(text, language, hint, matcher)))
+        return await gate.run(lambda: from_text(analyse_text(text, language, hint)))
     check_language(request.language)
     data = await _bytes(ctx, request)
     limit = gate.limits.max_upload_bytes
@@ -137,13 +137,15 @@ async def _recognise(ctx: OperationContext, request: FoodRequest, gate: Analysis
         analyser = _service(ctx, SERVICE_IMAGE, "photo")
         plate = request.plate_diameter_cm
         return await gate.run(
-            lambda: from_image(analyser.analyse(data, media, plate_diameter_cm=plate), matcher)
+            lambda: from_image(
+                analyser.analyse(data, media, plate_diameter_cm=plate), default_matcher()
+            )
         )
     media = audio_type(data, where)
     speech = _service(ctx, SERVICE_SPEECH, "voice")
     language = request.language or "en"
     return await gate.run(
-        lambda: from_transcript(speech.transcribe(data, media, language), matcher, hint)
+        lambda: from_transcript(speech.transcribe(data, media, language), None, hint)
     )
 
 
