@@ -61,10 +61,16 @@ _TYPICAL = _keyed(TYPICAL_GRAMS)
 _REFERENCE = _keyed(REFERENCE_GRAMS)
 
 
-def _grams_for(food: Food, table: dict[tuple[str, ...], float]) -> tuple[str, float] | None:
-    # The head as a whole first ("peanut butter", "sour cream"), then its words, then the
-    # other words of the name.
-    keys = [tuple(food.head), *((w,) for w in food.head), *((w,) for w in food.words)]
+def _grams_for(
+    food: Food, table: dict[tuple[str, ...], float], noun_only: bool = False
+) -> tuple[str, float] | None:
+    # The head as a whole first ("peanut butter", "sour cream"), then its words from the
+    # last, the noun ("almond milk" is milk, not almonds), then the rest of the name.
+    keys = [tuple(food.head), *((w,) for w in reversed(food.head))]
+    if noun_only:
+        keys = keys[:2]
+    else:
+        keys += [(w,) for w in food.words]
     for key in keys:
         if key in table:
             return " ".join(key), table[key]
@@ -79,12 +85,12 @@ def typical_portion(food: Food, portion: PortionAmount, quantity: float) -> Port
     serving gets the FDA reference amount.
     """
     if portion.basis in ("default", "density") and portion.unit in _SERVING_UNITS:
-        found = _grams_for(food, _TYPICAL) or _grams_for(food, _REFERENCE)
+        found = _grams_for(food, _TYPICAL) or _grams_for(food, _REFERENCE, noun_only=True)
         if found is not None:
             bowls = 1.5 if portion.unit == "bowl" else 1.0  # a bowl is 1.5 servings
             return _set(portion, found, quantity * bowls, "typical")
     if portion.unit == "serving" and not portion.label.lower().startswith(_SERVING_LABELS):
-        found = _grams_for(food, _REFERENCE)
+        found = _grams_for(food, _REFERENCE, noun_only=True)
         if found is not None and _far_from(portion, found[1]):
             return _set(portion, found, quantity, "reference")
     return portion
