@@ -95,6 +95,8 @@ SYNONYMS: dict[str, str] = {
     "zoodle": "zucchini summer squash",
     "cherry tomato": "red ripe tomato",
     "string cheese": "mozzarella cheese",
+    "pb and j": "peanut butter and jelly sandwich",
+    "pbj": "peanut butter and jelly sandwich",
 }
 
 # Preparation word -> USDA words that count as that preparation, best first.

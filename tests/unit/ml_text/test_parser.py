@@ -88,6 +88,8 @@ def test_one_food_named_with_and_stays_one() -> None:
     assert "jelly sandwich" in item.recognition.food.name.lower()
     (mac,) = analyse_text("mac and cheese").items
     assert "macaroni" in mac.recognition.food.name.lower()
+    (pbj,) = analyse_text("a pb&j").items
+    assert pbj.recognition.food == item.recognition.food
 
 
 def test_a_quantity_after_the_food_belongs_to_it() -> None:
