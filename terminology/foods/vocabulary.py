@@ -97,6 +97,7 @@ SYNONYMS: dict[str, str] = {
     "string cheese": "mozzarella cheese",
     "pb and j": "peanut butter and jelly sandwich",
     "pbj": "peanut butter and jelly sandwich",
+    "ranch": "ranch dressing",
 }
 
 # Preparation word -> USDA words that count as that preparation, best first.

@@ -7,10 +7,10 @@ from pathlib import Path
 from ml_ops.text.evaluate import Label, evaluate, load_set
 
 SET = Path(__file__).parents[2] / "fixtures" / "meal-descriptions" / "meals.jsonl"
-# Measured: precision 0.979, recall 0.951, grams within 25% 0.640 (259 descriptions, 349 foods).
+# Measured: precision 0.982, recall 0.954, grams within 25% 0.645 (259 descriptions, 349 foods).
 RECALL_FLOOR = 0.94
 PRECISION_FLOOR = 0.96
-GRAMS_FLOOR = 0.60
+GRAMS_FLOOR = 0.62
 
 
 def test_the_set_has_at_least_200_labelled_descriptions() -> None:
