@@ -127,7 +127,6 @@ async def _recognise(ctx: OperationContext, request: FoodRequest, gate: Analysis
     if request.kind == "text":
         text, language = request.text, request.language
         return await gate.run(lambda: from_text(analyse_text(text, language, hint)))
-    check_language(request.language)
     data = await _bytes(ctx, request)
     limit = gate.limits.max_upload_bytes
     where = f"Parameters.parameter.{request.kind}"
@@ -142,6 +141,7 @@ async def _recognise(ctx: OperationContext, request: FoodRequest, gate: Analysis
             )
         )
     media = audio_type(data, where)
+    check_language(request.language)  # the transcript is matched to English food names
     speech = _service(ctx, SERVICE_SPEECH, "voice")
     language = request.language or "en"
     return await gate.run(
