@@ -75,7 +75,7 @@ class Recognition:
 
 def written_quantities(text: str) -> str:
     """``text`` with quantities the phrase reader does not know written as numbers."""
-    out = text.lower()
+    out = re.sub(r"(\d),(\d)", r"\1.\2", text.lower())  # a decimal comma: "1,5 cups"
     for glyph, fraction in _VULGAR.items():
         out = re.sub(rf"(\d)\s*{glyph}", rf"\1 {fraction}", out).replace(glyph, f" {fraction} ")
     for pattern, replacement in _WRITTEN:

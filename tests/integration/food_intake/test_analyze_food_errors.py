@@ -55,6 +55,12 @@ def test_a_text_file_is_not_audio(client: httpx.Client) -> None:
     assert_outcome(_post(client, body), 415, error_codes.ANALYZE_FOOD_NOT_AUDIO)
 
 
+def test_voice_in_another_language(client: httpx.Client) -> None:
+    body = attachment_body("audio", WAV, "audio/wav")
+    body["parameter"].append({"name": "language", "valueCode": "de"})
+    assert_outcome(_post(client, body), 400, error_codes.ANALYZE_FOOD_LANGUAGE)
+
+
 def test_image_without_a_recogniser_is_503(client: httpx.Client) -> None:
     response = _post(client, attachment_body("image", PNG, "image/png"))
     assert_outcome(response, 503, error_codes.ANALYZE_FOOD_NO_RECOGNISER)

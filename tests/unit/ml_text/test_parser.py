@@ -32,6 +32,7 @@ from resources.errors import Invalid, NotSupported
         ("a big bowl of soup", 1.0, "bowl", "soup"),
         ("a 12 oz steak", 12.0, "oz", "steak"),
         ("brown rice 1 cup", 1.0, "cup", "brown rice"),
+        ("1,5 cups of rice", 1.5, "cups", "rice"),
     ],
 )
 def test_quantities_and_units(text: str, quantity: float, unit: str | None, food: str) -> None:
