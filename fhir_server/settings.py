@@ -111,6 +111,20 @@ class Settings(BaseSettings):
         5000, ge=0, description="More NutritionIntakes than this: answer 202 and build in a job"
     )
 
+    # Food analysis ($analyze-food): upload size, concurrent analyses, time per request.
+    analyze_food_max_upload_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, le=1024**3, description="Largest photo or voice clip"
+    )
+    analyze_food_concurrency: int = Field(
+        2, ge=1, le=64, description="Analyses run at once per process; more wait"
+    )
+    analyze_food_timeout_s: float = Field(
+        20.0, gt=0, le=600, description="Longest analysis before a 503"
+    )
+    analyze_food_queue_wait_s: float = Field(
+        5.0, ge=0, le=600, description="Longest wait for a free analysis slot before a 503"
+    )
+
     # Implementation guide: profile validation on write, per resource type (off/warn/enforce);
     # a JSON object such as {"Patient": "warn"} replaces the defaults as a whole.
     profile_validation: dict[str, Mode] = Field(

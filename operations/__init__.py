@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from operations import (
+    analyze_food,
     bulk_export,
     bulk_import,
     clinical_report,
@@ -42,4 +43,5 @@ REGISTRY: tuple[ModuleType, ...] = (
     conceptmap_translate,
     reindex,
     clinical_report,
+    analyze_food,
 )

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from fhir_server.audit.middleware import install_audit
 from fhir_server.audit.routes import AUDIT_ROUTES
 from fhir_server.composition import open_store
+from fhir_server.food_analysis import food_analysis_services
 from fhir_server.http import code_checks, errors
 from fhir_server.http.account_routes import ACCOUNT_ROUTES
 from fhir_server.http.auth_guard import install_auth
@@ -150,6 +151,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
             try:
                 async with hl7_services(engine, app.state.store, settings) as hl7:
                     app.state.services = {**getattr(app.state, "services", {}), **hl7}
+                    app.state.services.update(food_analysis_services(settings))
                     yield
             finally:
                 await runner.stop()

@@ -54,6 +54,9 @@ DEFAULT_GRAMS: dict[str, float] = {
     "serving": 100.0, "count": 100.0, "piece": 50.0, "slice": 30.0, "handful": 30.0,
     "plate": 300.0, "scoop": 60.0, "bar": 50.0, "packet": 30.0, "can": 355.0,
     "large": 120.0, "medium": 100.0, "small": 70.0,
+    # Diary measures with no USDA counterpart: a snack bag, a chocolate square, a drizzle.
+    "square": 10.0, "bag": 28.0, "bottle": 500.0, "container": 170.0, "pinch": 0.5,
+    "dash": 1.0, "splash": 15.0, "drizzle": 7.0, "spoonful": 15.0,
 }  # fmt: skip
 
 

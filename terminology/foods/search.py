@@ -27,7 +27,11 @@ from terminology.foods.vocabulary import (
 )
 from terminology.textmatch import normalise_term
 
-_SYNONYMS = {normalise_term(k): normalise_term(v) for k, v in SYNONYMS.items()}
+# Keys without stop words, as the query's words are matched ("mac and cheese" -> mac cheese).
+_SYNONYMS = {
+    tuple(w for w in normalise_term(k) if w not in STOPWORDS): normalise_term(v)
+    for k, v in SYNONYMS.items()
+}
 _PREPARATIONS = {normalise_term(k): v for k, v in PREPARATIONS.items()}
 _LONGEST = max(len(k) for k in (*_SYNONYMS, *_PREPARATIONS))
 SOURCE_BONUS = {"sr24": 1.0, "fndds": 0.5, "foundation": 0.3, "sr_legacy": 0.2}
@@ -63,6 +67,8 @@ class _Entry:
     # score that does not depend on the query: computed once, at start-up.
     countable: frozenset[str]
     fixed: float
+    noun: str
+    """The last word of the name's first segment: "Salad dressing" is a dressing."""
 
 
 def parse_query(text: str) -> Query:
@@ -119,7 +125,8 @@ class FoodIndex:
         part_only = any(s.strip().lower() == "skin" for s in food.name.split(","))
         odd = food.name.isupper() or food.category in ODD_CATEGORIES or part_only
         fixed = SOURCE_BONUS.get(food.source, 0.0) - (3.0 if odd else 0.0)
-        self._entries[food.row] = _Entry(words, head, words - NEUTRAL_WORDS, fixed)
+        noun = food.head[-1] if food.head else ""
+        self._entries[food.row] = _Entry(words, head, words - NEUTRAL_WORDS, fixed, noun)
         for word in words:
             self._postings[word].add(food.row)
 
@@ -183,6 +190,8 @@ class FoodIndex:
         score = 10.0 * matched / sum(self._idf[w] for w in wanted)
         score += 3.0 if words[-1] in entry.head or entry.head <= wanted else -4.0
         score += 1.5 if entry.head <= wanted else 0.0
+        if entry.noun != words[-1] and entry.noun in ODD_WORDS and entry.noun not in wanted:
+            score -= 3.0  # "caesar salad" is not a "Salad dressing, caesar"
         for alternatives in preparations:
             score += _preparation_bonus(alternatives, entry.words)
         extra = entry.countable - wanted

@@ -1,0 +1,1 @@
+"""``$analyze-food`` helpers: the request, the recognised items, the intake and the answer."""
