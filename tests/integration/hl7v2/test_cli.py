@@ -94,6 +94,10 @@ def test_fhir_server_with_mllp_port_serves_both(services: ServiceUrls) -> None:
     with running_server(services, settings) as base:
         mrn = f"S{uuid.uuid4().hex[:8]}"
         ack = send(port, message(f"S{uuid.uuid4().hex[:10]}", f"PID|1||{mrn}^^^HOSP^MR||ROE^S"))
-        assert fields(ack, "MSA")[1] == "AA"
-        found = httpx.get(f"{base}/Patient", params={"identifier": f"{AUTHORITY}|{mrn}"}).json()
+        assert fields(ack, "MSA")[1] == "AA"  # once stored: the inbox worker writes it after
+        params = {"identifier": f"{AUTHORITY}|{mrn}"}
+        deadline = time.monotonic() + 60
+        while not (found := httpx.get(f"{base}/Patient", params=params).json()).get("entry"):
+            assert time.monotonic() < deadline, "the stored message was never written"
+            time.sleep(0.2)
         assert len(found["entry"]) == 1

@@ -133,8 +133,10 @@ def test_stored_but_unprocessed_message_is_processed_on_recovery(
     mrn = f"R{uuid.uuid4().hex[:8]}"
     parsed = parse(message(f"R{uuid.uuid4().hex[:10]}", _patient_segments(mrn)))
     inbox = mllp.flow.inbox
-    mllp.run(inbox.store("TESTFAC", parsed.control_id, "ADT^A01", parsed.text, "test"))
-    assert _ids(client, f"{AUTHORITY}|{mrn}") == []  # stored as before a stop, not processed
+    # stored and claimed, as the listener does before writing, then a stop
+    stored = inbox.store("TESTFAC", parsed.control_id, "ADT^A01", parsed.text, "t", "processing")
+    mllp.run(stored)
+    assert _ids(client, f"{AUTHORITY}|{mrn}") == []
     assert mllp.run(mllp.flow.recover()) >= 1
     assert len(_ids(client, f"{AUTHORITY}|{mrn}")) == 1
 

@@ -1,0 +1,113 @@
+"""The inbox worker: writes the messages that were answered on storing.
+
+It claims a batch of stored rows (oldest first, ``FOR UPDATE SKIP LOCKED``, so several
+workers share the inbox without taking a row twice) and writes them, each in its own store
+transaction. Messages of different patients run side by side (their SQL round trips
+overlap); messages of one patient stay in the order they were received, since a later
+A08 must not be overwritten by an earlier A01. A batch holding a merge (MRG) runs one
+message at a time, as a merge touches two patients.
+
+A claimed row that a stop interrupts stays ``processing``: recovery at the next start
+(``Hl7Processor.recover``) takes it, so no stored message is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+
+from fhir_server.mllp.inbox import InboxRow
+from fhir_server.mllp.processor import Hl7Processor
+
+log = logging.getLogger(__name__)
+
+
+def patient_key(raw: str) -> str | None:
+    """PID-3 as sent, read without parsing the message (messages with the same one stay in
+    order); None for a message that names a second patient (MRG), which must run alone."""
+    key = ""
+    for line in raw.split("\r"):
+        if line.startswith("MRG"):
+            return None
+        if line.startswith("PID") and not key and len(line) > 3:
+            fields = line.split(line[3])
+            key = fields[3][:200] if len(fields) > 3 else ""
+    return key
+
+
+class InboxWorker:
+    """Process stored rows until cancelled: ``await worker.run()`` in a task."""
+
+    def __init__(
+        self,
+        processor: Hl7Processor,
+        batch: int = 32,
+        parallel: int = 4,
+        poll_s: float = 0.2,
+        rescan_s: float = 5.0,
+    ) -> None:
+        self.processor = processor
+        self.batch = batch
+        self.parallel = parallel
+        self.poll_s = poll_s
+        self.rescan_s = rescan_s
+        self._mark = 0
+        self._scanned = 0.0
+        self._idle = asyncio.Event()
+
+    async def run(self) -> None:
+        """Claim and write batches; between them, wait for a new message or the poll."""
+        while True:
+            try:
+                done = await self.run_once()
+            except Exception:  # the database is away, say: the rows stay stored
+                log.exception("HL7 v2 inbox worker")
+                done = 0
+            if done:
+                continue
+            self._idle.set()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_s):
+                    await self.processor.stored.wait()
+            self.processor.stored.clear()
+
+    async def run_once(self) -> int:
+        """Claim one batch and write it; how many rows it held."""
+        rows = await self._claim()
+        if not rows:
+            return 0
+        self._idle.clear()
+        self._mark = max(self._mark, rows[-1].id)
+        if any(patient_key(row.raw) is None for row in rows):
+            for row in rows:
+                await self.processor.run_claimed(row)
+            return len(rows)
+        groups: dict[str | None, list[InboxRow]] = defaultdict(list)
+        for row in rows:
+            groups[patient_key(row.raw)].append(row)
+        gate = asyncio.Semaphore(self.parallel)
+        await asyncio.gather(*(self._in_order(group, gate) for group in groups.values()))
+        return len(rows)
+
+    async def _claim(self) -> list[InboxRow]:
+        """Rows after the last claimed id; now and then from the start, for a row whose
+        insert committed after a later one's (another process, a replay)."""
+        mark = self._mark
+        if time.monotonic() - self._scanned > self.rescan_s:
+            mark, self._scanned = 0, time.monotonic()
+        return await self.processor.inbox.claim_batch(mark, self.batch)
+
+    async def _in_order(self, rows: list[InboxRow], gate: asyncio.Semaphore) -> None:
+        async with gate:
+            for row in rows:
+                await self.processor.run_claimed(row)
+
+    async def idle(self) -> None:
+        """Wait until a claim found nothing to do (tests, the bench)."""
+        self._scanned = 0.0  # look from the start: nothing left behind
+        self._idle.clear()
+        self.processor.stored.set()
+        await self._idle.wait()
