@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Annotated, TypeVar
@@ -19,6 +20,7 @@ from fhir_server.mllp.worker import InboxWorker
 from fhir_server.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
+_WORKER_NICENESS = 10
 
 hl7_app = typer.Typer(help="HL7 v2: the inbox and its dead letters", no_args_is_help=True)
 dead_letters_app = typer.Typer(help="Messages refused or failed", no_args_is_help=True)
@@ -70,7 +72,10 @@ def _listen(
 
 
 def _work(database_url: str) -> None:
-    """A process that only writes stored messages (the listeners only store and answer)."""
+    """A process that only writes stored messages (the listeners only store and answer).
+    It runs at a lower CPU priority: on a busy machine the ACKs, which a sender waits for,
+    go first, and the backlog waits safely in the inbox."""
+    os.nice(_WORKER_NICENESS)
     settings = _settings()
     logging.basicConfig(level=logging.INFO)
 
