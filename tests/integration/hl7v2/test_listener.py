@@ -89,7 +89,7 @@ def test_a40_merge_old_identifier_finds_survivor(mllp: Harness, client: httpx.Cl
         ("MSX|^~\\&|A|B|C|D|2026||ADT^A01|X|P|2.5\rPID|1||1^^^H^MR\r", "MSH^1^1"),
         ("MSH|^^\\&|A|B|C|D|2026||ADT^A01|X|P|2.5\rPID|1||1^^^H^MR\r", "MSH^1^2"),
         ("MSH|^~\\&|A|B|C|D|2026||ADT^A01|X|P|9.9\rPID|1||1^^^H^MR\r", "MSH^1^12"),
-        ("MSH|^~\\&|A|B|C|D|2026||SIU^S12|X|P|2.5\rPID|1||1^^^H^MR\r", "MSH^1^9"),
+        ("MSH|^~\\&|A|B|C|D|2026||REF^I12|X|P|2.5\rPID|1||1^^^H^MR\r", "MSH^1^9"),
     ],
 )
 def test_refused_messages_get_ar_with_err(mllp: Harness, raw: str, location: str) -> None:
