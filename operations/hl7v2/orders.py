@@ -200,4 +200,16 @@ def map_order(plan: Plan) -> None:
     ctx, _ = patient_context(plan)
     if not any(seg.name in ("ORC", "OBR") for seg in plan.message):
         raise Hl7Problem("The message has no ORC or OBR segment", "ORC", 0, "AE", "100")
+    for obx in _before_orders(list(plan.message)):  # the patient's, not an order's
+        observation(plan, obx, ctx, f"orm-{plan.message.control_id}", [], "vital-signs")
     order_requests(plan, ctx)
+
+
+def _before_orders(segments: list[Segment]) -> list[Segment]:
+    found: list[Segment] = []
+    for seg in segments:
+        if seg.name in ("ORC", "OBR"):
+            break
+        if seg.name == "OBX":
+            found.append(seg)
+    return found

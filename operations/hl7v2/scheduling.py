@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from operations.hl7v2 import datatypes as dt
 from operations.hl7v2.er7 import Segment
+from operations.hl7v2.observations import observation
 from operations.hl7v2.orders import patient_context, person
 from operations.hl7v2.plan import JSON, Plan
 from operations.hl7v2.problems import Hl7Problem
@@ -41,14 +42,20 @@ def _minutes(amount: str, unit: str) -> int | None:
     return minutes if minutes and minutes > 0 else None
 
 
-def _timing(sch: Segment, ais: Segment | None, resource: JSON) -> None:
-    """Start from SCH-11.4 (to 2.5), else AIS-4; end from SCH-11.5, else start plus the
-    duration (AIS-7/8, else SCH-9/10)."""
-    start = _instant(sch.get(11, 4)) or (_instant(ais.get(4)) if ais else None)
+def _timing(sch: Segment, tq1: Segment | None, ais: Segment | None, resource: JSON) -> None:
+    """Start from TQ1-7, else AIS-4, else SCH-11.4 (withdrawn after 2.6, still sent); end
+    from TQ1-8, else SCH-11.5, else start plus the duration (AIS-7/8, else SCH-9/10)."""
+    start = (
+        (_instant(tq1.get(7)) if tq1 else None)
+        or (_instant(ais.get(4)) if ais else None)
+        or _instant(sch.get(11, 4))
+    )
     minutes = (_minutes(ais.get(7), ais.get(8)) if ais else None) or _minutes(
         sch.get(9), sch.get(10)
     )
-    end = _instant(sch.get(11, 5))
+    end = (_instant(tq1.get(8)) if tq1 else None) or _instant(sch.get(11, 5))
+    if start and end and datetime.fromisoformat(end) < datetime.fromisoformat(start):
+        end = None  # an end before the start (a date-only range, say) says nothing
     if start and not end and minutes:
         end = (datetime.fromisoformat(start) + timedelta(minutes=minutes)).isoformat()
     if start and end:
@@ -106,7 +113,7 @@ def map_siu(plan: Plan) -> None:
     kind = dt.concept(sch.first(7), "0276")  # the reason (table 0276) is FHIR's type
     if kind:
         resource["appointmentType"] = kind
-    _timing(sch, ais, resource)
+    _timing(sch, message.one("TQ1"), ais, resource)
     if "start" not in resource and status not in _UNDATED:
         raise Hl7Problem("The appointment has no start time (SCH-11, AIS-4)", "SCH", 11,
                          "AE", "101", sch.index + 1)  # fmt: skip
@@ -115,3 +122,5 @@ def map_siu(plan: Plan) -> None:
         resource["comment"] = " ".join(notes)
     number = identifiers[-1]["value"] if identifiers else message.control_id
     plan.put("Appointment", resource, "appointment", number)
+    for obx in message.all("OBX"):  # the patient's observations sent with the booking
+        observation(plan, obx, ctx, f"siu-{number}", [], "vital-signs")
