@@ -116,7 +116,7 @@ class Hl7Processor:
         )
         if enhanced:
             if new or row.status == "received":  # new, or reopened for a replay
-                if self.ack_on_store and store is None:
+                if self.ack_on_store and store is None and not at_once:
                     self.stored.set()  # the worker writes it
                 else:
                     self._later(row, message, store)
@@ -255,6 +255,7 @@ class Hl7Processor:
         if letter.inbox_id is not None:
             await self.inbox.reopen(letter.inbox_id)
         outcome = await self.receive(letter.raw, letter.peer, at_once=True)
+        await self.drain()  # an enhanced-mode message is written after its CA
         await self.inbox.mark_replayed(dead_letter_id, outcome.code)
         return outcome
 
