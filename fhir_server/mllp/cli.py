@@ -94,7 +94,10 @@ def mllp(
     ] = None,
     processes: Annotated[int, typer.Option(min=1, help="Listening processes")] = 1,
     workers: Annotated[
-        int, typer.Option(min=0, help="Processes writing stored messages (0: the listeners)")
+        int,
+        typer.Option(
+            min=0, help="Inbox worker processes: one writes, others stand by (0: the listener)"
+        ),
     ] = 1,
 ) -> None:
     """Serve MLLP until interrupted; messages stored but not processed are processed first.

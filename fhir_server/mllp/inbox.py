@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,6 +83,11 @@ _ROW = (
     hl7_inbox.c.peer,
     hl7_inbox.c.received_at,
 )
+
+
+_WORKER_LOCK = 0x4E56_4837_0001
+"""The advisory lock the inbox worker holds: one writes at a time, so one patient's
+messages are written in the order received, whatever the number of processes."""
 
 
 class Inbox:
@@ -170,6 +177,22 @@ class Inbox:
         )
         async with self.engine.begin() as conn:
             return (await conn.execute(statement)).first() is not None
+
+    @asynccontextmanager
+    async def sole_worker(self, poll_s: float = 1.0) -> AsyncIterator[None]:
+        """Hold the workers' advisory lock for the block, waiting for it while another
+        process holds it (that one takes over if this one stops)."""
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            take = select(func.pg_try_advisory_lock(_WORKER_LOCK))
+            while True:
+                if (await conn.execute(take)).scalar_one():
+                    break
+                await asyncio.sleep(poll_s)  # a lock cannot be awaited without a transaction
+            try:
+                yield
+            finally:
+                await conn.execute(select(func.pg_advisory_unlock(_WORKER_LOCK)))
 
     async def claim_batch(self, after_id: int, limit: int) -> list[InboxRow]:
         """Claim up to ``limit`` rows ``received`` with an id above ``after_id``, oldest

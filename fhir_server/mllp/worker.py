@@ -3,7 +3,8 @@
 It claims a batch of stored rows (oldest first, ``FOR UPDATE SKIP LOCKED``, so several
 workers share the inbox without taking a row twice) and writes them, each in its own store
 transaction. Messages of different patients run side by side (their SQL round trips
-overlap); messages of one patient stay in the order they were received, since a later
+overlap); messages of one patient stay in the order they were received (and one worker
+runs at a time, under an advisory lock, so other processes' workers wait), since a later
 A08 must not be overwritten by an earlier A01. A batch holding a merge (MRG) runs one
 message at a time, as a merge touches two patients.
 
@@ -48,17 +49,30 @@ class InboxWorker:
         parallel: int = 4,
         poll_s: float = 0.2,
         rescan_s: float = 5.0,
+        sole: bool = True,
     ) -> None:
         self.processor = processor
         self.batch = batch
         self.parallel = parallel
         self.poll_s = poll_s
         self.rescan_s = rescan_s
+        self.sole = sole
+        """Hold the inbox's worker lock (off only where order across workers does not
+        matter, as in tests beside another server)."""
         self._mark = 0
         self._scanned = 0.0
         self._idle = asyncio.Event()
 
     async def run(self) -> None:
+        """Claim and write batches until cancelled, as the only worker (another process's
+        worker holding the lock is waited for)."""
+        if not self.sole:
+            await self._loop()
+            return
+        async with self.processor.inbox.sole_worker():
+            await self._loop()
+
+    async def _loop(self) -> None:
         """Claim and write batches; between them, wait for a new message or the poll."""
         while True:
             try:

@@ -58,7 +58,7 @@ async def _start(harness: Harness, database_url: str, ack_on_store: bool) -> Fas
     config = ListenerConfig(port=0, max_bytes=256 * 1024, idle_timeout_s=10)
     harness.listener = MllpListener(harness.processor, config)
     if ack_on_store:
-        harness.worker = InboxWorker(harness.processor)
+        harness.worker = InboxWorker(harness.processor, sole=False)  # beside test servers
         harness.tasks.add(asyncio.get_running_loop().create_task(harness.worker.run()))
     await harness.listener.start()
     harness.port = harness.listener.port

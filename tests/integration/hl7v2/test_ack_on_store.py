@@ -122,3 +122,20 @@ def test_patient_key_orders_one_patient_and_isolates_merges() -> None:
     merge = message("4", "PID|1||A1^^^H^MR||X\nMRG|B7^^^H^MR", "ADT^A40")
     assert patient_key(one) == patient_key(two) != patient_key(other)
     assert patient_key(merge) is None
+
+
+def test_one_inbox_worker_writes_at_a_time(mllp_stored: Harness) -> None:
+    inbox = mllp_stored.flow.inbox
+
+    async def second_worker() -> bool:
+        async with inbox.sole_worker(poll_s=0.05):
+            return True
+
+    async def check() -> tuple[bool, bool]:
+        async with inbox.sole_worker(poll_s=0.05):
+            waiting = asyncio.create_task(second_worker())
+            await asyncio.sleep(0.5)
+            held_off = not waiting.done()
+        return held_off, await asyncio.wait_for(waiting, 30)
+
+    assert mllp_stored.run(check()) == (True, True)  # waits while held, takes over after
