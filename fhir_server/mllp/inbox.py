@@ -224,12 +224,10 @@ class Inbox:
         async with self.engine.begin() as conn:
             await conn.execute(statement)
 
-    async def pending(self) -> list[int]:
+    async def pending(self, statuses: tuple[str, ...] = ("received", "processing")) -> list[int]:
         """Rows stored but never finished (a stop between storing and processing)."""
         query = (
-            select(hl7_inbox.c.id)
-            .where(hl7_inbox.c.status.in_(("received", "processing")))
-            .order_by(hl7_inbox.c.id)
+            select(hl7_inbox.c.id).where(hl7_inbox.c.status.in_(statuses)).order_by(hl7_inbox.c.id)
         )
         async with self.engine.connect() as conn:
             return [int(r[0]) for r in await conn.execute(query)]

@@ -236,10 +236,13 @@ class Hl7Processor:
         )
         return Outcome(answer, problem.ack)
 
-    async def recover(self) -> int:
-        """Process every message stored but not finished (after a stop); returns how many."""
+    async def recover(self, claimed_only: bool = False) -> int:
+        """Process every message stored but not finished (after a stop); returns how many.
+        ``claimed_only``: only those a stopped process had claimed (an inbox worker takes
+        the others, so a long backlog does not keep the listener closed)."""
         count = 0
-        for id_ in await self.inbox.pending():
+        statuses = ("processing",) if claimed_only else ("received", "processing")
+        for id_ in await self.inbox.pending(statuses):
             row = await self.inbox.get(id_)
             if row is not None:
                 await self.process(row, stale=True)

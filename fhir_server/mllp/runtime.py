@@ -78,8 +78,8 @@ async def hl7_services(
     if port is None:
         yield {SERVICE: flow}
         return
-    if recover:
-        await flow.recover()
+    if recover:  # with ACKs on storing, the stored rows are the inbox worker's
+        await flow.recover(claimed_only=flow.ack_on_store)
     listener = MllpListener(flow, listener_config(settings, port, reuse_port))
     async with contextlib.AsyncExitStack() as stack:
         if worker and flow.ack_on_store:
