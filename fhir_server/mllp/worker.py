@@ -24,6 +24,7 @@ from fhir_server.mllp.inbox import InboxRow
 from fhir_server.mllp.processor import Hl7Processor
 
 log = logging.getLogger(__name__)
+_RETRY_S = 1.0
 
 
 def patient_key(raw: str) -> str | None:
@@ -61,6 +62,7 @@ class InboxWorker:
         matter, as in tests beside another server)."""
         self._mark = 0
         self._scanned = 0.0
+        self._held: list[InboxRow] = []
         self._idle = asyncio.Event()
 
     async def run(self) -> None:
@@ -79,7 +81,8 @@ class InboxWorker:
                 done = await self.run_once()
             except Exception:  # the database is away, say: the rows stay stored
                 log.exception("HL7 v2 inbox worker")
-                done = 0
+                await asyncio.sleep(_RETRY_S)
+                continue
             if done:
                 continue
             self._idle.set()
@@ -89,22 +92,34 @@ class InboxWorker:
             self.processor.stored.clear()
 
     async def run_once(self) -> int:
-        """Claim one batch and write it; how many rows it held."""
-        rows = await self._claim()
+        """Claim one batch and write it; how many rows it held. A batch cut short by an
+        error (the database went away) is taken up again first: its rows are still
+        claimed by this worker, and those already finished are left alone."""
+        rows = await self._unfinished() or await self._claim()
         if not rows:
             return 0
+        self._held = rows
         self._idle.clear()
         self._mark = max(self._mark, rows[-1].id)
         if any(patient_key(row.raw) is None for row in rows):
             for row in rows:
                 await self.processor.run_claimed(row)
+            self._held = []
             return len(rows)
         groups: dict[str | None, list[InboxRow]] = defaultdict(list)
         for row in rows:
             groups[patient_key(row.raw)].append(row)
         gate = asyncio.Semaphore(self.parallel)
-        await asyncio.gather(*(self._in_order(group, gate) for group in groups.values()))
+        async with asyncio.TaskGroup() as tasks:  # an error stops the others before a retry
+            for group in groups.values():
+                tasks.create_task(self._in_order(group, gate))
+        self._held = []
         return len(rows)
+
+    async def _unfinished(self) -> list[InboxRow]:
+        rows = [await self.processor.inbox.get(row.id) for row in self._held]
+        self._held = [row for row in rows if row is not None and row.status == "processing"]
+        return self._held
 
     async def _claim(self) -> list[InboxRow]:
         """Rows after the last claimed id; now and then from the start, for a row whose
