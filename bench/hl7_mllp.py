@@ -7,7 +7,12 @@ Every message is new (its own MSH-10, one patient in 20 new), so every one is st
 mapped and written. Latency is from the frame's last byte sent to the ACK's last byte read,
 on 127.0.0.1: the server's frame-to-ACK time plus two loopback hops. Scenarios: ADT^A01
 (Patient, Encounter, allergy), ORU^R01 (report and three results), both in original mode
-(ACK after the FHIR write) and ORU in enhanced mode (commit ACK once stored).
+and ORU in enhanced mode (commit ACK once stored).
+
+``--ack stored`` (the default, as the server's): AA once mapped and stored; the inbox
+worker process writes the messages meanwhile, and after the scenarios its rate is measured
+alone on the backlog left (messages written per second, over ``--seconds``).
+``--ack processed``: AA after the FHIR write, so the ACK rate is the processing rate.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import sqlalchemy
 
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices
@@ -131,6 +138,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _processed(database_url: str) -> tuple[int, int]:
+    """Inbox rows written, and rows still waiting."""
+    engine = sqlalchemy.create_engine(database_url)
+    query = "SELECT count(*) FILTER (WHERE status = 'processed'), count(*) FILTER (WHERE status IN ('received', 'processing')) FROM hl7_inbox"  # noqa: E501
+    with engine.connect() as conn:
+        done, waiting = conn.execute(sqlalchemy.text(query)).one()
+    engine.dispose()
+    return int(done), int(waiting)
+
+
+def processing_rate(database_url: str, seconds: float) -> str:
+    """The worker's rate on the backlog, with no new messages arriving."""
+    before, waiting = _processed(database_url)
+    time.sleep(seconds)
+    after, left = _processed(database_url)
+    rate = (after - before) / seconds
+    return f"processing (worker, backlog {waiting} -> {left}): {rate:.1f} messages/s"
+
+
 async def _matrix(port: int, seconds: float) -> list[Result]:
     await scenario(port, "ADT^A01", 2, 1.0, False)  # warm-up: connections, plans, caches
     results = []
@@ -145,7 +171,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="per scenario")
     parser.add_argument("--processes", type=int, default=1, help="nutrivision mllp processes")
+    parser.add_argument("--ack", choices=("stored", "processed"), default="stored")
     args = parser.parse_args()
+    processing = ""
     with tempfile.TemporaryDirectory(prefix="nv-hl7-bench-") as folder:
         embedded = EmbeddedServices(Path(folder))
         urls = embedded.start()
@@ -156,6 +184,7 @@ def main() -> None:
                 **os.environ,
                 "NUTRIVISION_DATABASE_URL": urls.database_url,
                 "NUTRIVISION_REDIS_URL": urls.redis_url,
+                "NUTRIVISION_MLLP_ACK": args.ack,
             }
             command = [sys.executable, "-m", "fhir_server", "mllp", "--port", str(port),
                        "--processes", str(args.processes)]  # fmt: skip
@@ -163,17 +192,21 @@ def main() -> None:
             try:
                 _wait_for(port, server)
                 results = asyncio.run(_matrix(port, args.seconds))
+                if args.ack == "stored":
+                    processing = processing_rate(urls.database_url, args.seconds * 2)
             finally:
                 server.send_signal(signal.SIGINT)
                 server.wait(timeout=30)
         finally:
             embedded.stop()
     print(f"cores: {os.cpu_count()}, load average at end: {os.getloadavg()[0]:.2f}, "
-          f"listener processes: {args.processes}")  # fmt: skip
+          f"listener processes: {args.processes}, ACK: {args.ack}")  # fmt: skip
     print("| scenario | connections | messages/s | p50 ms | p99 ms | messages | not AA/CA |")
     print("|---|---|---|---|---|---|---|")
     for result in results:
         print(result.line())
+    if processing:
+        print(processing)
 
 
 if __name__ == "__main__":

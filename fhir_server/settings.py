@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     )
     mllp_tls_cert: Path | None = Field(None, description="PEM certificate: MLLP over TLS")
     mllp_tls_key: Path | None = Field(None, description="PEM key of the certificate")
+    mllp_ack: Literal["stored", "processed"] = Field(
+        "stored",
+        description="Original-mode AA once the message is mapped and stored (written after "
+        "by the inbox worker), or once it is written",
+    )
     # Background jobs and bulk data ($export, $import, $everything)
     jobs_concurrency: int = Field(2, ge=1, le=32, description="Jobs run at once per process")
     jobs_poll_seconds: float = Field(2.0, gt=0, le=60, description="How often to look for jobs")

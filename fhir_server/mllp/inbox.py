@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fhir_server.db.hl7_tables import hl7_dead_letter, hl7_inbox
 from resources.identity import now
@@ -41,6 +44,37 @@ class DeadLetter:
     raw: str
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to store: its key (sending facility, MSH-10) and what is kept with it."""
+
+    sender: str
+    control_id: str
+    message_type: str
+    raw: str
+    peer: str
+    status: str = "received"
+    ack: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What makes a message distinct: a resend has the same."""
+        return (self.sender, self.control_id)
+
+    def values(self, received_at: datetime) -> dict[str, object]:
+        """The inbox row's columns."""
+        return {
+            "sender": self.sender,
+            "control_id": self.control_id,
+            "message_type": self.message_type,
+            "received_at": received_at,
+            "peer": self.peer,
+            "raw": self.raw,
+            "status": self.status,
+            "ack": self.ack,
+        }
+
+
 _ROW = (
     hl7_inbox.c.id,
     hl7_inbox.c.status,
@@ -49,6 +83,11 @@ _ROW = (
     hl7_inbox.c.peer,
     hl7_inbox.c.received_at,
 )
+
+
+_WORKER_LOCK = 0x4E56_4837_0001
+"""The advisory lock the inbox worker holds: one writes at a time, so one patient's
+messages are written in the order received, whatever the number of processes."""
 
 
 class Inbox:
@@ -66,32 +105,51 @@ class Inbox:
         raw: str,
         peer: str,
         status: str = "received",
+        ack: str | None = None,
     ) -> tuple[InboxRow, bool]:
         """Store a message unless (sender, control id) is known; returns the row and whether
         it is new. ``status="processing"`` stores it already claimed (one commit less when
-        the caller processes it at once)."""
+        the caller processes it at once); ``ack`` is the answer given on storing it."""
+        message = NewMessage(sender, control_id, message_type, raw, peer, status, ack)
+        return (await self.store_many([message]))[0]
+
+    async def store_many(self, messages: Sequence[NewMessage]) -> list[tuple[InboxRow, bool]]:
+        """Store several messages in one INSERT and one commit (group commit); for each, its
+        row and whether it is new. Of two copies in one batch, the first is the new one."""
+        received_at = now()
         statement = (
             pg_insert(hl7_inbox)
-            .values(
-                sender=sender,
-                control_id=control_id,
-                message_type=message_type,
-                received_at=now(),
-                peer=peer,
-                raw=raw,
-                status=status,
-            )
+            .values([m.values(received_at) for m in messages])
             .on_conflict_do_nothing(constraint="hl7_inbox_sender_control_id")
-            .returning(*_ROW)
+            .returning(*_ROW, hl7_inbox.c.sender, hl7_inbox.c.control_id)
         )
         async with self.engine.begin() as conn:
-            row = (await conn.execute(statement)).first()
-            if row is not None:
-                return InboxRow(*row), True
-            known = select(*_ROW).where(
-                hl7_inbox.c.sender == sender, hl7_inbox.c.control_id == control_id
-            )
-            return InboxRow(*(await conn.execute(known)).one()), False
+            inserted = {
+                (r.sender, r.control_id): InboxRow(*r[: len(_ROW)])
+                for r in await conn.execute(statement)
+            }
+            known = await self._known(conn, [m.key for m in messages if m.key not in inserted])
+        results: list[tuple[InboxRow, bool]] = []
+        first: set[tuple[str, str]] = set()
+        for message in messages:
+            row = inserted.get(message.key)
+            new = row is not None and message.key not in first
+            first.add(message.key)
+            results.append((row or known[message.key], new))
+        return results
+
+    @staticmethod
+    async def _known(
+        conn: AsyncConnection, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], InboxRow]:
+        if not keys:
+            return {}
+        query = select(*_ROW, hl7_inbox.c.sender, hl7_inbox.c.control_id).where(
+            tuple_(hl7_inbox.c.sender, hl7_inbox.c.control_id).in_(keys)
+        )
+        return {
+            (r.sender, r.control_id): InboxRow(*r[: len(_ROW)]) for r in await conn.execute(query)
+        }
 
     async def find(self, sender: str, control_id: str) -> InboxRow | None:
         """The row of a sender's control id."""
@@ -120,6 +178,42 @@ class Inbox:
         async with self.engine.begin() as conn:
             return (await conn.execute(statement)).first() is not None
 
+    @asynccontextmanager
+    async def sole_worker(self, poll_s: float = 1.0) -> AsyncIterator[None]:
+        """Hold the workers' advisory lock for the block, waiting for it while another
+        process holds it (that one takes over if this one stops)."""
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            take = select(func.pg_try_advisory_lock(_WORKER_LOCK))
+            while True:
+                if (await conn.execute(take)).scalar_one():
+                    break
+                await asyncio.sleep(poll_s)  # a lock cannot be awaited without a transaction
+            try:
+                yield
+            finally:
+                await conn.execute(select(func.pg_advisory_unlock(_WORKER_LOCK)))
+
+    async def claim_batch(self, after_id: int, limit: int) -> list[InboxRow]:
+        """Claim up to ``limit`` rows ``received`` with an id above ``after_id``, oldest
+        first; rows another worker holds are skipped, not waited for."""
+        free = (
+            select(hl7_inbox.c.id)
+            .where(hl7_inbox.c.id > after_id, hl7_inbox.c.status == "received")
+            .order_by(hl7_inbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(hl7_inbox)
+            .where(hl7_inbox.c.id.in_(free.scalar_subquery()))
+            .values(status="processing")
+            .returning(*_ROW)
+        )
+        async with self.engine.begin() as conn:
+            rows = [InboxRow(*r) for r in await conn.execute(statement)]
+        return sorted(rows, key=lambda row: row.id)
+
     async def finish(self, id_: int, status: str, ack: str, error: str | None) -> None:
         """Record the outcome and the ACK answered."""
         statement = (
@@ -130,12 +224,10 @@ class Inbox:
         async with self.engine.begin() as conn:
             await conn.execute(statement)
 
-    async def pending(self) -> list[int]:
+    async def pending(self, statuses: tuple[str, ...] = ("received", "processing")) -> list[int]:
         """Rows stored but never finished (a stop between storing and processing)."""
         query = (
-            select(hl7_inbox.c.id)
-            .where(hl7_inbox.c.status.in_(("received", "processing")))
-            .order_by(hl7_inbox.c.id)
+            select(hl7_inbox.c.id).where(hl7_inbox.c.status.in_(statuses)).order_by(hl7_inbox.c.id)
         )
         async with self.engine.connect() as conn:
             return [int(r[0]) for r in await conn.execute(query)]
@@ -193,11 +285,12 @@ class Inbox:
             await conn.execute(statement)
 
     async def reopen(self, id_: int) -> None:
-        """Let a failed row be processed again (a replay)."""
+        """Let a failed row be processed again (a replay); its old answer is dropped, so the
+        replay's is the one a resend gets."""
         statement = (
             update(hl7_inbox)
             .where(hl7_inbox.c.id == id_, hl7_inbox.c.status == "failed")
-            .values(status="received")
+            .values(status="received", ack=None)
         )
         async with self.engine.begin() as conn:
             await conn.execute(statement)

@@ -7,6 +7,11 @@ allowed) is answered AR. Refused and failed messages go to the dead letters. A m
 sending facility and MSH-10 were seen before is answered with the ACK it got then, and
 nothing is written again.
 
+With ``ack_on_store`` (the listener's default, ``NUTRIVISION_MLLP_ACK=stored``), original
+mode answers AA once the message is read, mapped (so content errors are still AE at once)
+and committed to the inbox, by group commit; an ``InboxWorker`` writes it after. A failure
+there marks the row failed (a resend gets AE) and adds a dead letter.
+
 Enhanced mode (MSH-15 set): the commit ACK (CA) is sent as soon as the message is stored,
 and the message is processed after; its outcome is kept on the inbox row (and in the dead
 letters on failure), since we cannot open a connection back to the sender for the
@@ -21,14 +26,15 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from fhir_server.mllp.inbox import Inbox, InboxRow
+from fhir_server.mllp.group_commit import GroupCommit
+from fhir_server.mllp.inbox import Inbox, InboxRow, NewMessage
 from operations.hl7v2.ack import ack
 from operations.hl7v2.apply import apply_plan
 from operations.hl7v2.er7 import Message, normalise, parse
 from operations.hl7v2.messages import check_supported, plan_message, sender_of
 from operations.hl7v2.problems import AckCode, Hl7Problem
 from resources.errors import FhirError
-from resources.identity import instant
+from resources.identity import instant, now
 from resources.ports import ResourceStore
 
 log = logging.getLogger(__name__)
@@ -58,18 +64,31 @@ class Hl7Processor:
     """The inbox flow on one store; shared by the MLLP listener and ``$process-hl7v2``."""
 
     def __init__(
-        self, store: ResourceStore, inbox: Inbox, allowed_senders: Collection[str] = ()
+        self,
+        store: ResourceStore,
+        inbox: Inbox,
+        allowed_senders: Collection[str] = (),
+        ack_on_store: bool = False,
     ) -> None:
         self.store = store
         self.inbox = inbox
         self.allowed_senders = frozenset(allowed_senders)
+        self.ack_on_store = ack_on_store
+        self.stored = asyncio.Event()
+        """Set when a message is stored for later processing (the worker waits on it)."""
+        self.commit = GroupCommit(inbox)
         self._tasks: set[asyncio.Task[Outcome]] = set()
 
     async def receive(
-        self, raw: bytes | str, peer: str = "", store: ResourceStore | None = None
+        self,
+        raw: bytes | str,
+        peer: str = "",
+        store: ResourceStore | None = None,
+        at_once: bool = False,
     ) -> Outcome:
         """Store, process and acknowledge one message; ``store`` (the caller's view, for
-        ``$process-hl7v2``) replaces the processor's own for the FHIR writes."""
+        ``$process-hl7v2``) replaces the processor's own for the FHIR writes, and, as
+        ``at_once``, processes it before answering even with ``ack_on_store``."""
         text = normalise(raw)
         message: Message | None = None
         try:
@@ -84,6 +103,9 @@ class Hl7Processor:
             answer = ack(message, code, problem, _control_id_guess(text))
             return Outcome(answer, code)
         enhanced = self._enhanced(message)
+        fast = self.ack_on_store and store is None and not at_once and not enhanced
+        if fast and (answered := await self._accept(message, peer)) is not None:
+            return answered
         row, new = await self.inbox.store(
             sender_of(message),
             message.control_id,
@@ -94,11 +116,32 @@ class Hl7Processor:
         )
         if enhanced:
             if new or row.status == "received":  # new, or reopened for a replay
-                self._later(row, message, store)
+                if self.ack_on_store and store is None and not at_once:
+                    self.stored.set()  # the worker writes it
+                else:
+                    self._later(row, message, store)
             return Outcome(ack(message, "CA"), "CA", duplicate=not new)
         if not new:
             return await self._answer_again(row, message, store)
         return await self._run(row, message, store)
+
+    async def _accept(self, message: Message, peer: str) -> Outcome | None:
+        """Store a mappable message and answer AA; None for one that does not map (the
+        caller processes it at once, to answer AE)."""
+        try:
+            plan_message(message, instant(now()))
+        except Hl7Problem:
+            return None
+        answer = ack(message, "AA")
+        kind = f"{message.message_code}^{message.trigger}"
+        new_message = NewMessage(
+            sender_of(message), message.control_id, kind, message.text, peer, ack=answer
+        )
+        row, new = await self.commit.store(new_message)
+        if new:
+            self.stored.set()
+            return Outcome(answer, "AA")
+        return await self._answer_again(row, message, None)
 
     @staticmethod
     def _enhanced(message: Message) -> bool:
@@ -134,8 +177,10 @@ class Hl7Processor:
             if row.ack is not None and row.status in ("processed", "failed"):
                 code: AckCode = "AA" if row.status == "processed" else "AE"
                 return Outcome(row.ack, code, duplicate=True)
-            if row.status == "received":
+            if row.status == "received" and row.ack is None:  # stored, never answered
                 return await self.process(row, message, store=store)
+            if row.ack is not None:  # answered AA on storing, not yet written
+                return Outcome(row.ack, "AA", duplicate=True)
             await asyncio.sleep(_WAIT_STEP_S)
             row = await self.inbox.get(row.id) or row
         return Outcome(ack(message, "AE", _busy()), "AE", duplicate=True)
@@ -156,6 +201,10 @@ class Hl7Processor:
             code: AckCode = "AA" if fresh and fresh.status == "processed" else "AE"
             return Outcome(fresh.ack if fresh and fresh.ack else "", code, duplicate=True)
         return await self._run(row, message, store)
+
+    async def run_claimed(self, row: InboxRow) -> Outcome:
+        """Write a row the caller has claimed (the inbox worker), recording the outcome."""
+        return await self._run(row, None)
 
     async def _run(
         self, row: InboxRow, message: Message | None, store: ResourceStore | None = None
@@ -187,10 +236,13 @@ class Hl7Processor:
         )
         return Outcome(answer, problem.ack)
 
-    async def recover(self) -> int:
-        """Process every message stored but not finished (after a stop); returns how many."""
+    async def recover(self, claimed_only: bool = False) -> int:
+        """Process every message stored but not finished (after a stop); returns how many.
+        ``claimed_only``: only those a stopped process had claimed (an inbox worker takes
+        the others, so a long backlog does not keep the listener closed)."""
         count = 0
-        for id_ in await self.inbox.pending():
+        statuses = ("processing",) if claimed_only else ("received", "processing")
+        for id_ in await self.inbox.pending(statuses):
             row = await self.inbox.get(id_)
             if row is not None:
                 await self.process(row, stale=True)
@@ -205,7 +257,8 @@ class Hl7Processor:
         letter = found[0]
         if letter.inbox_id is not None:
             await self.inbox.reopen(letter.inbox_id)
-        outcome = await self.receive(letter.raw, letter.peer)
+        outcome = await self.receive(letter.raw, letter.peer, at_once=True)
+        await self.drain()  # an enhanced-mode message is written after its CA
         await self.inbox.mark_replayed(dead_letter_id, outcome.code)
         return outcome
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fhir_server.mllp.inbox import Inbox
 from fhir_server.mllp.listener import ListenerConfig, MllpListener
 from fhir_server.mllp.processor import Hl7Processor
+from fhir_server.mllp.worker import InboxWorker
 from fhir_server.settings import Settings
 from resources.ports import ResourceStore
 
@@ -34,8 +37,23 @@ def listener_config(
 
 
 def processor(engine: AsyncEngine, store: ResourceStore, settings: Settings) -> Hl7Processor:
-    """The inbox flow on ``store``, with the configured allowed senders."""
-    return Hl7Processor(store, Inbox(engine), settings.mllp_allowed_senders)
+    """The inbox flow on ``store``, with the configured allowed senders and ACK rule."""
+    ack_on_store = settings.mllp_ack == "stored"
+    return Hl7Processor(store, Inbox(engine), settings.mllp_allowed_senders, ack_on_store)
+
+
+@asynccontextmanager
+async def running_worker(flow: Hl7Processor) -> AsyncIterator[InboxWorker]:
+    """An inbox worker in a task for the block (cancelled at its end: what it had claimed
+    stays stored, and recovery takes it)."""
+    worker = InboxWorker(flow)
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @asynccontextmanager
@@ -46,22 +64,28 @@ async def hl7_services(
     port: int | None = None,
     recover: bool = True,
     reuse_port: bool = True,
+    worker: bool = True,
 ) -> AsyncIterator[dict[str, Hl7Processor]]:
     """The processor as an operation service; with a port (or ``NUTRIVISION_MLLP_PORT``),
     messages left unfinished are processed (unless ``recover`` is off: another process of a
     group does it) and the listener runs for the block. The port is shared
     (``reuse_port``), so every worker of ``serve --workers N`` listens on it; recovery in
-    each is safe, as a message is claimed before it is processed."""
+    each is safe, as a message is claimed before it is processed. With ACKs on storing, an
+    inbox worker runs in this process unless ``worker`` is off (``nutrivision mllp`` runs
+    it in a process of its own, so writing does not delay ACKs)."""
     flow = processor(engine, store, settings)
     port = port if port is not None else settings.mllp_port
     if port is None:
         yield {SERVICE: flow}
         return
-    if recover:
-        await flow.recover()
+    if recover:  # with ACKs on storing, the stored rows are the inbox worker's
+        await flow.recover(claimed_only=flow.ack_on_store)
     listener = MllpListener(flow, listener_config(settings, port, reuse_port))
-    await listener.start()
-    try:
-        yield {SERVICE: flow}
-    finally:
-        await listener.close()
+    async with contextlib.AsyncExitStack() as stack:
+        if worker and flow.ack_on_store:
+            await stack.enter_async_context(running_worker(flow))
+        await listener.start()
+        try:
+            yield {SERVICE: flow}
+        finally:
+            await listener.close()

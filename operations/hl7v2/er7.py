@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hl7apy import check_version  # type: ignore[import-untyped]
 from hl7apy.exceptions import (  # type: ignore[import-untyped]
@@ -102,7 +102,7 @@ def _expand(sequence: str, enc: Encoding) -> str:
     return enc.escape + sequence + enc.escape
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """A repetition, component or subcomponent: its raw ER7 text and its depth."""
 
@@ -142,6 +142,10 @@ class Segment:
     enc: Encoding
     index: int
     """0-based position in the message, to name a segment in an ERR."""
+    _reps: dict[int, list[Value]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    """Repetitions split once: a mapping reads the same field many times."""
 
     def raw(self, position: int) -> str:
         """The raw field text (MSH-1 is the field separator, MSH-2 the encoding characters)."""
@@ -149,6 +153,12 @@ class Segment:
 
     def reps(self, position: int) -> list[Value]:
         """Every non-empty repetition of a field."""
+        found = self._reps.get(position)
+        if found is None:
+            found = self._reps[position] = self._split(position)
+        return list(found)
+
+    def _split(self, position: int) -> list[Value]:
         raw = self.raw(position)
         if self.name == "MSH" and position <= 2:
             return [Value(raw, self.enc, 2)] if raw else []
@@ -156,7 +166,9 @@ class Segment:
 
     def first(self, position: int) -> Value:
         """The first repetition (empty when the field is)."""
-        found = self.reps(position)
+        found = self._reps.get(position)
+        if found is None:
+            found = self._reps[position] = self._split(position)
         return found[0] if found else Value("", self.enc)
 
     def get(self, position: int, component: int = 1, sub: int = 1) -> str:

@@ -10,11 +10,15 @@ from collections.abc import Callable
 
 from operations.hl7v2 import datatypes as dt
 from operations.hl7v2.adt import map_adt
+from operations.hl7v2.documents import map_mdm
 from operations.hl7v2.er7 import Message
+from operations.hl7v2.immunization import map_vxu
+from operations.hl7v2.orders import map_order
 from operations.hl7v2.oru import map_oru
 from operations.hl7v2.pharmacy import map_pharmacy
 from operations.hl7v2.plan import JSON, Plan
 from operations.hl7v2.problems import Hl7Problem
+from operations.hl7v2.scheduling import map_siu
 
 MEDIA_TYPE = "x-application/hl7-v2+er7"
 MESSAGE_SYSTEM = "urn:nutrivision:hl7v2:message"
@@ -26,6 +30,11 @@ _MAPPERS: dict[str, Callable[[Plan], None]] = {
     "RDE": map_pharmacy,
     "RAS": map_pharmacy,
     "RDS": map_pharmacy,
+    "ORM": map_order,
+    "OML": map_order,
+    "VXU": map_vxu,
+    "MDM": map_mdm,
+    "SIU": map_siu,
 }
 SUPPORTED = frozenset(_MAPPERS)
 

@@ -7,7 +7,8 @@ fhirpathpy's internals are untyped, and it has gaps this adapter fills:
 - a union (``a | b``) drops the FHIR type of its items, so each top-level branch is evaluated
   on its own and the results concatenated (index values need no union de-duplication);
 - R4 search expressions use ``as`` on collections, which it rightly refuses (``lenient_as``);
-- interpreting is slow (~50 us a path), so plain paths are walked directly (``fastpath``).
+- interpreting is slow (~50 us a path), so plain paths are walked directly (``fastpath``),
+  as are plain paths with one ``ofType(T)`` or ``where(resolve() is T)`` filter.
 The R4 model that fhirpathpy ships (choice types, ``as``/``is``/``ofType``) is used, extended
 with NutritionIntake's paths from its R5 model. Evaluation keeps no state between calls apart
 from fhirpathpy's module globals, which it sets to the same values every time.
@@ -93,6 +94,37 @@ def fhir_model() -> dict[str, Any]:
     return merged
 
 
+_FILTERED = re.compile(
+    r"^\(?\s*([A-Z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)+)\s*\."
+    r"(?:ofType\(([A-Za-z]+)\)|where\(resolve\(\) is ([A-Z][A-Za-z]+)\))\s*\)?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Filtered:
+    """A plain path with one filter, the two commonest in R4 search expressions:
+    ``Observation.subject.where(resolve() is Patient)`` (a reference of one target type)
+    and ``Observation.value.ofType(Quantity)`` (one type of a choice, from ``as``)."""
+
+    steps: tuple[str, ...]
+    of_type: str | None
+    resolves_to: str | None
+
+    @staticmethod
+    def parse(branch: str) -> _Filtered | None:
+        match = _FILTERED.match(branch)
+        if match is None or branch.count("(") != branch.count(")"):
+            return None
+        steps = simple_steps(match.group(1))
+        return _Filtered(steps, match.group(2), match.group(3)) if steps else None
+
+    def keeps(self, node: Node, resource: Json) -> bool:
+        if self.of_type is not None:
+            return node.type == self.of_type
+        target = _resolve_one(node.value, resource)
+        return getattr(target, "path", None) == self.resolves_to
+
+
 class CompiledPath:
     """An expression parsed once (per top-level union branch), ready to evaluate many times.
 
@@ -108,7 +140,7 @@ class CompiledPath:
         if lenient:
             branches = tuple(lenient_as(branch) for branch in branches)
         self._branches = tuple(
-            steps if fast and (steps := simple_steps(branch)) else parse_strict(branch)
+            steps if fast and (steps := _fast_form(branch)) else parse_strict(branch)
             for branch in branches
         )
         self._needs = tuple(required_element(branch) if fast else None for branch in branches)
@@ -126,6 +158,9 @@ class CompiledPath:
         for branch, needs in zip(self._branches, self._needs, strict=True):
             if isinstance(branch, tuple):
                 nodes.extend(self._walk(branch, data))
+            elif isinstance(branch, _Filtered):
+                walked = self._walk(branch.steps, data)
+                nodes.extend(node for node in walked if branch.keeps(node, resource))
             elif needs is None or not isinstance(data, Mapping) or has_element(data, needs):
                 found = self._interpret(branch, data, resource, variables or {})
                 nodes.extend(_node(item) for item in found)
@@ -149,6 +184,11 @@ class CompiledPath:
             return _apply(data, branch, environment, fhir_model(), options)
         except Exception as error:  # fhirpathpy raises bare Exception ("Not implemented")
             raise FhirPathEvaluationError(f"{self.expression}: {error}") from error
+
+
+def _fast_form(branch: str) -> tuple[str, ...] | _Filtered | None:
+    """How a branch can be evaluated without the interpreter, if it can."""
+    return simple_steps(branch) or _Filtered.parse(branch)
 
 
 @functools.lru_cache(maxsize=4096)

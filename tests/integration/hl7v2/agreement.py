@@ -69,6 +69,29 @@ FIELDS: dict[str, dict[str, Values]] = {
         "unit": lambda r, _: [r.get("valueQuantity", {}).get("unit")],
         "interpretation": lambda r, _: [c for i in r.get("interpretation", []) for c in _codes(i)],
     },
+    "ServiceRequest": {
+        "code": lambda r, _: _codes(r.get("code")),
+        "identifier": lambda r, _: [i.get("value") for i in r.get("identifier", [])],
+        "status": lambda r, _: [r.get("status")],
+    },
+    "NutritionOrder": {"status": lambda r, _: [r.get("status")]},
+    "Immunization": {
+        "vaccineCode": lambda r, _: _codes(r.get("vaccineCode")),
+        "occurrence": lambda r, _: [r.get("occurrenceDateTime")],
+        "lotNumber": lambda r, _: [r.get("lotNumber")],
+        "status": lambda r, _: [r.get("status")],
+    },
+    "DocumentReference": {
+        "type": lambda r, _: _codes(r.get("type")),
+        "masterIdentifier": lambda r, _: [r.get("masterIdentifier", {}).get("value")],
+        "docStatus": lambda r, _: [r.get("docStatus")],
+    },
+    "Appointment": {
+        "identifier": lambda r, _: [i.get("value") for i in r.get("identifier", [])],
+        "status": lambda r, _: [r.get("status")],
+        "appointmentType": lambda r, _: _codes(r.get("appointmentType")),
+        "start": lambda r, _: [r.get("start")],
+    },
     "MedicationRequest": {"medication": _medication},
     "MedicationDispense": {"medication": _medication},
 }

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -45,6 +46,17 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("nutrivision mllp did not listen")
 
 
+def _written(client: httpx.Client, identifier: str) -> dict[str, Any]:
+    """The Patient search for ``identifier``, once the inbox worker has written it."""
+    deadline = time.monotonic() + 60
+    while not (found := client.get("/Patient", params={"identifier": identifier}).json()).get(
+        "entry"
+    ):
+        assert time.monotonic() < deadline, "the stored message was never written"
+        time.sleep(0.2)
+    return dict(found)
+
+
 def test_mllp_processes_recover_stored_messages_then_serve(
     services: ServiceUrls, mllp: Harness, client: httpx.Client
 ) -> None:
@@ -57,7 +69,7 @@ def test_mllp_processes_recover_stored_messages_then_serve(
     process = subprocess.Popen(command, env={**os.environ, **_env(services)})
     try:
         _wait_for_port(port, process)
-        found = client.get("/Patient", params={"identifier": f"{AUTHORITY}|{mrn}"}).json()
+        found = _written(client, f"{AUTHORITY}|{mrn}")  # by the inbox worker process
         assert len(found["entry"]) == 1
         for _ in range(4):  # new connections, spread by the kernel over both processes
             ack = send(port, message(f"Q{uuid.uuid4().hex[:10]}", "PID|1||Q1^^^HOSP^MR||ROE^B"))
@@ -94,6 +106,7 @@ def test_fhir_server_with_mllp_port_serves_both(services: ServiceUrls) -> None:
     with running_server(services, settings) as base:
         mrn = f"S{uuid.uuid4().hex[:8]}"
         ack = send(port, message(f"S{uuid.uuid4().hex[:10]}", f"PID|1||{mrn}^^^HOSP^MR||ROE^S"))
-        assert fields(ack, "MSA")[1] == "AA"
-        found = httpx.get(f"{base}/Patient", params={"identifier": f"{AUTHORITY}|{mrn}"}).json()
+        assert fields(ack, "MSA")[1] == "AA"  # once stored: the inbox worker writes it after
+        with httpx.Client(base_url=base) as http:
+            found = _written(http, f"{AUTHORITY}|{mrn}")
         assert len(found["entry"]) == 1

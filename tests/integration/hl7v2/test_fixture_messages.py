@@ -29,6 +29,9 @@ pytestmark = [
 MICROSOFT = SHARED / "hl7v2-microsoft-fhir-converter"
 V2_TO_FHIR = SHARED / "hl7-v2-to-fhir"
 REPORT_ENV = "NUTRIVISION_HL7_AGREEMENT_REPORT"
+REFUSED = {"MDM_T02.hl7": "OBX^"}
+"""Samples answered AE, and the ERR location: MDM_T02's ED (OBX-5) holds the text
+``<Base64 encoded>`` where the document should be."""
 """Where to write the agreement report (docs/hl7v2-agreement.md is one such run)."""
 
 
@@ -77,8 +80,17 @@ def test_every_sample_message(mllp: Harness, client: httpx.Client) -> None:
         supported = message.message_code in SUPPORTED
         enhanced = bool(message.msh.get(15))  # commit ACK first, then processing
         wanted = ("CA" if enhanced else "AA") if supported else ("CR" if enhanced else "AR")
+        if path.name in REFUSED and not enhanced:
+            wanted = "AE"
         assert msa[1:3] == [wanted, message.control_id], f"{path.name}: {ack}"
         mllp.run(mllp.flow.drain())
+        if path.name in REFUSED:
+            row = mllp.run(mllp.flow.inbox.find(sender_of(message), message.control_id))
+            assert row is not None
+            assert row.status == "failed", f"{path.name}: {row}"
+            assert REFUSED[path.name] in (row.ack or ""), path.name
+            tally[f"{kind} (AE: {REFUSED[path.name]})"].messages += 1
+            continue
         if supported:
             row = mllp.run(mllp.flow.inbox.find(sender_of(message), message.control_id))
             assert row is not None

@@ -89,7 +89,7 @@ def test_a40_merge_old_identifier_finds_survivor(mllp: Harness, client: httpx.Cl
         ("MSX|^~\\&|A|B|C|D|2026||ADT^A01|X|P|2.5\rPID|1||1^^^H^MR\r", "MSH^1^1"),
         ("MSH|^^\\&|A|B|C|D|2026||ADT^A01|X|P|2.5\rPID|1||1^^^H^MR\r", "MSH^1^2"),
         ("MSH|^~\\&|A|B|C|D|2026||ADT^A01|X|P|9.9\rPID|1||1^^^H^MR\r", "MSH^1^12"),
-        ("MSH|^~\\&|A|B|C|D|2026||SIU^S12|X|P|2.5\rPID|1||1^^^H^MR\r", "MSH^1^9"),
+        ("MSH|^~\\&|A|B|C|D|2026||REF^I12|X|P|2.5\rPID|1||1^^^H^MR\r", "MSH^1^9"),
     ],
 )
 def test_refused_messages_get_ar_with_err(mllp: Harness, raw: str, location: str) -> None:
@@ -133,8 +133,10 @@ def test_stored_but_unprocessed_message_is_processed_on_recovery(
     mrn = f"R{uuid.uuid4().hex[:8]}"
     parsed = parse(message(f"R{uuid.uuid4().hex[:10]}", _patient_segments(mrn)))
     inbox = mllp.flow.inbox
-    mllp.run(inbox.store("TESTFAC", parsed.control_id, "ADT^A01", parsed.text, "test"))
-    assert _ids(client, f"{AUTHORITY}|{mrn}") == []  # stored as before a stop, not processed
+    # stored and claimed, as the listener does before writing, then a stop
+    stored = inbox.store("TESTFAC", parsed.control_id, "ADT^A01", parsed.text, "t", "processing")
+    mllp.run(stored)
+    assert _ids(client, f"{AUTHORITY}|{mrn}") == []
     assert mllp.run(mllp.flow.recover()) >= 1
     assert len(_ids(client, f"{AUTHORITY}|{mrn}")) == 1
 

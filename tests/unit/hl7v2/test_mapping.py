@@ -173,7 +173,7 @@ def test_unmappable_content(segments: tuple[str, ...], where: str) -> None:
 
 def test_unsupported_type_is_refused() -> None:
     with pytest.raises(Hl7Problem) as caught:
-        _plan("SIU^S12", "PID|1||1^^^H^MR")
+        _plan("REF^I12", "PID|1||1^^^H^MR")
     assert (caught.value.ack, caught.value.condition) == ("AR", "200")
 
 
