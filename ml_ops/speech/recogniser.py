@@ -89,6 +89,21 @@ def check_language(language: str) -> str:
     )
 
 
+DIARY_PROMPT = (
+    "Food diary. Today I ate eggs, toast, oatmeal, cereal, milk, coffee, tea, orange juice, "
+    "a banana, an apple, berries, yogurt, granola, peanut butter, almonds, walnuts, cashews, "
+    "cheese, a sandwich, turkey, ham, chicken breast, salmon, tuna, shrimp, beef, pork, rice, "
+    "pasta, spaghetti, noodles, potatoes, fries, salad, broccoli, spinach, carrots, beans, "
+    "lentils, soup, pizza, a burger, tacos, a burrito, sushi, bread, a bagel, a muffin, "
+    "pancakes, waffles, bacon, sausage, chips, crackers, popcorn, chocolate, cookies, "
+    "ice cream, cake, wine, beer, soda, water."
+)
+"""The decoder's context: a food diary and its everyday words. The tiny model hears food
+names far better with it (on the meal set spoken by espeak-ng, food recall 0.54 -> 0.77 at
+130 words a minute, docs/voice.md); silence never reaches the decoder (the voice detector
+gates it), so the prompt's words are not invented for an empty clip."""
+
+
 class WhisperRecogniser:
     """A ``ml_ops.recognition.SpeechRecogniser`` on faster-whisper, English only."""
 
@@ -99,7 +114,7 @@ class WhisperRecogniser:
         limits: SpeechLimits | None = None,
         cpu_threads: int = 0,
         beam_size: int = 5,
-        prompt: str | None = None,
+        prompt: str | None = DIARY_PROMPT,
     ) -> None:
         self._model_dir = model_dir
         self.limits = limits or SpeechLimits()

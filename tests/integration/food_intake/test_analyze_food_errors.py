@@ -66,9 +66,9 @@ def test_image_without_a_recogniser_is_503(client: httpx.Client) -> None:
     assert_outcome(response, 503, error_codes.ANALYZE_FOOD_NO_RECOGNISER)
 
 
-def test_audio_without_a_recogniser_is_503(client: httpx.Client) -> None:
+def test_a_corrupt_wav_is_400(client: httpx.Client) -> None:
     response = _post(client, attachment_body("audio", WAV, "audio/wav"))
-    assert_outcome(response, 503, error_codes.ANALYZE_FOOD_NO_RECOGNISER)
+    assert_outcome(response, 400, error_codes.SPEECH_AUDIO_CORRUPT)
 
 
 def test_an_upload_over_the_body_limit_is_413(client: httpx.Client) -> None:
