@@ -155,3 +155,10 @@ SEARCH_INDEX_NOT_READY = "NV-0052"
 REINDEX_BAD_PARAMETER = "NV-0053"
 REINDEX_JOB_NOT_FOUND = "NV-0054"
 REINDEX_JOB_FAILED = "NV-0055"
+# Food photos and the vision models (NV-0830..0849)
+IMAGE_UNREADABLE = "NV-0830"  # the bytes are not an image format the analyser reads
+IMAGE_CORRUPT = "NV-0831"  # an image format, but truncated or damaged
+IMAGE_TOO_LARGE = "NV-0832"  # more bytes or pixels than the analyser takes
+IMAGE_DEPTH_UNREADABLE = "NV-0833"  # the depth map is not an image or does not fit
+IMAGE_ANALYSER_BUSY = "NV-0834"  # every analysis slot stayed busy for the wait limit
+VISION_MODEL_MISSING = "NV-0835"  # no registered vision model could be loaded
