@@ -33,16 +33,25 @@ def mirror(data: Path, work: Path) -> Path:
     root = work / "yolo-data"
     for split in dataset.SPLITS:
         for part in ("images", "labels"):
-            link = root / split / part
-            if not link.exists():
-                link.parent.mkdir(parents=True, exist_ok=True)
-                link.symlink_to((data / split / part).resolve(), target_is_directory=True)
+            _link_files(data / split / part, root / split / part)
     names = dataset.class_names(data)
     lines = ["train: train/images", "val: valid/images", "test: test/images", f"nc: {len(names)}"]
     lines.append("names: [" + ", ".join(f"'{name}'" for name in names) + "]")
     yaml_path = root / "data.yaml"
     yaml_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return yaml_path
+
+
+def _link_files(source: Path, target: Path) -> None:
+    """A real folder of per-file links: ultralytics resolves folder links, and would then
+    write its caches beside the originals."""
+    target.mkdir(parents=True, exist_ok=True)
+    if not source.is_dir():
+        return
+    for path in source.iterdir():
+        link = target / path.name
+        if not link.exists():
+            link.symlink_to(path.resolve())
 
 
 def train(data: Path, work: Path, config: DetectorConfig) -> tuple[Path, dict[str, float]]:
