@@ -37,9 +37,12 @@ def onnx_export(module: Any, path: Path, input_size: int, names: tuple[str, str]
     module.eval()
     sample = torch.zeros(1, 3, input_size, input_size)
     with warnings.catch_warnings():
-        # The tracer warns that it cannot fold the padding modules' slices into constants;
-        # the graph is still exact (``compare`` checks it on real photos).
+        # The TorchScript exporter is used on purpose (the torch.export one needs onnxscript,
+        # not a dependency; this graph is static): torch warns that it is the legacy one, and
+        # that it cannot fold the padding modules' slices into constants. The graph is still
+        # exact: ``compare`` checks it on real photos.
         warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
             module,
             (sample,),
