@@ -77,10 +77,15 @@ def test_a_nutrition_panel_is_read_when_no_food_is_seen(shipped: analyser.Vision
     assert result.label.serving_size_g == 30.0
 
 
+def _noise_png() -> bytes:
+    noise = np.random.default_rng(0).integers(0, 255, (128, 128, 3), dtype=np.uint8)
+    return _png(Image.fromarray(noise))
+
+
 @pytest.mark.parametrize(
     ("data", "media_type", "error", "code"),
     [
-        (b"GIF89a but not really", "image/gif", Invalid, error_codes.IMAGE_CORRUPT),
+        (_noise_png()[:2000], "image/png", Invalid, error_codes.IMAGE_CORRUPT),
         (b"\x00" * 100, "image/jpeg", UnsupportedMediaType, error_codes.IMAGE_UNREADABLE),
     ],
 )
