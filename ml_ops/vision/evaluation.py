@@ -77,7 +77,9 @@ def plot_confusion(
     for (row, column), value in np.ndenumerate(counts):
         if value:
             colour = "white" if shares[row, column] > 0.5 else "black"
-            axes.text(column, row, str(int(value)), ha="center", va="center", fontsize=5, color=colour)
+            axes.text(
+                column, row, str(int(value)), ha="center", va="center", fontsize=5, color=colour
+            )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
