@@ -18,8 +18,6 @@ from ml_ops import registry
 from ml_ops.vision import analyser
 from tests.unit.ml_ops.vision_data import FOOD_PHOTOS, needs_photos
 
-pytestmark = [pytest.mark.slow_ml, needs_photos, pytest.mark.usefixtures("no_network")]
-
 
 def _run(*args: str) -> str:
     result = CliRunner().invoke(app, ["ml", *args], catch_exceptions=False)
@@ -27,6 +25,9 @@ def _run(*args: str) -> str:
     return result.output
 
 
+@pytest.mark.slow_ml
+@needs_photos
+@pytest.mark.usefixtures("no_network")
 def test_train_evaluate_export_on_a_tiny_subset(tmp_path: Path) -> None:
     work, models = tmp_path / "work", tmp_path / "models"
     data = ("--data", str(FOOD_PHOTOS), "--work", str(work))
