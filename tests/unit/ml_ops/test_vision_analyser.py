@@ -127,3 +127,31 @@ def test_a_busy_analyser_answers_503(tmp_path: Path) -> None:
     finally:
         release.set()
         thread.join()
+
+
+def _first_photo_with_food(shipped: analyser.VisionAnalyser) -> bytes:
+    for photo in dataset.photos(FOOD_PHOTOS, "test"):
+        data = photo.image.read_bytes()
+        if shipped.analyse(data, "image/jpeg").detections:
+            return data
+    raise AssertionError("no test photo with a food found")
+
+
+@needs_photos
+def test_portions_come_from_the_depth_map_or_a_default_serving(
+    shipped: analyser.VisionAnalyser,
+) -> None:
+    data = _first_photo_with_food(shipped)
+    without = shipped.analyse(data, "image/jpeg").detections
+    assert {d.portion_basis for d in without} == {"default-serving"}
+    depth = np.full((640, 640), 600, dtype=np.uint16)  # the table, 60 cm away
+    box = without[0].box  # the first food stands 4 cm above it
+    depth[int(box.y) : int(box.y + box.height), int(box.x) : int(box.x + box.width)] = 560
+    buffer = io.BytesIO()
+    Image.fromarray(depth).save(buffer, "PNG")
+    deep = shipped.analyse(data, "image/jpeg", depth=buffer.getvalue()).detections
+    assert [d.label for d in deep] == [d.label for d in without]
+    bases = {d.portion_basis for d in deep}
+    assert deep[0].portion_basis == "depth-map", deep
+    assert deep[0].grams != without[0].grams
+    assert bases <= {"depth-map", "plate-reference", "default-serving"}
