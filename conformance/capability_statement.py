@@ -15,7 +15,7 @@ from typing import Any
 from conformance.guide import supported_profiles
 from conformance.restrictions import Restriction, restrict
 from operations import REGISTRY
-from profiles_ig.canonical import IG_URL
+from profiles_ig.canonical import IG_URL, profile_url
 from profiles_ig.search_params import builtin_registry
 from resources.resource_types import R5_TYPES, SERVED_TYPES
 from resources.search.param_def import SearchParamDef
@@ -23,6 +23,8 @@ from resources.search.registry import SearchRegistry
 
 SOFTWARE_NAME = "Nutri-Vision"
 SOFTWARE_VERSION = "0.1.0"
+SERVED_MODEL_URL = profile_url("served-model")
+"""Extension on ``software`` naming a model the server serves (``service: name@version``)."""
 
 TYPE_INTERACTIONS = (
     "read",
@@ -164,16 +166,29 @@ def _default_rest() -> dict[str, Any]:
     return _rest(builtin_registry())
 
 
+def _software(models: Mapping[str, str]) -> dict[str, Any]:
+    """``software``, with one extension per served model (``service: name@version``)."""
+    software: dict[str, Any] = {"name": SOFTWARE_NAME, "version": SOFTWARE_VERSION}
+    if models:
+        software["extension"] = [
+            {"url": SERVED_MODEL_URL, "valueString": f"{service}: {reference}"}
+            for service, reference in sorted(models.items())
+        ]
+    return software
+
+
 def capability_statement(
     base_url: str,
     date: str,
     oauth_uris: dict[str, str] | None = None,
     registry: SearchRegistry | None = None,
     restrictions: Mapping[str, Restriction] | None = None,
+    models: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The CapabilityStatement for a server reachable at ``base_url``; ``oauth_uris``
     (``authorize``, ``token``, ...) declares the SMART authorization endpoints;
-    ``restrictions``: types served by routes of their own, and what those serve."""
+    ``restrictions``: types served by routes of their own, and what those serve; ``models``
+    (``name@version`` by service) are named in ``software`` extensions."""
     rest = dict(_rest(registry) if registry is not None else _default_rest())  # cache unchanged
     if restrictions:
         rest = restrict(rest, restrictions)
@@ -185,7 +200,7 @@ def capability_statement(
         "date": date,
         "publisher": SOFTWARE_NAME,
         "kind": "instance",
-        "software": {"name": SOFTWARE_NAME, "version": SOFTWARE_VERSION},
+        "software": _software(models or {}),
         "implementation": {"description": "Nutri-Vision FHIR server", "url": base_url},
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],

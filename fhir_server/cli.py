@@ -25,6 +25,7 @@ from fhir_server.keys_cli import keys_app, prepare_keys
 from fhir_server.mllp.cli import hl7_app, mllp
 from fhir_server.settings import Settings, SettingsError, load_settings
 from fhir_server.terminology_cli import terminology_app
+from ml_ops.cli import ml_app
 from terminology.kb import RuleCsvError, export_rules_csv, import_rules_csv, save_rules_json
 
 app = typer.Typer(help="Nutri-Vision FHIR server", no_args_is_help=True)
@@ -47,6 +48,7 @@ app.add_typer(terminology_app, name="terminology")
 app.add_typer(ig_app, name="ig")
 app.add_typer(foods_app, name="foods")
 app.add_typer(audit_cli.audit_app, name="audit")
+app.add_typer(ml_app, name="ml")  # ml train vision|text, ml evaluate, ml export
 
 
 def _settings() -> Settings:

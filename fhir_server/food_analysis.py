@@ -3,30 +3,20 @@ the photo and voice recognisers, when this process has them (``ml_ops.recognitio
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from fhir_server.ml_services import ml_services
 from fhir_server.settings import Settings
-from ml_ops.recognition import SERVICE_SPEECH
-from ml_ops.speech.recogniser import load_recogniser
 from operations.food_intake.limits import SERVICE_GATE, AnalysisGate, AnalysisLimits
-from resources.errors import ServiceUnavailable
-
-log = logging.getLogger(__name__)
 
 
 def food_analysis_services(settings: Settings) -> dict[str, Any]:
-    """The services of the operation, by name: the gate that applies the limits. The
-    recognisers are added here under ``SERVICE_IMAGE`` and ``SERVICE_SPEECH``."""
+    """The services of the operation, by name: the gate that applies the limits, and the
+    recognisers under ``SERVICE_IMAGE`` and ``SERVICE_SPEECH`` (``fhir_server.ml_services``)."""
     limits = AnalysisLimits(
         max_upload_bytes=settings.analyze_food_max_upload_bytes,
         concurrency=settings.analyze_food_concurrency,
         timeout_s=settings.analyze_food_timeout_s,
         queue_wait_s=settings.analyze_food_queue_wait_s,
     )
-    services: dict[str, Any] = {SERVICE_GATE: AnalysisGate(limits)}
-    try:
-        services[SERVICE_SPEECH] = load_recogniser(background=settings.analyze_food_preload)
-    except ServiceUnavailable as missing:  # no weights package: voice requests get a 503
-        log.warning("voice analysis unavailable: %s", missing.message)
-    return services
+    return {SERVICE_GATE: AnalysisGate(limits), **ml_services(settings)}

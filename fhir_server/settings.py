@@ -156,6 +156,16 @@ class Settings(BaseSettings):
     audit_flush_interval_s: float = Field(0.5, gt=0, le=60, description="Read-queue flush period")
     emergency_token_lifetime_s: int = Field(900, ge=60, le=3600)
 
+    # Food photos ($analyze-food image input): the registered vision model and its run time
+    vision_enabled: bool = Field(True, description="Serve the photo analyser")
+    vision_models_dir: Path | None = Field(
+        None, description="Model registry folder (default: the models shipped with ml_ops)"
+    )
+    vision_plate_diameter_cm: float | None = Field(
+        None, gt=5, le=60, description="Plate size assumed for portions when a photo names none"
+    )
+    vision_concurrency: int = Field(2, ge=1, le=32, description="Photos analysed at once")
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str | None) -> str | None:

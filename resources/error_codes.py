@@ -185,3 +185,10 @@ ANALYZE_FOOD_PATIENT_NOT_FOUND = "NV-0814"
 ANALYZE_FOOD_PERSIST_NEEDS_PATIENT = "NV-0815"
 ANALYZE_FOOD_BINARY_NOT_FOUND = "NV-0816"
 ANALYZE_FOOD_UNRECOGNISED = "NV-0817"  # warning: a phrase named no known food
+# Food photos and the vision models (NV-0830..0849)
+IMAGE_UNREADABLE = "NV-0830"  # the bytes are not an image format the analyser reads
+IMAGE_CORRUPT = "NV-0831"  # an image format, but truncated or damaged
+IMAGE_TOO_LARGE = "NV-0832"  # more bytes or pixels than the analyser takes
+IMAGE_DEPTH_UNREADABLE = "NV-0833"  # the depth map is not an image or does not fit
+IMAGE_ANALYSER_BUSY = "NV-0834"  # every analysis slot stayed busy for the wait limit
+VISION_MODEL_MISSING = "NV-0835"  # no registered vision model could be loaded

@@ -150,8 +150,11 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
             runner = await start_jobs(app, engine)
             try:
                 async with hl7_services(engine, app.state.store, settings) as hl7:
-                    app.state.services = {**getattr(app.state, "services", {}), **hl7}
-                    app.state.services.update(food_analysis_services(settings))
+                    app.state.services = {
+                        **getattr(app.state, "services", {}),
+                        **hl7,
+                        **food_analysis_services(settings),
+                    }
                     yield
             finally:
                 await runner.stop()

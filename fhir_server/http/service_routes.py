@@ -16,6 +16,7 @@ from fhir_server.auth.server import endpoints
 from fhir_server.db.migrate import head_revision
 from fhir_server.http.negotiation import response_media_type
 from fhir_server.http.responses import base_url, fhir_response
+from fhir_server.ml_services import model_references, model_status
 from resources.identity import instant
 
 _CHECK_TIMEOUT_S = 2.0
@@ -55,6 +56,8 @@ async def ready(request: Request) -> Response:
     )
     ok = all(result["status"] == "pass" for result in results.values())
     body = {"status": "pass" if ok else "fail", "checks": results}
+    if models := model_status(getattr(request.app.state, "services", {})):
+        body["models"] = models  # reported, not required: a model still loading is not an outage
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
@@ -70,6 +73,9 @@ async def metadata(request: Request) -> Response:
         "revoke": urls.revoke,
     }
     restrictions = {"AuditEvent": AUDIT_CAPABILITY}  # served by the audit routes
-    statement = capability_statement(base_url(request), started, oauth_uris, None, restrictions)
+    models = model_references(getattr(request.app.state, "services", {}))
+    statement = capability_statement(
+        base_url(request), started, oauth_uris, None, restrictions, models
+    )
     params = request.query_params
     return fhir_response(request, view(statement, params.get("mode"), params.get("_summary")))

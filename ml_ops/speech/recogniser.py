@@ -135,6 +135,15 @@ class WhisperRecogniser:
             return f"{MODEL_NAME}@unknown"
 
     @property
+    def reference(self) -> str:
+        """``name@version`` for ``/ready`` and the CapabilityStatement (as ``model``)."""
+        return self.model
+
+    def status(self) -> dict[str, Any]:
+        """``{"status": pass|warn, "model": name@version}``: warn until the model is loaded."""
+        return {"status": "pass" if self.load_seconds is not None else "warn", "model": self.model}
+
+    @property
     def in_flight(self) -> int:
         """Clips being decoded or transcribed right now."""
         return self._in_flight

@@ -1,0 +1,98 @@
+"""``nutrivision ml``: train, evaluate and export the models the server serves.
+
+``ml train vision --data DIR`` trains the photo classifier (and, with ``--detector-epochs``,
+the YOLOv8n detector) into a work folder; ``ml evaluate`` scores it on the test split;
+``ml export`` writes the ONNX model, the evaluation report and the registry entry into the
+models folder. The training stack (torch, ultralytics) is imported by these commands only,
+never by the server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_WORK = Path("build/ml/vision")
+
+ml_app = typer.Typer(help="Machine-learning models: train, evaluate, export", no_args_is_help=True)
+train_app = typer.Typer(help="Train a model from a data folder", no_args_is_help=True)
+ml_app.add_typer(train_app, name="train")
+
+DataOption = Annotated[Path, typer.Option("--data", help="YOLO dataset folder (data.yaml)")]
+WorkOption = Annotated[Path, typer.Option("--work", help="Work folder for checkpoints")]
+
+
+@train_app.command("vision")
+def train_vision(
+    data: DataOption,
+    work: WorkOption = DEFAULT_WORK,
+    epochs: Annotated[int, typer.Option(help="Classifier epochs")] = 8,
+    input_size: Annotated[int, typer.Option(help="Crop size in pixels")] = 128,
+    scratch: Annotated[
+        bool, typer.Option(help="Random initial weights, whole net trained")
+    ] = False,
+    freeze_blocks: Annotated[int, typer.Option(help="Lower blocks kept frozen")] = 16,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N crops per split")] = None,
+    detector_epochs: Annotated[int, typer.Option(help="Also train YOLOv8n for N epochs")] = 0,
+    detector_size: Annotated[int, typer.Option(help="Detector image size")] = 320,
+    detector_fraction: Annotated[float, typer.Option(help="Share of train photos")] = 1.0,
+    classifier_run: Annotated[bool, typer.Option("--classifier/--no-classifier")] = True,
+) -> None:
+    """Train the food classifier on box crops (and optionally the detector)."""
+    from ml_ops.vision import classifier, detector, training
+
+    _check_data(data)
+    config = classifier.TrainConfig(
+        epochs=epochs,
+        input_size=input_size,
+        pretrained=not scratch,
+        freeze_blocks=0 if scratch else freeze_blocks,
+    )
+    if classifier_run:
+        record = training.train_classifier(data, work, config, limit, log=typer.echo)
+        typer.echo(f"classifier trained in {record['train_seconds']} s -> {work}")
+    if detector_epochs:
+        settings = detector.DetectorConfig(
+            epochs=detector_epochs, image_size=detector_size, fraction=detector_fraction
+        )
+        weights, metrics = detector.train(data, work, settings)
+        report = {"config": settings.__dict__, "weights": str(weights), "test": metrics}
+        (work / "detector.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        typer.echo(f"detector test mAP50 {metrics['map50']}")
+
+
+@ml_app.command("evaluate")
+def evaluate(data: DataOption, work: WorkOption = DEFAULT_WORK) -> None:
+    """Score the trained classifier on the test split's crops."""
+    from ml_ops.vision import pipeline
+
+    _check_data(data)
+    pipeline.evaluate(data, work, log=typer.echo)
+
+
+@ml_app.command("export")
+def export(
+    data: DataOption,
+    work: WorkOption = DEFAULT_WORK,
+    models: Annotated[
+        Path | None, typer.Option(help="Models folder (default: the shipped one)")
+    ] = None,
+    quantise: Annotated[bool, typer.Option(help="Try int8 and keep it if accuracy holds")] = True,
+    photo_limit: Annotated[int | None, typer.Option(help="Score only N photos per split")] = None,
+) -> None:
+    """Export to ONNX, check against torch, write the report and register the version."""
+    from ml_ops.vision import analyser, pipeline
+
+    _check_data(data)
+    target = models or analyser.models_folder()
+    entry = pipeline.export_vision(data, work, target, quantise, photo_limit, log=typer.echo)
+    typer.echo(f"{entry.reference} -> {target}")
+
+
+def _check_data(data: Path) -> None:
+    if not (data / "data.yaml").is_file():
+        typer.echo(f"{data} is not a YOLO dataset (no data.yaml)", err=True)
+        raise typer.Exit(2)
