@@ -39,7 +39,9 @@ def decode(data: bytes, media_type: str) -> NDArray[np.uint8]:
                 image.load()
                 upright = ImageOps.exif_transpose(image)
                 return np.asarray(upright.convert("RGB"), dtype=np.uint8)
-        except UnidentifiedImageError:
+        except (UnidentifiedImageError, ImportError):
+            # ImportError: where ultralytics is imported (training), it wraps Image.open and
+            # tries a HEIF plugin for what PIL cannot identify.
             raise UnsupportedMediaType(
                 "the upload is not an image the analyser can read", error_codes.IMAGE_UNREADABLE
             ) from None

@@ -112,7 +112,7 @@ def read_depth(
             depth = opened if opened.mode in ("I", "I;16", "F") else opened.convert("L")
             scale = depth_max_mm / 255.0 if depth.mode == "L" else 1.0
             resized = depth.resize((width, height), Image.Resampling.NEAREST)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, ImportError) as error:  # ImportError: see decode.decode
         raise DepthMapError(f"the depth map is not a readable image: {error}") from None
     return np.asarray(resized, dtype=np.float32) * np.float32(scale)
 

@@ -61,9 +61,9 @@ def test_voice_in_another_language(client: httpx.Client) -> None:
     assert_outcome(_post(client, body), 400, error_codes.ANALYZE_FOOD_LANGUAGE)
 
 
-def test_image_without_a_recogniser_is_503(client: httpx.Client) -> None:
+def test_a_png_signature_without_an_image_is_415(client: httpx.Client) -> None:
     response = _post(client, attachment_body("image", PNG, "image/png"))
-    assert_outcome(response, 503, error_codes.ANALYZE_FOOD_NO_RECOGNISER)
+    assert_outcome(response, 415, error_codes.IMAGE_UNREADABLE)
 
 
 def test_a_corrupt_wav_is_400(client: httpx.Client) -> None:
