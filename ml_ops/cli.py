@@ -3,8 +3,9 @@
 ``ml train vision --data DIR`` trains the photo classifier (and, with ``--detector-epochs``,
 the YOLOv8n detector) into a work folder; ``ml evaluate`` scores it on the test split;
 ``ml export`` writes the ONNX model, the evaluation report and the registry entry into the
-models folder. The training stack (torch, ultralytics) is imported by these commands only,
-never by the server.
+models folder. ``ml evaluate-text --data FILE`` scores the meal-text pipeline on a labelled set
+(it has no training step: its vocabulary and portions are the food database's). The
+training stack (torch, ultralytics) is imported by these commands only, never by the server.
 """
 
 from __future__ import annotations
@@ -90,6 +91,28 @@ def export(
     target = models or analyser.models_folder()
     entry = pipeline.export_vision(data, work, target, quantise, photo_limit, log=typer.echo)
     typer.echo(f"{entry.reference} -> {target}")
+
+
+@ml_app.command("evaluate-text")
+def evaluate_text(
+    data: Annotated[Path, typer.Option("--data", help="Labelled meal descriptions (JSON lines)")],
+    misses: Annotated[bool, typer.Option(help="List every miss")] = False,
+) -> None:
+    """Score the meal-text pipeline on a labelled set. It has nothing to train: its words,
+    synonyms and portions come from the food database (``terminology.foods``)."""
+    from ml_ops.text.evaluate import evaluate, load_set
+
+    if not data.is_file():
+        typer.echo(f"{data} is not a file of labelled descriptions", err=True)
+        raise typer.Exit(2)
+    result = evaluate(load_set(data))
+    typer.echo(
+        f"{result.descriptions} descriptions, {result.labels} labelled foods: "
+        f"precision {result.precision:.3f}, recall {result.recall:.3f}, "
+        f"grams within 25% {result.grams_within_25:.3f}"
+    )
+    for miss in result.misses if misses else []:
+        typer.echo(f"  {miss.kind}: {miss.name!r} in {miss.text!r}")
 
 
 def _check_data(data: Path) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from fhir_server.cli import app
 from ml_ops.text.evaluate import Label, evaluate, load_set
 
 SET = Path(__file__).parents[2] / "fixtures" / "meal-descriptions" / "meals.jsonl"
@@ -31,3 +34,17 @@ def test_misses_are_reported() -> None:
     result = evaluate([("a banana", [Label("apple", 180.0)])])
     assert (result.recall, result.precision) == (0.0, 0.0)
     assert {m.kind for m in result.misses} == {"missed", "extra"}
+
+
+def test_the_command_prints_the_figures(tmp_path: Path) -> None:
+    labelled = tmp_path / "two.jsonl"
+    labelled.write_text(
+        '{"text": "a banana", "foods": [{"name": "banana", "grams": 118}]}\n'
+        '{"text": "a cup of black coffee", "foods": [{"name": "apple", "grams": 180}]}\n'
+    )
+    result = CliRunner().invoke(app, ["ml", "evaluate-text", "--data", str(labelled), "--misses"])
+    assert result.exit_code == 0, result.output
+    assert "2 descriptions, 2 labelled foods: precision 0.500, recall 0.500" in result.output
+    assert "missed: 'apple'" in result.output
+    missing = CliRunner().invoke(app, ["ml", "evaluate-text", "--data", str(tmp_path / "none")])
+    assert missing.exit_code == 2
