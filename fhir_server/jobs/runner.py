@@ -107,9 +107,9 @@ class JobRunner:
             await self.queue.finish(ctx.id, self.owner, result)
         except JobStopped:
             if self._stopping.is_set():
-                await self.queue.release(ctx.id, self.owner)
+                await self._release(ctx.id)
         except asyncio.CancelledError:
-            await asyncio.shield(self.queue.release(ctx.id, self.owner))
+            await self._release(ctx.id)
             raise
         except FhirError as error:
             await self.queue.fail(ctx.id, self.owner, error.message)
@@ -120,6 +120,16 @@ class JobRunner:
             beat.cancel()
             self._running.pop(ctx.id, None)
             self._wake.set()
+
+    async def _release(self, job_id: str) -> None:
+        """Put the job back in the queue, to the end even when this task is cancelled meanwhile
+        (``stop`` both tells the handler and cancels it: the cancellation may land here)."""
+        release = asyncio.ensure_future(self.queue.release(job_id, self.owner))
+        try:
+            await asyncio.shield(release)
+        except asyncio.CancelledError:
+            await release
+            raise
 
     async def _heartbeat(self, ctx: JobContext) -> None:
         """Keep the job's claim fresh between the handler's own checkpoints."""
