@@ -11,6 +11,8 @@ interpreter; a plain read of the patient on the same setup is measured as the ba
 from __future__ import annotations
 
 import argparse
+import base64
+import os
 import statistics
 import tempfile
 import time
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from fhir_server.settings import Settings
 from operations.safety.engine import run_check
@@ -68,6 +71,10 @@ def foods_for(i: int) -> list[str]:
     return [f"{100 + i % 9973} g {food}" if i >= 0 else food for food in FOODS]
 
 
+CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
+
+
 def seed_patient(client: httpx.Client) -> str:
     """A patient with 10 active MedicationStatements and 5 AllergyIntolerances."""
     response = client.post("/Patient", json={"resourceType": "Patient", "gender": "female"})
@@ -81,8 +88,14 @@ def seed_patient(client: httpx.Client) -> str:
         }
         assert client.post("/MedicationStatement", json=statement).status_code == 201
     for text in ALLERGIES:
-        allergy = {"resourceType": "AllergyIntolerance", "code": {"text": text}}
-        allergy["patient"] = {"reference": patient}
+        allergy = {
+            "resourceType": "AllergyIntolerance",
+            "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
+            "verificationStatus": {"coding": [{"system": VERIFICATION, "code": "confirmed"}]},
+            "category": ["food"],
+            "code": {"text": text},
+            "patient": {"reference": patient},
+        }
         assert client.post("/AllergyIntolerance", json=allergy).status_code == 201
     return patient
 
@@ -131,6 +144,12 @@ def report(name: str, figures: dict[str, float]) -> None:
     )
 
 
+def _settings(folder: Path) -> Settings:
+    """Auth off (the figure is the check's, not the token's) and a master key of its own."""
+    key = SecretStr(base64.b64encode(os.urandom(32)).decode())
+    return Settings(data_dir=folder / "server", auth_required=False, master_key=key)
+
+
 def main() -> None:
     """Start the server, seed a patient, measure."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -139,7 +158,7 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory(prefix="nv-bench-") as data_dir,
         backing_services(Path(data_dir)) as urls,
-        running_server(urls, Settings()) as base,
+        running_server(urls, _settings(Path(data_dir))) as base,
         httpx.Client(base_url=base, headers=HEADERS, timeout=30) as client,
     ):
         patient = seed_patient(client)

@@ -10,6 +10,7 @@ need not be good English: it only has to map a word and its plural to the same k
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -65,13 +66,20 @@ def _strip_plural(word: str) -> str:
 
 def tokenise(text: str) -> list[Token]:
     """The words of ``text`` as match keys, with their character spans in ``text``."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[Token, ...]:
+    # Cached: one check reads the same food text through several matchers (food groups,
+    # allergens, cross-reactivity, spelling), each of which tokenises it.
     tokens: list[Token] = []
     for found in _WORD.finditer(text):
         for part in fold(found.group()).split():
             key = singular(part)
             if key:
                 tokens.append(Token(key, found.start(), found.end()))
-    return tokens
+    return tuple(tokens)
 
 
 def normalise_term(term: str) -> tuple[str, ...]:
