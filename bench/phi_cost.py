@@ -72,6 +72,7 @@ def _start(name: str, database_url: str, redis_url: str, protected: bool, log: P
         "NUTRIVISION_DATABASE_URL": database_url,
         "NUTRIVISION_REDIS_URL": redis_url,
         "NUTRIVISION_PHI_PROTECTION": "true" if protected else "false",
+        "NUTRIVISION_AUTH_REQUIRED": "false",  # the figure is PHI protection's, not the token's
         "NUTRIVISION_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
     argv = [sys.executable, "-m", "uvicorn", "fhir_server.asgi:create", "--factory",
