@@ -87,6 +87,11 @@ class JobRunner:
             row = await self.queue.claim(kinds, self.owner, self.stale_after)
             if row is None:
                 return
+            if self._stopping.is_set():
+                # ``stop`` came while the claim was in flight (it may even have claimed the
+                # job ``stop`` just released): give it back rather than start it.
+                await self.queue.release(row.id, self.owner)
+                return
             ctx = JobContext(
                 id=row.id,
                 kind=row.kind,
