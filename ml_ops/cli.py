@@ -60,7 +60,9 @@ def train_vision(
             epochs=detector_epochs, image_size=detector_size, fraction=detector_fraction
         )
         weights, metrics = detector.train(data, work, settings)
-        report = {"config": settings.__dict__, "weights": str(weights), "test": metrics}
+        # relative to the work folder: the report is committed beside the shipped model
+        where = weights.relative_to(work.resolve()).as_posix()
+        report = {"config": settings.__dict__, "weights": where, "test": metrics}
         (work / "detector.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
         typer.echo(f"detector test mAP50 {metrics['map50']}")
 
