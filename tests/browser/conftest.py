@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -33,6 +34,13 @@ def chromium(auth_base_url: str) -> Iterator[Browser]:
     """Debian's Chromium, headless; the tests skip when it is not installed. Started after the
     auth-on server, and per module: while Playwright runs, the test thread has a running event
     loop, which must be gone again for the other packages' tests (they call ``asyncio.run``)."""
+    with launched_chromium() as browser:
+        yield browser
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """Debian's Chromium started headless by Playwright; skips the test when not installed."""
     if not CHROMIUM.exists():
         pytest.skip(f"Debian's chromium is not installed ({CHROMIUM}): apt-get install chromium")
     with sync_playwright() as playwright:

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Route
 
 from fhir_server.ig_cli import build
 from fhir_server.settings import Settings
 from profiles_ig.definitions import default_definitions
-from tests.browser.conftest import CHROMIUM, off_loop, open_context
+from tests.browser.conftest import launched_chromium, off_loop, open_context
 from tests.browser.site_crawl import crawl
 
 pytestmark = pytest.mark.integration
@@ -24,14 +24,8 @@ FAKE_ROOT = "http://site.test/ig/"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, as the other browser tests launch it (no auth server)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian's chromium is not installed ({CHROMIUM}): apt-get install chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
