@@ -98,3 +98,13 @@ def merge_prior(plan: Plan, mrg: Segment, survivor: str) -> list[JSON]:
         raise Hl7Problem("MRG-1 holds no prior patient identifier", "MRG", 1, "AE", "101")
     plan.retire([(i["system"], i["value"]) for i in prior], survivor)
     return [{**i, "use": "old"} for i in prior]
+
+
+def message_patient(plan: Plan) -> tuple[str, str]:
+    """The Patient of the message's PID (required: AE without one), added to the plan; its
+    reference and its key (the first identifier's system and value)."""
+    pid = plan.message.one("PID")
+    if pid is None:
+        raise Hl7Problem("The message has no PID segment", "PID", 0, "AE", "100")
+    subject = patient(plan, pid)
+    return subject, "|".join(plan.writes[-1].identifiers[0])

@@ -11,7 +11,7 @@ from operations.hl7v2 import datatypes as dt
 from operations.hl7v2.adt import allergy, encounter
 from operations.hl7v2.er7 import Segment, Value
 from operations.hl7v2.observations import observation
-from operations.hl7v2.patient import patient
+from operations.hl7v2.patient import message_patient
 from operations.hl7v2.plan import JSON, Plan
 from operations.hl7v2.problems import Hl7Problem
 
@@ -141,11 +141,7 @@ def dispense(plan: Plan, rxd: Segment, ctx: JSON, prescription: str | None) -> N
 def map_pharmacy(plan: Plan) -> None:
     """RDE^O11/O25, RAS^O17, RDS^O13: the Patient, then per ORC its RXE, RXA, RXD."""
     message = plan.message
-    pid = message.one("PID")
-    if pid is None:
-        raise Hl7Problem("The message has no PID segment", "PID", 0, "AE", "100")
-    subject = patient(plan, pid)
-    patient_key = "|".join(plan.writes[-1].identifiers[0])
+    subject, patient_key = message_patient(plan)
     ctx: JSON = {"subject": {"reference": subject}}
     pv1 = message.one("PV1")
     if pv1 is not None and (pv1.get(19) or pv1.get(44)):
