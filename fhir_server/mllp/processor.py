@@ -224,7 +224,8 @@ class Hl7Processor:
             log.exception("HL7 v2 message %s failed", row.id)
             failed = Hl7Problem(f"Internal error: {type(error).__name__}", "MSH", 0, "AE")
             return await self._failed(row, message, failed)
-        answer = ack(message, "AA")
+        # A row answered AA when it was stored keeps that ACK: a resend gets it byte for byte
+        answer = row.ack if row.ack is not None else ack(message, "AA")
         await self.inbox.finish(row.id, "processed", answer, None)
         return Outcome(answer, "AA", written)
 
