@@ -139,13 +139,17 @@ class PostgresJobQueue:
         """Record a failure the handler could not get past."""
         return await self._end(job_id, owner, status="failed", error=error)
 
-    async def release(self, job_id: str, owner: str) -> None:
+    async def release(self, job_id: str, owner: str, *, started: bool = True) -> None:
         """Put a running job back in the queue (its process is stopping): the next runner
-        resumes it from its last checkpoint."""
+        resumes it from its last checkpoint. A claim given back before its handler
+        ``started`` does not count as an attempt."""
+        values: dict[str, Any] = {"status": "queued", "owner": None}
+        if not started:
+            values["attempts"] = J.attempts - 1
         statement = (
             update(job)
             .where(J.id == job_id, J.owner == owner, J.status == "running")
-            .values(status="queued", owner=None)
+            .values(values)
         )
         async with self.engine.begin() as conn:
             await conn.execute(statement)

@@ -90,7 +90,7 @@ class JobRunner:
             if self._stopping.is_set():
                 # ``stop`` came while the claim was in flight (it may even have claimed the
                 # job ``stop`` just released): give it back rather than start it.
-                await self.queue.release(row.id, self.owner)
+                await self.queue.release(row.id, self.owner, started=False)
                 return
             ctx = JobContext(
                 id=row.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -114,5 +115,25 @@ def test_a_stopped_runner_hands_the_job_over(services: ServiceUrls) -> None:
         assert done.result is not None
         assert done.result["resumed_from"] >= 1
         assert done.result["attempt"] == 2
+
+    with_runner(services, body)
+
+
+def test_a_claim_given_back_unstarted_is_not_an_attempt(services: ServiceUrls) -> None:
+    """A runner told to stop while its claim was in flight gives the job back: the next
+    runner's claim is the job's first attempt, not its second."""
+
+    async def body(queue: PostgresJobQueue) -> None:
+        job = await queue.submit("test-unstarted", {})
+        stale = timedelta(seconds=30)
+        first = await queue.claim(("test-unstarted",), "stopping-runner", stale)
+        assert first is not None and first.id == job.id and first.attempts == 1
+        await queue.release(job.id, "stopping-runner", started=False)
+        second = await queue.claim(("test-unstarted",), "next-runner", stale)
+        assert second is not None and second.attempts == 1
+        await queue.release(job.id, "next-runner")
+        third = await queue.claim(("test-unstarted",), "last-runner", stale)
+        assert third is not None and third.attempts == 2
+        await queue.cancel(job.id)
 
     with_runner(services, body)
