@@ -231,7 +231,7 @@ def _job_params(
         "level": level,
         "types": types,
         "since": since,
-        "deleted": bool(since) and level == "system",
+        "deleted": bool(since),
         "type_filters": _type_filters(params, types, registry),
         "elements": list(parse_elements(",".join(_listed(params, "_elements"))))
         if params.has("_elements")

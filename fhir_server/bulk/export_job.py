@@ -1,6 +1,6 @@
 """The ``bulk-export`` job: one NDJSON file per resource type, written part by part.
 
-Parts (one per type, plus ``deleted`` when ``_since`` is given at system level) run
+Parts (one per type, plus ``deleted`` when ``_since`` is given) run
 ``parallel`` at a time, each on its own connection, streaming keyset batches (``export_sql``)
 straight from the stored JSON to its file: memory holds one batch per part, whatever the
 export's size. After each batch the part's position (last id, lines, bytes) is checkpointed
@@ -28,6 +28,7 @@ from fhir_server.bulk.export_sql import (
     batch_statement,
     deleted_statement,
     part_condition,
+    was_in_patients,
 )
 from fhir_server.jobs.context import JobContext, JobStopped
 from fhir_server.store.subsetting import subset
@@ -129,17 +130,32 @@ async def _run_deleted(export: Export, types: list[str]) -> None:
             after = tuple(part["after"]) if part["after"] else None
             statement = deleted_statement(export.scope, types, after, DELETED_PER_BUNDLE)
             async with export.engine.connect() as conn:
-                keys = [(row.resource_type, row.id) for row in await conn.execute(statement)]
+                rows = (await conn.execute(statement)).all()
+            keys = [(row.resource_type, row.id) for row in rows if _was_exported(export, row)]
             if keys:
                 data = _deleted_bundle(keys) + b"\n"
                 handle.write(data)
                 handle.flush()
-                part.update(after=list(keys[-1]), count=part["count"] + 1)
+                part.update(count=part["count"] + 1)
                 part["bytes"] = int(part["bytes"]) + len(data)
-            part["done"] = len(keys) < DELETED_PER_BUNDLE
+            if rows:
+                part["after"] = [rows[-1].resource_type, rows[-1].id]
+            part["done"] = len(rows) < DELETED_PER_BUNDLE
             await export.save()
             if part["done"]:
                 return
+
+
+def _was_exported(export: Export, row: Any) -> bool:
+    """Whether the deleted resource of ``row`` was in the export's scope when it lived (at
+    patient level: linked to its patients; its last live version is opened to tell)."""
+    if export.scope.level == "system":
+        return True
+    data = (
+        None if row.body is None else open_body(row.resource_type, row.id, row.version_id, row.body)
+    )
+    body = None if data is None else orjson.loads(data)
+    return was_in_patients(export.scope, row.resource_type, body, export.registry)
 
 
 def _result(export: Export) -> dict[str, Any]:

@@ -17,12 +17,15 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true, tuple_
 
-from fhir_server.db.schema import resource_version, search_reference
+from fhir_server.db.schema import resource, resource_version, search_reference
 from fhir_server.store.rows import R, V
 from fhir_server.store.search_engine import compile_search
+from resources.search.extract import extract
+from resources.search.fhirpath import FhirPathEvaluationError
 from resources.search.parse import parse_search
 from resources.search.query import AllOf, SearchQuery
 from resources.search.registry import SearchRegistry
+from resources.search.values import ReferenceValue
 from smart_auth.bulk_access import export_restriction, grant_from_params
 from smart_auth.policy import AccessPolicy, policy_for
 from smart_auth.search_restriction import narrow
@@ -157,14 +160,50 @@ def batch_statement(
 
 def deleted_statement(
     scope: ExportScope, types: Sequence[str], after: tuple[str, str] | None, limit: int
-) -> Select[tuple[str, str]]:
-    """Resources of ``types`` deleted between ``_since`` and the transaction time."""
-    statement = select(R.resource_type, R.id).where(
-        R.deleted,
-        R.resource_type.in_(types),
-        R.last_updated >= scope.since,
-        R.last_updated <= scope.until,
+) -> Select[tuple[str, str, int, bytes | None]]:
+    """Resources of ``types`` deleted between ``_since`` and the transaction time, each with
+    its last live version (its body tells a patient-level export whose it was: a deleted
+    resource has no index rows left)."""
+    last_live = and_(
+        V.resource_type == R.resource_type, V.id == R.id, V.version_id == R.version_id - 1
+    )
+    statement = (
+        select(R.resource_type, R.id, V.version_id, V.body)
+        .select_from(resource.outerjoin(resource_version, last_live))
+        .where(
+            R.deleted,
+            R.resource_type.in_(types),
+            R.last_updated >= scope.since,
+            R.last_updated <= scope.until,
+        )
     )
     if after is not None:
         statement = statement.where(tuple_(R.resource_type, R.id) > after)
     return statement.order_by(R.resource_type, R.id).limit(limit)
+
+
+def was_in_patients(
+    scope: ExportScope, resource_type: str, body: dict[str, Any] | None, registry: SearchRegistry
+) -> bool:
+    """Whether a deleted resource, by its last live ``body``, belonged to the export's patients
+    (through the type's Patient-compartment parameters, as ``_in_patients`` judges live ones)."""
+    if scope.level == "system":
+        return True
+    if body is None:
+        return False
+    if resource_type == "Patient":
+        return scope.patients is None or body.get("id") in scope.patients
+    for code in registry.compartment_params("Patient", resource_type):
+        param = registry.get(resource_type, code)
+        if param is None:
+            continue
+        try:
+            values = extract(body, param, registry)
+        except FhirPathEvaluationError:
+            continue
+        for value in values:
+            if not isinstance(value, ReferenceValue) or value.target_type != "Patient":
+                continue
+            if scope.patients is None or value.target_id in scope.patients:
+                return True
+    return False

@@ -163,6 +163,54 @@ def test_since_lists_deleted_resources(bulk: httpx.Client) -> None:
     assert all(b["type"] == "transaction" for b in bundles)
 
 
+def _deleted_urls(bulk: httpx.Client, manifest: dict[str, Any]) -> set[str]:
+    urls: set[str] = set()
+    for listed in manifest["deleted"]:
+        for line in bulk.get(listed["url"]).text.splitlines():
+            urls |= {e["request"]["url"] for e in json.loads(line)["entry"]}
+    return urls
+
+
+def test_patient_level_since_lists_the_patients_deleted_resources(bulk: httpx.Client) -> None:
+    """A patient-level export lists the deleted resources that belonged to its patients (by
+    their last version), and not another patient's."""
+    mine, theirs = (bulk.post("/Patient", json={"resourceType": "Patient"}).json() for _ in "ab")
+    since = mine["meta"]["lastUpdated"]
+
+    def observation(patient: dict[str, Any]) -> str:
+        body = {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "weight"},
+            "subject": {"reference": f"Patient/{patient['id']}"},
+        }
+        created = bulk.post("/Observation", json=body)
+        assert created.status_code == 201, created.text
+        return str(created.json()["id"])
+
+    gone_mine, gone_theirs, kept = observation(mine), observation(theirs), observation(mine)
+    for id_ in (gone_mine, gone_theirs):
+        assert bulk.delete(f"/Observation/{id_}").status_code in (200, 204)
+    assert bulk.delete(f"/Patient/{theirs['id']}").status_code in (200, 204)
+    parameters = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "_type", "valueString": "Observation,Patient"},
+            {"name": "_since", "valueInstant": since},
+            {"name": "patient", "valueReference": {"reference": f"Patient/{mine['id']}"}},
+        ],
+    }
+    manifest = manifest_of(bulk, kick_off(bulk, "/Patient/$export", json=parameters))
+    assert kept in {r["id"] for r in download(bulk, manifest)["Observation"]}
+    assert _deleted_urls(bulk, manifest) == {f"Observation/{gone_mine}"}
+    everyone = kick_off(
+        bulk, "/Patient/$export", params={"_type": "Observation,Patient", "_since": since}
+    )
+    listed = _deleted_urls(bulk, manifest_of(bulk, everyone))
+    expected = {f"Observation/{gone_mine}", f"Observation/{gone_theirs}", f"Patient/{theirs['id']}"}
+    assert expected <= listed
+
+
 @pytest.mark.parametrize(
     ("url", "headers", "code"),
     [
