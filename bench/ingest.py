@@ -1,0 +1,114 @@
+"""Transaction-Bundle ingest of the Synthea patients: resources/s over HTTP.
+
+A server (``nutrivision serve``, 1 and 2 workers, auth off) on an embedded PostgreSQL; the
+Synthea transaction Bundles (``../shared/fixtures/synthea-r4-smart-on-fhir/bundles``, or
+``--bundles FOLDER``) are posted by 1 and by 8 client threads, each thread taking the next
+file. Every Bundle must answer 200. The Bundles create (POST) everything, so each run adds
+its own copy of the patients to the same database. Printed per run: resources/s, Bundles/s
+and the p50/max time of one Bundle.
+
+    python -m bench.ingest [--limit 20] [--workers 1,2] [--clients 1,8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import orjson
+
+from bench.transaction_blocking import serving
+from fhir_server.embedded import EmbeddedServices
+
+SYNTHEA = Path(__file__).resolve().parents[2] / "shared/fixtures/synthea-r4-smart-on-fhir/bundles"
+
+
+@dataclass
+class Run:
+    """The files still to post, and what the posts took."""
+
+    files: list[tuple[bytes, int]]
+    took: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next(self) -> tuple[bytes, int] | None:
+        with self.lock:
+            return self.files.pop() if self.files else None
+
+
+def post_all(base: str, run: Run) -> None:
+    """One client thread: post the next Bundle until none is left."""
+    with httpx.Client(base_url=base, timeout=600) as http:
+        while (item := run.next()) is not None:
+            body, _ = item
+            started = time.perf_counter()
+            answer = http.post("", content=body, headers={"Content-Type": "application/fhir+json"})
+            with run.lock:
+                run.took.append(time.perf_counter() - started)
+                if answer.status_code != 200:
+                    run.failures.append(f"{answer.status_code}: {answer.text[:300]}")
+
+
+def ingest(base: str, files: list[tuple[bytes, int]], clients: int) -> str:
+    """Post every file with ``clients`` threads; one line of figures."""
+    run = Run(list(reversed(files)))
+    started = time.perf_counter()
+    threads = [threading.Thread(target=post_all, args=(base, run)) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if run.failures:
+        raise SystemExit(f"{len(run.failures)} Bundles failed, first: {run.failures[0]}")
+    resources = sum(count for _, count in files)
+    return (
+        f"{resources / seconds:7.1f} resources/s, {len(files) / seconds:5.2f} Bundles/s, "
+        f"one Bundle p50 {statistics.median(run.took):.2f} s, max {max(run.took):.2f} s "
+        f"({resources} resources in {seconds:.1f} s)"
+    )
+
+
+def read_bundles(folder: Path, limit: int) -> list[tuple[bytes, int]]:
+    """The first ``limit`` Bundles of the folder (by name), with their entry counts."""
+    found = []
+    for path in sorted(folder.glob("*.json"))[:limit]:
+        data = path.read_bytes()
+        found.append((data, len(orjson.loads(data).get("entry", []))))
+    return found
+
+
+def main() -> None:
+    """Ingest at each worker and client count."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bundles", type=Path, default=SYNTHEA, help="folder of Bundles")
+    parser.add_argument("--limit", type=int, default=1000, help="Bundles per run (first by name)")
+    parser.add_argument("--workers", default="1,2", help="server worker counts")
+    parser.add_argument("--clients", default="1,8", help="client thread counts")
+    args = parser.parse_args()
+    files = read_bundles(args.bundles, args.limit)
+    if not files:
+        raise SystemExit(f"no Bundles under {args.bundles}")
+    with (
+        tempfile.TemporaryDirectory(prefix="nutrivision-ingest-bench-") as name,
+        EmbeddedServices(Path(name) / "services") as urls,
+    ):
+        for workers in (int(w) for w in args.workers.split(",")):
+            with serving(urls, Path(name), workers) as base:
+                for clients in (int(c) for c in args.clients.split(",")):
+                    load = Path("/proc/loadavg").read_text()[:14]
+                    figures = ingest(base, files, clients)
+                    print(f"{workers} worker(s), {clients} client(s), load {load}: {figures}")
+                    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
