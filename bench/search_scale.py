@@ -36,7 +36,15 @@ import orjson
 import psycopg
 
 from bench.ingest import SYNTHEA
-from bench.processes import Child, free_port, wait_ready
+from bench.processes import (
+    Child,
+    cpu_seconds,
+    cpu_spent,
+    family_pids,
+    free_port,
+    session_pids,
+    wait_ready,
+)
 from bench.run import _nutrivision, _wait_workers, libpq_url
 from bench.scale_seed import Copier, Template, family_of, load_template
 from bench.wrk import Load, Measured, run_wrk
@@ -130,13 +138,28 @@ def check(port: int, paths: list[str]) -> str:
     return str(bundle.get("total", matches))
 
 
-def measure(port: int, folder: Path, name: str, paths: list[str], args: Any) -> Measured:
-    """wrk on the shape's paths: a warm-up, then the measured run."""
+def _cpu(child: Child, folder: Path) -> tuple[dict[int, float], dict[int, float]]:
+    """CPU seconds so far of the server's processes and of PostgreSQL's."""
+    postmaster = int((folder / "services/postgres/postmaster.pid").read_text().split()[0])
+    return (
+        cpu_seconds(session_pids(child.pid), reaper=child.pid),
+        cpu_seconds(family_pids(postmaster), reaper=postmaster),
+    )
+
+
+def measure(
+    child: Child, port: int, folder: Path, name: str, paths: list[str], args: Any
+) -> Measured:
+    """wrk on the shape's paths: a warm-up, then the measured run with its CPU per request
+    (server and PostgreSQL: the figure a busy machine moves least)."""
     listed = folder / f"{name}.txt"
     listed.write_text("\n".join(paths) + "\n")
     base = f"http://127.0.0.1:{port}"
     run_wrk(base, "paths", Load(args.connections, 1, args.warmup), [str(listed)])
-    return run_wrk(base, "paths", Load(args.connections, 1, args.duration), [str(listed)])
+    app, db = _cpu(child, folder)
+    measured = run_wrk(base, "paths", Load(args.connections, 1, args.duration), [str(listed)])
+    app_after, db_after = _cpu(child, folder)
+    return measured.with_cpu(cpu_spent(app, app_after), cpu_spent(db, db_after))
 
 
 def main() -> None:
@@ -160,7 +183,8 @@ def main() -> None:
         copier = Copier(template, registry, args.name_hits)
         have = 0
         print(
-            "| Resources | Query | hits | req/s | p50 ms | p99 ms |\n|---:|---|---:|---:|---:|---:|"
+            "| Resources | Query | hits | req/s | p50 ms | p99 ms | CPU µs/req app + db |\n"
+            "|---:|---|---:|---:|---:|---:|---:|"
         )
         for scale in (int(s) for s in args.scales.split(",")):
             want = max(1, round(scale / len(template.resources)))
@@ -172,11 +196,12 @@ def main() -> None:
             try:
                 for name, paths in shapes(template, have, args.name_hits).items():
                     hits = check(port, paths)
-                    m = measure(port, folder, name, paths, args)
+                    m = measure(child, port, folder, name, paths, args)
                     errors = f" ({m.errors} errors)" if m.errors else ""
                     print(
                         f"| {total:,} | {name} | {hits} | {m.rps:,.0f}{errors} "
-                        f"| {m.p50_ms:.1f} | {m.p99_ms:.1f} |"
+                        f"| {m.p50_ms:.1f} | {m.p99_ms:.1f} "
+                        f"| {m.app_cpu_us or 0:,.0f} + {m.db_cpu_us or 0:,.0f} |"
                     )
                     sys.stdout.flush()
             finally:

@@ -54,6 +54,7 @@ def is_served_type(name: str) -> bool:
     return name in SERVED_TYPES
 
 
+@cache
 def _model_class(resource_type: str) -> type[pydantic.BaseModel]:
     if resource_type in R5_TYPES:
         return typing.cast(type[pydantic.BaseModel], r5_model_class(resource_type))

@@ -30,8 +30,13 @@ def walk(
     """The items the path selects from a resource, as fhirpathpy's member navigation does."""
     if resource.get("resourceType") != steps[0]:
         return []
-    items: list[Item] = [(resource, steps[0])]
-    for key in steps[1:]:
+    return walk_from((resource, steps[0]), steps[1:], model)
+
+
+def walk_from(start: Item, steps: tuple[str, ...], model: Mapping[str, Any]) -> list[Item]:
+    """The items the relative path ``steps`` selects from ``start`` (JSON and its path)."""
+    items: list[Item] = [start]
+    for key in steps:
         items = [child for item in items for child in _members(item, key, model)]
     return items
 

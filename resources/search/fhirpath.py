@@ -8,7 +8,8 @@ fhirpathpy's internals are untyped, and it has gaps this adapter fills:
   on its own and the results concatenated (index values need no union de-duplication);
 - R4 search expressions use ``as`` on collections, which it rightly refuses (``lenient_as``);
 - interpreting is slow (~50 us a path), so plain paths are walked directly (``fastpath``),
-  as are plain paths with one ``ofType(T)`` or ``where(resolve() is T)`` filter.
+  as are plain paths with one ``ofType(T)`` or ``where(resolve() is T)`` filter, and
+  relative plain paths (a composite's components) from an item whose path is known.
 The R4 model that fhirpathpy ships (choice types, ``as``/``is``/``ofType``) is used, extended
 with NutritionIntake's paths from its R5 model. Evaluation keeps no state between calls apart
 from fhirpathpy's module globals, which it sets to the same values every time.
@@ -28,7 +29,7 @@ from fhirpathpy.engine.nodes import FP_Type, ResourceNode
 from fhirpathpy.models import models
 
 from resources.search.expressions import lenient_as, split_union
-from resources.search.fastpath import simple_steps, walk
+from resources.search.fastpath import simple_steps, walk, walk_from
 from resources.search.presence import has_element, required_element
 
 Json = Mapping[str, Any]
@@ -98,6 +99,42 @@ _FILTERED = re.compile(
     r"^\(?\s*([A-Z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)+)\s*\."
     r"(?:ofType\(([A-Za-z]+)\)|where\(resolve\(\) is ([A-Z][A-Za-z]+)\))\s*\)?$"
 )
+_RELATIVE = re.compile(
+    r"^\(?\s*([a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*)\s*(?:\.ofType\(([A-Za-z]+)\))?\s*\)?$"
+)
+_NOT_ELEMENTS = frozenset({"true", "false", "and", "or", "xor", "implies", "div", "mod", "in"})
+"""Lowercase words that a bare expression may be but that are not element names."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Relative:
+    """A plain path from the evaluation root, with at most one ``ofType(T)``: the components
+    of composites (``code``, ``value.as(Quantity)``), evaluated on each item of the
+    composite's base. Walked from the root's own path, as fhirpathpy navigates from it."""
+
+    steps: tuple[str, ...]
+    of_type: str | None
+    parsed: dict[str, Any]
+    """The interpreter's form, for a root that has no path to navigate from."""
+
+    @staticmethod
+    def parse(branch: str) -> _Relative | None:
+        match = _RELATIVE.match(branch)
+        if match is None or branch.count("(") != branch.count(")"):
+            return None
+        steps = tuple(match.group(1).split("."))
+        if steps[0] in _NOT_ELEMENTS:
+            return None
+        return _Relative(steps, match.group(2), parse_strict(branch))
+
+    @staticmethod
+    def start(data: object) -> tuple[Any, str] | None:
+        """The root's JSON and path, when it has one to navigate from."""
+        if isinstance(data, ResourceNode) and isinstance(data.path, str):
+            return data.data, data.path
+        if isinstance(data, Mapping) and isinstance(data.get("resourceType"), str):
+            return data, str(data["resourceType"])
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +198,8 @@ class CompiledPath:
             elif isinstance(branch, _Filtered):
                 walked = self._walk(branch.steps, data)
                 nodes.extend(node for node in walked if branch.keeps(node, resource))
+            elif isinstance(branch, _Relative):
+                nodes.extend(self._relative(branch, data, resource, variables or {}))
             elif needs is None or not isinstance(data, Mapping) or has_element(data, needs):
                 found = self._interpret(branch, data, resource, variables or {})
                 nodes.extend(_node(item) for item in found)
@@ -175,6 +214,17 @@ class CompiledPath:
         items = walk(json_data, steps, fhir_model())
         return [_node(_make_node(v, path)) for v, path in items if not _extension_only(v)]
 
+    def _relative(
+        self, branch: _Relative, data: object, resource: Json, variables: Mapping[str, object]
+    ) -> list[Node]:
+        start = branch.start(data)
+        if start is None:
+            found = self._interpret(branch.parsed, data, resource, variables)
+            return [_node(item) for item in found]
+        items = walk_from(start, branch.steps, fhir_model())
+        walked = [_node(_make_node(v, path)) for v, path in items if not _extension_only(v)]
+        return [node for node in walked if branch.of_type in (None, node.type)]
+
     def _interpret(
         self, branch: dict[str, Any], data: object, resource: Json, variables: Mapping[str, object]
     ) -> list[Any]:
@@ -186,9 +236,9 @@ class CompiledPath:
             raise FhirPathEvaluationError(f"{self.expression}: {error}") from error
 
 
-def _fast_form(branch: str) -> tuple[str, ...] | _Filtered | None:
+def _fast_form(branch: str) -> tuple[str, ...] | _Filtered | _Relative | None:
     """How a branch can be evaluated without the interpreter, if it can."""
-    return simple_steps(branch) or _Filtered.parse(branch)
+    return simple_steps(branch) or _Filtered.parse(branch) or _Relative.parse(branch)
 
 
 @functools.lru_cache(maxsize=4096)
