@@ -24,7 +24,8 @@ from pathlib import Path
 import httpx
 import orjson
 
-from bench.transaction_blocking import serving
+from bench.processes import Child
+from bench.served import cpu_mark, cpu_since, serve
 from fhir_server.embedded import EmbeddedServices
 
 SYNTHEA = Path(__file__).resolve().parents[2] / "shared/fixtures/synthea-r4-smart-on-fhir/bundles"
@@ -57,9 +58,14 @@ def post_all(base: str, run: Run) -> None:
                     run.failures.append(f"{answer.status_code}: {answer.text[:300]}")
 
 
-def ingest(base: str, files: list[tuple[bytes, int]], clients: int) -> str:
+def ingest(
+    served: tuple[Child, int], folder: Path, files: list[tuple[bytes, int]], clients: int
+) -> str:
     """Post every file with ``clients`` threads; one line of figures."""
+    child, port = served
+    base = f"http://127.0.0.1:{port}/fhir"
     run = Run(list(reversed(files)))
+    mark = cpu_mark(child, folder)
     started = time.perf_counter()
     threads = [threading.Thread(target=post_all, args=(base, run)) for _ in range(clients)]
     for thread in threads:
@@ -67,13 +73,15 @@ def ingest(base: str, files: list[tuple[bytes, int]], clients: int) -> str:
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
+    app, db = cpu_since(child, folder, mark)
     if run.failures:
         raise SystemExit(f"{len(run.failures)} Bundles failed, first: {run.failures[0]}")
     resources = sum(count for _, count in files)
     return (
         f"{resources / seconds:7.1f} resources/s, {len(files) / seconds:5.2f} Bundles/s, "
-        f"one Bundle p50 {statistics.median(run.took):.2f} s, max {max(run.took):.2f} s "
-        f"({resources} resources in {seconds:.1f} s)"
+        f"one Bundle p50 {statistics.median(run.took):.2f} s, max {max(run.took):.2f} s, "
+        f"CPU per resource {app / resources * 1e3:.1f} ms server + {db / resources * 1e3:.1f} ms "
+        f"PostgreSQL ({resources} resources in {seconds:.1f} s)"
     )
 
 
@@ -101,13 +109,17 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="nutrivision-ingest-bench-") as name,
         EmbeddedServices(Path(name) / "services") as urls,
     ):
+        folder = Path(name)
         for workers in (int(w) for w in args.workers.split(",")):
-            with serving(urls, Path(name), workers) as base:
+            served = serve(urls, folder, workers, {"NUTRIVISION_MAX_BUNDLE_ENTRIES": "100000"})
+            try:
                 for clients in (int(c) for c in args.clients.split(",")):
                     load = Path("/proc/loadavg").read_text()[:14]
-                    figures = ingest(base, files, clients)
+                    figures = ingest(served, folder, files, clients)
                     print(f"{workers} worker(s), {clients} client(s), load {load}: {figures}")
                     sys.stdout.flush()
+            finally:
+                served[0].stop()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ Everything runs on an embedded PostgreSQL under a temporary folder (``--keep`` k
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sys
@@ -36,17 +35,10 @@ import orjson
 import psycopg
 
 from bench.ingest import SYNTHEA
-from bench.processes import (
-    Child,
-    cpu_seconds,
-    cpu_spent,
-    family_pids,
-    free_port,
-    session_pids,
-    wait_ready,
-)
-from bench.run import _nutrivision, _wait_workers, libpq_url
+from bench.processes import Child
+from bench.run import libpq_url
 from bench.scale_seed import Copier, Template, family_of, load_template
+from bench.served import cpu_mark, cpu_since, serve
 from bench.wrk import Load, Measured, run_wrk
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
@@ -107,27 +99,6 @@ def grow(urls: ServiceUrls, copier: Copier, have: int, want: int) -> float:
     return time.perf_counter() - started
 
 
-def serve(urls: ServiceUrls, folder: Path, workers: int) -> tuple[Child, int]:
-    """A server on the seeded database (same data folder, so the same keys)."""
-    port = free_port()
-    argv = [_nutrivision(), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-auth"]
-    argv += ["--workers", str(workers), "--log-level", "info"]
-    env = {
-        "NUTRIVISION_DATABASE_URL": urls.database_url,
-        "NUTRIVISION_REDIS_URL": urls.redis_url,
-        "NUTRIVISION_DATA_DIR": str(folder / "data"),
-    }
-    child = Child("server", argv, {**os.environ, **env}, folder, folder / "server.log")
-    try:
-        wait_ready(child, port, "/health")
-        _wait_workers(child, workers)
-    except RuntimeError:
-        print(child.tail(40), file=sys.stderr)
-        child.stop()
-        raise
-    return child, port
-
-
 def check(port: int, paths: list[str]) -> str:
     """One request of the shape, which must answer 200: its hits (total or entries)."""
     answer = httpx.get(f"http://127.0.0.1:{port}{paths[0]}", timeout=60)
@@ -136,15 +107,6 @@ def check(port: int, paths: list[str]) -> str:
     bundle = answer.json()
     matches = sum(1 for e in bundle.get("entry", []) if e["search"]["mode"] == "match")
     return str(bundle.get("total", matches))
-
-
-def _cpu(child: Child, folder: Path) -> tuple[dict[int, float], dict[int, float]]:
-    """CPU seconds so far of the server's processes and of PostgreSQL's."""
-    postmaster = int((folder / "services/postgres/postmaster.pid").read_text().split()[0])
-    return (
-        cpu_seconds(session_pids(child.pid), reaper=child.pid),
-        cpu_seconds(family_pids(postmaster), reaper=postmaster),
-    )
 
 
 def measure(
@@ -156,10 +118,9 @@ def measure(
     listed.write_text("\n".join(paths) + "\n")
     base = f"http://127.0.0.1:{port}"
     run_wrk(base, "paths", Load(args.connections, 1, args.warmup), [str(listed)])
-    app, db = _cpu(child, folder)
+    mark = cpu_mark(child, folder)
     measured = run_wrk(base, "paths", Load(args.connections, 1, args.duration), [str(listed)])
-    app_after, db_after = _cpu(child, folder)
-    return measured.with_cpu(cpu_spent(app, app_after), cpu_spent(db, db_after))
+    return measured.with_cpu(*cpu_since(child, folder, mark))
 
 
 def main() -> None:
