@@ -102,6 +102,7 @@ _FILTERED = re.compile(
 _RELATIVE = re.compile(
     r"^\(?\s*([a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*)\s*(?:\.ofType\(([A-Za-z]+)\))?\s*\)?$"
 )
+_TYPE_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _NOT_ELEMENTS = frozenset({"true", "false", "and", "or", "xor", "implies", "div", "mod", "in"})
 """Lowercase words that a bare expression may be but that are not element names."""
 
@@ -238,6 +239,8 @@ class CompiledPath:
 
 def _fast_form(branch: str) -> tuple[str, ...] | _Filtered | _Relative | None:
     """How a branch can be evaluated without the interpreter, if it can."""
+    if _TYPE_NAME.match(branch):  # the resource itself: the base of most composites
+        return (branch,)
     return simple_steps(branch) or _Filtered.parse(branch) or _Relative.parse(branch)
 
 
