@@ -127,13 +127,17 @@ def test_a_claim_given_back_unstarted_is_not_an_attempt(services: ServiceUrls) -
         job = await queue.submit("test-unstarted", {})
         stale = timedelta(seconds=30)
         first = await queue.claim(("test-unstarted",), "stopping-runner", stale)
-        assert first is not None and first.id == job.id and first.attempts == 1
+        assert first is not None
+        assert first.id == job.id
+        assert first.attempts == 1
         await queue.release(job.id, "stopping-runner", started=False)
         second = await queue.claim(("test-unstarted",), "next-runner", stale)
-        assert second is not None and second.attempts == 1
+        assert second is not None
+        assert second.attempts == 1
         await queue.release(job.id, "next-runner")
         third = await queue.claim(("test-unstarted",), "last-runner", stale)
-        assert third is not None and third.attempts == 2
+        assert third is not None
+        assert third.attempts == 2
         await queue.cancel(job.id)
 
     with_runner(services, body)
