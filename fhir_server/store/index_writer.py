@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fhir_server.db.schema import INDEX_TABLES, search_composite
+from fhir_server.db.text_tables import search_text
 from fhir_server.store.index_statement import replace_statement
 from fhir_server.store.text_limits import clip
 from resources.search.extract import extract, extract_all
@@ -109,6 +110,10 @@ def _laid_out(rows: IndexRows, owner: Owner) -> TableRows:
         )
         for position, part in enumerate(composite.parts):
             _add(tables, part, f"{composite.param}${position}", owner, ord_)
+    for text in rows.text:
+        tables.setdefault(search_text, []).append(
+            {**owner, "param": text.param, "words": list(text.words)}
+        )
     return tables
 
 

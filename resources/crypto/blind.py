@@ -6,12 +6,15 @@ string search survives through digests of the prefixes of the normalised value, 
 ``ana``, and ``name=an`` looks for the digest of ``an``. Every digest is bound to its parameter
 code and kind, so equal values under different parameters do not link. Dates are stored as the
 digests of their calendar year, month and day, so ``eq`` at those precisions survives.
+Full-text words (``word_digests``) are kept as 64-bit integers: a set of them per resource
+fits a ``bigint[]`` under a GIN index.
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from resources.crypto.envelope import KEY_BYTES, CryptoError
@@ -20,6 +23,9 @@ MAX_PREFIX = 24
 """The longest starts-with search on a PHI string (longer ones are refused, not guessed)."""
 DIGEST_BYTES = 16
 """128 bits of the HMAC: no collisions in practice, shorter index entries."""
+WORD_DIGEST_BYTES = 8
+"""64 bits for a full-text word: a signed ``bigint``. A search word falsely matches one of a
+resource's n words with probability n / 2**64 (see docs/phi-protection.md)."""
 
 
 class BlindIndex:
@@ -52,6 +58,18 @@ class BlindIndex:
             return [self.digest("p", param, text[:n]) for n in range(1, len(text) + 1)]
         mac = self._mac
         return [mac(data[:end]) for end in range(len(head) + 1, len(data) + 1)]
+
+    def word_digests(self, param: str, words: Iterable[str]) -> list[int]:
+        """The distinct 64-bit digests of full-text ``words`` of ``param`` (kind ``w``), each
+        the first 8 bytes of the same HMAC as ``digest``, as a signed integer."""
+        head, key, size = f"w\x1f{param}\x1f".encode(), self._key, WORD_DIGEST_BYTES
+        found = {
+            int.from_bytes(
+                hmac.digest(key, head + word.encode(), "sha256")[:size], signed=True
+            ): None
+            for word in words
+        }
+        return list(found)
 
     def exact(self, param: str, text: str) -> str:
         """The digest of the value as written, for ``:exact``."""
