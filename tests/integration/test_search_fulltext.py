@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -252,3 +253,30 @@ def test_index_holds_no_plain_word(corpus: Batch, services: ServiceUrls) -> None
         assert len({d for _, i, p, d in rows if i == resource["id"] and p == "_text"}) == 1
         assert not stored & set(PLAIN_WORDS.word_digests("_text", words))
         assert not stored & set(PLAIN_WORDS.word_digests("_content", words))
+
+
+def test_reindex_rebuilds_the_rows(client: httpx.Client, services: ServiceUrls) -> None:
+    """Rows lost (or from before this index existed) come back with a type's ``$reindex``."""
+    batch = Batch(client)
+    word = f"brindlequay{uuid.uuid4().hex[:6]}"
+    div = f'<div xmlns="http://www.w3.org/1999/xhtml">{word}</div>'
+    created = batch.create(
+        {
+            "resourceType": "Basic",
+            "code": {"text": "n"},
+            "text": {"status": "generated", "div": div},
+        }
+    )
+    with psycopg.connect(libpq(services.database_url)) as conn:
+        conn.execute("DELETE FROM search_text WHERE resource_id = %s", (created["id"],))
+    assert batch.ids("Basic", [("_text", word)]) == []
+    response = client.post("/Basic/$reindex")
+    assert response.status_code == 202, response.text
+    status_url = response.headers["Content-Location"]
+    deadline = time.monotonic() + 60
+    while (done := client.get(status_url)).status_code == 202:
+        assert time.monotonic() < deadline, "reindex still running"
+        time.sleep(0.1)
+    assert done.status_code == 200, done.text
+    assert batch.ids("Basic", [("_text", word)]) == [created["id"]]
+    assert batch.ids("Basic", [("_content", f"{word} n")]) == [created["id"]]
