@@ -6,13 +6,14 @@ string search survives through digests of the prefixes of the normalised value, 
 ``ana``, and ``name=an`` looks for the digest of ``an``. Every digest is bound to its parameter
 code and kind, so equal values under different parameters do not link. Dates are stored as the
 digests of their calendar year, month and day, so ``eq`` at those precisions survives.
-Full-text words (``word_digests``) are kept as 64-bit integers: a set of them per resource
-fits a ``bigint[]`` under a GIN index.
+Full-text words (``word_digests``) are kept as 64-bit keyed BLAKE2b digests: a set of them
+per resource fits a ``bigint[]`` under a GIN index.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ class BlindIndex:
         if len(key) != KEY_BYTES:
             raise CryptoError(f"an index key is {KEY_BYTES} bytes")
         self._key = key
+        self._word_key = hmac.digest(key, b"full-text words", "sha256")
 
     @property
     def key(self) -> bytes:
@@ -60,15 +62,19 @@ class BlindIndex:
         return [mac(data[:end]) for end in range(len(head) + 1, len(data) + 1)]
 
     def word_digests(self, param: str, words: Iterable[str]) -> list[int]:
-        """The distinct 64-bit digests of full-text ``words`` of ``param`` (kind ``w``), each
-        the first 8 bytes of the same HMAC as ``digest``, as a signed integer."""
-        head, key, size = f"w\x1f{param}\x1f".encode(), self._key, WORD_DIGEST_BYTES
-        found = {
-            int.from_bytes(
-                hmac.digest(key, head + word.encode(), "sha256")[:size], signed=True
-            ): None
-            for word in words
-        }
+        """The distinct 64-bit digests of full-text ``words`` of ``param``, as signed integers.
+
+        Keyed BLAKE2b (a PRF like HMAC, and about 5 times cheaper per word: a resource has
+        hundreds of words and every write digests them) under ``word_key``, a subkey of the
+        index key; the message is ``w``, the parameter and the word, as for ``digest``.
+        """
+        base = hashlib.blake2b(key=self._word_key, digest_size=WORD_DIGEST_BYTES)
+        base.update(f"w\x1f{param}\x1f".encode())
+        found: dict[int, None] = {}
+        for word in words:
+            mac = base.copy()
+            mac.update(word.encode())
+            found[int.from_bytes(mac.digest(), signed=True)] = None
         return list(found)
 
     def exact(self, param: str, text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Iterator
 
@@ -19,6 +20,7 @@ from resources.search.fulltext import (
     MAX_SEARCH_WORDS,
     MAX_WORD_CHARS,
     MAX_WORDS,
+    fold,
     fulltext_values,
     search_words,
     words,
@@ -27,6 +29,7 @@ from resources.search.index_rows import PLAIN_WORDS, TextRow, index_rows
 from resources.search.parse import parse_search
 from resources.search.query import AllOf, AnyOf, Missing, TextMatch
 from resources.search.registry import default_registry
+from resources.search.strings import normalise
 from resources.search.values import WordsValue
 
 DIV = '<div xmlns="http://www.w3.org/1999/xhtml"><p>Crème&nbsp;<b>Brûlée</b>&amp;co</p></div>'
@@ -60,7 +63,15 @@ def test_words_are_folded_runs_of_letters_and_digits() -> None:
     assert words("Crème-Brûlée, O'Brien_x 8302-2 ÉCOLE") == [
         "creme", "brulee", "o", "brien", "x", "8302", "2", "ecole",
     ]  # fmt: skip
-    assert words("a" * 100) == ["a" * MAX_WORD_CHARS]
+    assert words("a" * 100) == ["a" * MAX_WORD_CHARS, "a" * (100 - MAX_WORD_CHARS)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Plain ASCII", "Crème Brûlée", "ÅNGSTRÖM ﬁ ½ Ⅻ", "Ἀθῆναι", "İstanbul ǅ", "a\u0301\U0001d165b"],
+)
+def test_fold_is_the_string_search_normalisation(text: str) -> None:
+    assert fold(text) == normalise(text)
 
 
 def test_text_reads_the_narrative_content_every_string() -> None:
@@ -99,8 +110,9 @@ def test_search_words_are_distinct_and_bounded() -> None:
 def test_rows_hold_keyed_digests_per_parameter(blind: BlindIndex) -> None:
     rows = index_rows("Observation", {"_text": [WordsValue(("fish", "chips"))]})
     (row,) = rows.text
-    mac = hmac.digest(blind.key, b"w\x1f_text\x1ffish", "sha256")
-    assert row == TextRow("_text", (int.from_bytes(mac[:8], signed=True), row.words[1]))
+    word_key = hmac.digest(blind.key, b"full-text words", "sha256")
+    mac = hashlib.blake2b(b"w\x1f_text\x1ffish", key=word_key, digest_size=8).digest()
+    assert row == TextRow("_text", (int.from_bytes(mac, signed=True), row.words[1]))
     assert len(set(row.words)) == 2
     assert blind.word_digests("_content", ["fish"])[0] not in row.words
     assert not set(PLAIN_WORDS.word_digests("_text", ["fish", "chips"])) & set(row.words)
