@@ -56,7 +56,9 @@ def test_protect_redigests_full_text_rows(base_url: str, plain_observation: dict
     installed = protection.current()
     assert installed is not None
     with psycopg.connect(libpq(plain_observation["NUTRIVISION_DATABASE_URL"])) as conn:
-        rows = dict(conn.execute("SELECT param, words FROM search_text").fetchall())
+        rows: dict[str, list[int]] = dict(
+            conn.execute("SELECT param, words FROM search_text").fetchall()
+        )
     assert set(rows) == {"_text", "_content"}
     assert sorted(rows["_text"]) == sorted(installed.blind.word_digests("_text", WORDS))
     assert set(installed.blind.word_digests("_content", WORDS)) <= set(rows["_content"])

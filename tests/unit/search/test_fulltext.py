@@ -116,7 +116,8 @@ def test_rows_hold_keyed_digests_per_parameter(blind: BlindIndex) -> None:
     assert len(set(row.words)) == 2
     assert blind.word_digests("_content", ["fish"])[0] not in row.words
     assert not set(PLAIN_WORDS.word_digests("_text", ["fish", "chips"])) & set(row.words)
-    assert rows.string == rows.token == []
+    assert rows.string == []
+    assert rows.token == []
 
 
 def test_without_protection_the_public_key_digests() -> None:
