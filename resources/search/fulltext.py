@@ -39,7 +39,8 @@ MAX_SEARCH_WORDS = 32
 SKIPPED_KEYS = frozenset({"data"})
 """base64Binary elements (``Attachment.data``, ``Binary.data``): no words, only bulk."""
 
-_WORD = re.compile(rf"[^\W_]{{1,{MAX_WORD_CHARS}}}")
+_WORD = re.compile(r"[^\W_]+")
+_ASCII_SEPARATORS = str.maketrans({c: " " for c in range(128) if not chr(c).isalnum()})
 _CHUNK_CHARS = 1 << 16
 """Texts are folded and split this many characters at a time, so that a huge resource stops
 being read once it has given ``MAX_WORDS`` words."""
@@ -61,8 +62,18 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The normalised words of ``text``, in order, repeats kept."""
-    return _WORD.findall(fold(text))
+    """The normalised words of ``text``, in order, repeats kept; a run longer than
+    ``MAX_WORD_CHARS`` as pieces of that length. ASCII text (the usual case once folded) is
+    split by ``translate`` and ``split``, several times faster than the regular expression."""
+    folded = fold(text)
+    if folded.isascii():
+        found = folded.translate(_ASCII_SEPARATORS).split()
+    else:
+        found = _WORD.findall(folded)
+    if found and max(map(len, found)) > MAX_WORD_CHARS:
+        size = MAX_WORD_CHARS
+        return [w[at : at + size] for w in found for at in range(0, len(w), size)]
+    return found
 
 
 def search_words(name: str, value: str) -> tuple[str, ...]:

@@ -64,6 +64,9 @@ def test_words_are_folded_runs_of_letters_and_digits() -> None:
         "creme", "brulee", "o", "brien", "x", "8302", "2", "ecole",
     ]  # fmt: skip
     assert words("a" * 100) == ["a" * MAX_WORD_CHARS, "a" * (100 - MAX_WORD_CHARS)]
+    assert words("Ἀθῆναι_2 ß·x") == ["αθηναι", "2", "ß", "x"]
+    assert words("é" * 130) == ["e" * 64, "e" * 64, "ee"]
+    assert words("Ωmega" * 20) == [("ωmega" * 13)[:64], ("ωmega" * 20)[64:]]
 
 
 @pytest.mark.parametrize(
