@@ -177,6 +177,18 @@ def test_system_compartment_and_chain(corpus: Batch) -> None:
         if o.get("subject", {}).get("reference") == f"Patient/{patient['id']}"
     )
     assert _found(corpus, "Observation", [("subject:Patient._text", "zzznotaword")]) == []
+    has = _found(corpus, "Patient", [("_has:Observation:subject:_content", code_word)])
+    assert has == [f"Patient/{patient['id']}"]
+    form = f"_content={code_word}&subject=Patient/{patient['id']}&_tag={corpus.tag}&_count=200"
+    posted = corpus.client.post(
+        "/Observation/_search",
+        content=form.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert posted.status_code == 200, posted.text
+    assert sorted(f"Observation/{e['resource']['id']}" for e in posted.json()["entry"]) == sorted(
+        owned
+    )
 
 
 def test_missing(corpus: Batch) -> None:
