@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import BigInteger, ColumnElement, Exists, FromClause, cast, literal, or_
+from sqlalchemy import BigInteger, ColumnElement, Exists, cast, literal, or_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from fhir_server.db.text_tables import search_text
@@ -20,17 +20,23 @@ from resources.search.query import TextMatch
 _DIGESTS = ARRAY(BigInteger)
 
 
-def _all_words(table: FromClause, match: TextMatch) -> ColumnElement[bool]:
-    digests = text_digests(match.param.code, match.words)
-    return table.c.words.contains(cast(literal(digests, _DIGESTS), _DIGESTS))
+def _digests(code: str, words: Sequence[str]) -> ColumnElement[list[int]]:
+    return cast(literal(text_digests(code, words), _DIGESTS), _DIGESTS)
 
 
 def text_exists(matches: Sequence[TextMatch], scope: Scope) -> Exists:
-    """EXISTS the row of the matches' parameter holding every word of any one of them."""
+    """EXISTS the row of the matches' parameter holding every word of any one of them.
+
+    One-word values together are one overlap (``&&``), so an OR of words is one GIN scan
+    rather than an OR the planner may answer by probing resource after resource.
+    """
     table = search_text.alias()
-    return rows_exist(
-        table, matches[0].param.code, scope, or_(*(_all_words(table, m) for m in matches))
-    )
+    code = matches[0].param.code
+    singles = [m.words[0] for m in matches if len(m.words) == 1]
+    tests = [table.c.words.contains(_digests(code, m.words)) for m in matches if len(m.words) > 1]
+    if singles:
+        tests.append(table.c.words.overlap(_digests(code, singles)))
+    return rows_exist(table, code, scope, or_(*tests))
 
 
 def text_present(code: str, scope: Scope) -> Exists:
