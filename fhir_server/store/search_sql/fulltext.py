@@ -8,6 +8,7 @@ comma-separated values is one EXISTS with an OR inside.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Exists, cast, literal, or_
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -20,7 +21,7 @@ from resources.search.query import TextMatch
 _DIGESTS = ARRAY(BigInteger)
 
 
-def _digests(code: str, words: Sequence[str]) -> ColumnElement[list[int]]:
+def _digests(code: str, words: Sequence[str]) -> ColumnElement[Any]:
     return cast(literal(text_digests(code, words), _DIGESTS), _DIGESTS)
 
 
