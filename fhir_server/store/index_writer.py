@@ -180,8 +180,12 @@ def index_sync(
     registry: SearchRegistry,
 ) -> None:
     """Write the index rows of a resource that has none yet, on a synchronous connection
-    (the migration that builds the index for existing resources)."""
-    rows = table_rows(resource_type, id_, resource, registry)
+    (migration 0002, which builds the index for existing resources): the tables of the
+    parameter types only, since the full-text table comes later (a reindex fills it)."""
+    tables = tuple(INDEX_TABLES.values())
+    rows = {
+        t: r for t, r in table_rows(resource_type, id_, resource, registry).items() if t in tables
+    }
     if rows:
-        statement, values = replace_statement(resource_type, id_, rows, clear=False)
+        statement, values = replace_statement(resource_type, id_, rows, clear=False, tables=tables)
         connection.execute(statement, values)
