@@ -18,6 +18,7 @@ from operations import REGISTRY
 from profiles_ig.canonical import IG_URL, profile_url
 from profiles_ig.search_params import builtin_registry
 from resources.resource_types import R5_TYPES, SERVED_TYPES
+from resources.search.fulltext import FULLTEXT_CODES
 from resources.search.param_def import SearchParamDef
 from resources.search.registry import SearchRegistry
 
@@ -44,8 +45,10 @@ UNANSWERED_SEARCH_TYPES = frozenset({"special"})
 
 def answerable(param: SearchParamDef) -> bool:
     """True for a registry parameter the search engine answers (it has an expression to index
-    and a type with SQL); only those are declared."""
-    return param.expression is not None and param.type not in UNANSWERED_SEARCH_TYPES
+    and a type with SQL, or it is full text: ``_text``, ``_content``); only those are declared."""
+    if param.expression is None:
+        return param.code in FULLTEXT_CODES
+    return param.type not in UNANSWERED_SEARCH_TYPES
 
 
 def _search_params(resource_type: str, registry: SearchRegistry) -> list[dict[str, Any]]:

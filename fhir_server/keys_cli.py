@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import Engine, create_engine, func, select
 
 from fhir_server.crypto.keystore import load_protection
-from fhir_server.crypto.reindex import reindex_persons
+from fhir_server.crypto.reindex import reindex_persons, reindex_text
 from fhir_server.crypto.rotation import Sweep, reencrypt, rotate
 from fhir_server.crypto.runtime import load_sync, master_source
 from fhir_server.db.engine import sync_url
@@ -113,4 +113,6 @@ def protect(batch: int = typer.Option(500, min=1, help="Rows per transaction")) 
     with _opened(install=True) as (engine, protection, _):
         sealed = reencrypt(engine, protection, batch, _show)
         reindexed = reindex_persons(engine, batch, lambda n: typer.echo(f"reindexed {n}"))
+        texts = reindex_text(engine, batch, lambda n: typer.echo(f"full text reindexed {n}"))
     typer.echo(f"{sealed} versions sealed, {reindexed} person resources reindexed")
+    typer.echo(f"{texts} other resources' full-text rows rebuilt")

@@ -155,6 +155,10 @@ SEARCH_INDEX_NOT_READY = "NV-0052"
 REINDEX_BAD_PARAMETER = "NV-0053"
 REINDEX_JOB_NOT_FOUND = "NV-0054"
 REINDEX_JOB_FAILED = "NV-0055"
+# Full-text search: _text and _content (NV-0080..0089)
+FULLTEXT_MODIFIER = "NV-0080"  # a modifier other than :missing
+FULLTEXT_NO_WORDS = "NV-0081"  # a value with no letter or digit to search for
+FULLTEXT_TOO_MANY_WORDS = "NV-0082"  # more words in one value than a search takes
 # Voice clips for $analyze-food: speech recognition (NV-0850..0869)
 SPEECH_LANGUAGE_NOT_SUPPORTED = "NV-0850"
 SPEECH_MEDIA_TYPE_NOT_SUPPORTED = "NV-0851"

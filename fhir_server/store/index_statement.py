@@ -32,9 +32,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from fhir_server.db.schema import INDEX_TABLES
+from fhir_server.db.text_tables import search_text
 
 TableRows = dict[Table, list[dict[str, Any]]]
 OWNER = ("resource_type", "resource_id")
+TABLES: tuple[Table, ...] = (*INDEX_TABLES.values(), search_text)
+"""Every table a resource's index rows go to: one per parameter type, and full text."""
 
 
 def value_columns(table: Table) -> tuple[str, ...]:
@@ -57,9 +60,8 @@ def _insert(table: Table) -> Insert:
 
 
 @cache
-def _statement(*, clear: bool) -> Insert:
+def _statement(tables: tuple[Table, ...], *, clear: bool) -> Insert:
     owner_type, owner_id = _owner()
-    tables = list(INDEX_TABLES.values())
     parts: list[Insert | Delete] = []
     if clear:
         parts += [
@@ -77,11 +79,17 @@ def _json(value: Any) -> Any:
 
 
 def replace_statement(
-    resource_type: str, id_: str, rows: TableRows, *, clear: bool
+    resource_type: str,
+    id_: str,
+    rows: TableRows,
+    *,
+    clear: bool,
+    tables: tuple[Table, ...] = TABLES,
 ) -> tuple[Insert, dict[str, Any]]:
-    """The statement and its parameters; ``clear`` adds the DELETEs of the previous rows."""
+    """The statement and its parameters; ``clear`` adds the DELETEs of the previous rows.
+    ``tables`` narrows it to some tables (a migration that runs before the others exist)."""
     values: dict[str, Any] = {"owner_type": resource_type, "owner_id": id_}
-    for table in INDEX_TABLES.values():
+    for table in tables:
         items = [{k: v for k, v in item.items() if k not in OWNER} for item in rows.get(table, [])]
         values[f"{table.name}_rows"] = orjson.dumps(items, default=_json).decode()
-    return _statement(clear=clear), values
+    return _statement(tables, clear=clear), values

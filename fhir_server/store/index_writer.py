@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fhir_server.db.schema import INDEX_TABLES, search_composite
+from fhir_server.db.text_tables import search_text
 from fhir_server.store.index_statement import replace_statement
 from fhir_server.store.text_limits import clip
 from resources.search.extract import extract, extract_all
@@ -109,6 +110,10 @@ def _laid_out(rows: IndexRows, owner: Owner) -> TableRows:
         )
         for position, part in enumerate(composite.parts):
             _add(tables, part, f"{composite.param}${position}", owner, ord_)
+    for text in rows.text:
+        tables.setdefault(search_text, []).append(
+            {**owner, "param": text.param, "words": list(text.words)}
+        )
     return tables
 
 
@@ -175,8 +180,12 @@ def index_sync(
     registry: SearchRegistry,
 ) -> None:
     """Write the index rows of a resource that has none yet, on a synchronous connection
-    (the migration that builds the index for existing resources)."""
-    rows = table_rows(resource_type, id_, resource, registry)
+    (migration 0002, which builds the index for existing resources): the tables of the
+    parameter types only, since the full-text table comes later (a reindex fills it)."""
+    tables = tuple(INDEX_TABLES.values())
+    rows = {
+        t: r for t, r in table_rows(resource_type, id_, resource, registry).items() if t in tables
+    }
     if rows:
-        statement, values = replace_statement(resource_type, id_, rows, clear=False)
+        statement, values = replace_statement(resource_type, id_, rows, clear=False, tables=tables)
         connection.execute(statement, values)

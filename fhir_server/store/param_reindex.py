@@ -18,8 +18,7 @@ from sqlalchemy import select as select_
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fhir_server.db.schema import INDEX_TABLES
-from fhir_server.store.index_statement import TableRows
+from fhir_server.store.index_statement import TABLES, TableRows
 from resources.search.param_def import SearchParamDef
 
 
@@ -51,9 +50,9 @@ def _insert(table: Table) -> Insert:
     return insert(table).from_select(names, select_(*(source.c[n] for n in names)))
 
 
-_DELETES = {table: _delete(table, every=False) for table in INDEX_TABLES.values()}
-_DELETES_ALL = {table: _delete(table, every=True) for table in INDEX_TABLES.values()}
-_INSERTS = {table: _insert(table) for table in INDEX_TABLES.values()}
+_DELETES = {table: _delete(table, every=False) for table in TABLES}
+_DELETES_ALL = {table: _delete(table, every=True) for table in TABLES}
+_INSERTS = {table: _insert(table) for table in TABLES}
 
 
 def _json(value: Any) -> Any:
@@ -73,7 +72,7 @@ async def replace_param_rows(
     deletes = _DELETES_ALL if names is None else _DELETES
     if names is not None:
         owner["params"] = names
-    for table in INDEX_TABLES.values():
+    for table in TABLES:
         await conn.execute(deletes[table], owner)
         items = rows.get(table)
         if items:

@@ -6,12 +6,16 @@ string search survives through digests of the prefixes of the normalised value, 
 ``ana``, and ``name=an`` looks for the digest of ``an``. Every digest is bound to its parameter
 code and kind, so equal values under different parameters do not link. Dates are stored as the
 digests of their calendar year, month and day, so ``eq`` at those precisions survives.
+Full-text words (``word_digests``) are kept as 64-bit keyed BLAKE2b digests: a set of them
+per resource fits a ``bigint[]`` under a GIN index.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from resources.crypto.envelope import KEY_BYTES, CryptoError
@@ -20,6 +24,9 @@ MAX_PREFIX = 24
 """The longest starts-with search on a PHI string (longer ones are refused, not guessed)."""
 DIGEST_BYTES = 16
 """128 bits of the HMAC: no collisions in practice, shorter index entries."""
+WORD_DIGEST_BYTES = 8
+"""64 bits for a full-text word: a signed ``bigint``. A search word falsely matches one of a
+resource's n words with probability n / 2**64 (see docs/phi-protection.md)."""
 
 
 class BlindIndex:
@@ -29,6 +36,7 @@ class BlindIndex:
         if len(key) != KEY_BYTES:
             raise CryptoError(f"an index key is {KEY_BYTES} bytes")
         self._key = key
+        self._word_key = hmac.digest(key, b"full-text words", "sha256")
 
     @property
     def key(self) -> bytes:
@@ -52,6 +60,22 @@ class BlindIndex:
             return [self.digest("p", param, text[:n]) for n in range(1, len(text) + 1)]
         mac = self._mac
         return [mac(data[:end]) for end in range(len(head) + 1, len(data) + 1)]
+
+    def word_digests(self, param: str, words: Iterable[str]) -> list[int]:
+        """The distinct 64-bit digests of full-text ``words`` of ``param``, as signed integers.
+
+        Keyed BLAKE2b (a PRF like HMAC, and about 5 times cheaper per word: a resource has
+        hundreds of words and every write digests them) under ``word_key``, a subkey of the
+        index key; the message is ``w``, the parameter and the word, as for ``digest``.
+        """
+        base = hashlib.blake2b(key=self._word_key, digest_size=WORD_DIGEST_BYTES)
+        base.update(f"w\x1f{param}\x1f".encode())
+        found: dict[int, None] = {}
+        for word in words:
+            mac = base.copy()
+            mac.update(word.encode())
+            found[int.from_bytes(mac.digest(), signed=True)] = None
+        return list(found)
 
     def exact(self, param: str, text: str) -> str:
         """The digest of the value as written, for ``:exact``."""

@@ -2,8 +2,9 @@
 
 ``extract`` gives one parameter's values, ``extract_all`` every parameter's for the resource's
 type. Expressions are compiled once per process (``fhirpath.compile_path``). Parameters with no
-expression (``_text``, ``_content``, ``_query``) and ``special`` ones (``near``) give no values
-here: full text and geography are the storage adapter's business.
+expression give no values (``_query``), nor do ``special`` ones (``near``): geography is the
+storage adapter's business. ``_text`` and ``_content`` give the resource's words instead
+(``fulltext``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from resources.search.dates import date_values
 from resources.search.fhirpath import Json, Node, compile_path
+from resources.search.fulltext import FULLTEXT_CODES, fulltext_values
 from resources.search.numbers import number_values, quantity_values
 from resources.search.param_def import SearchParamDef, SearchParamType
 from resources.search.references import reference_values, uri_values
@@ -42,6 +44,8 @@ def extract(
     Raises ``fhirpath.FhirPathEvaluationError`` if the expression fails on this resource.
     """
     expression = param.expression_for(str(resource.get("resourceType")))
+    if expression is None and param.code in FULLTEXT_CODES:
+        return list(fulltext_values(resource, param.code))
     if expression is None:
         return []
     if param.type == "composite":

@@ -3,6 +3,9 @@
 Everything that decides how a value is stored (which table, which columns, normalised forms)
 happens in ``index_rows``. Values of PHI parameters (``resources.crypto.phi_params``) become
 keyed digests here, and nowhere else, when the process has its keys (``blinded_rows``).
+Full-text words (``_text``, ``_content``) become one ``TextRow`` per resource and parameter,
+the set of their 64-bit keyed digests (``text_digests``), for every resource type: plain
+words are never stored.
 Rows carry the parameter code; the adapter adds resource type, id and version.
 """
 
@@ -14,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from resources.crypto.blind import BlindIndex, calendar_forms
+from resources.crypto.envelope import KEY_BYTES
 from resources.crypto.phi_params import COVERED_BY, NOT_STORED, digest_domain, is_phi
 from resources.crypto.protection import blind_index
 from resources.search.strings import normalise
@@ -28,7 +32,12 @@ from resources.search.values import (
     StringValue,
     TokenValue,
     UriValue,
+    WordsValue,
 )
+
+PLAIN_WORDS = BlindIndex(bytes(KEY_BYTES))
+"""Without PHI protection (``NUTRIVISION_PHI_PROTECTION=false``) words are digested under this
+public all-zero key: plain hashes, but the same code path and table as with protection."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +114,14 @@ class UriRow:
     uri: str
 
 
+@dataclass(frozen=True, slots=True)
+class TextRow:
+    """The full-text row of one resource and parameter: its distinct word digests."""
+
+    param: str
+    words: tuple[int, ...]
+
+
 SimpleRow = StringRow | TokenRow | DateRow | NumberRow | QuantityRow | ReferenceRow | UriRow
 
 
@@ -128,11 +145,12 @@ class IndexRows:
     reference: list[ReferenceRow] = field(default_factory=list)
     uri: list[UriRow] = field(default_factory=list)
     composite: list[CompositeRow] = field(default_factory=list)
+    text: list[TextRow] = field(default_factory=list)
 
     def __len__(self) -> int:
         tables: tuple[Sized, ...] = (
             self.string, self.token, self.date, self.number,
-            self.quantity, self.reference, self.uri, self.composite,
+            self.quantity, self.reference, self.uri, self.composite, self.text,
         )  # fmt: skip
         return sum(len(table) for table in tables)
 
@@ -147,12 +165,20 @@ def index_rows(resource_type: str, values: Mapping[str, Sequence[IndexValue]]) -
                 _append(rows, row)
             continue
         for value in items:
-            if isinstance(value, CompositeValue):
+            if isinstance(value, WordsValue):
+                rows.text.append(TextRow(param, tuple(text_digests(param, value.words))))
+            elif isinstance(value, CompositeValue):
                 parts = tuple(simple_row(param, part) for part in value.components)
                 rows.composite.append(CompositeRow(param, parts))
             else:
                 _append(rows, simple_row(param, value))
     return rows
+
+
+def text_digests(param: str, words: Sequence[str]) -> list[int]:
+    """The stored form of full-text ``words`` of ``param``: their distinct 64-bit digests under
+    the index key (``PLAIN_WORDS`` without PHI protection); searches digest alike."""
+    return (blind_index() or PLAIN_WORDS).word_digests(param, words)
 
 
 def simple_row(param: str, value: SimpleValue) -> SimpleRow:
@@ -189,7 +215,7 @@ def _blinded(
     for value in items:
         if value in covered:
             covered.remove(value)  # stored once under the part; the search reads both
-        elif not isinstance(value, CompositeValue):
+        elif not isinstance(value, CompositeValue | WordsValue):
             rows += blinded_rows(blind, param, value)
     return rows
 

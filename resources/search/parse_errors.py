@@ -8,7 +8,12 @@ A malformed value (a bad date, an unknown prefix, a non-numeric ``_count``) is a
 
 from __future__ import annotations
 
-from resources.error_codes import BAD_PARAMETER, SEARCH_NOT_SUPPORTED, UNKNOWN_PARAMETER
+from resources.error_codes import (
+    BAD_PARAMETER,
+    FULLTEXT_MODIFIER,
+    SEARCH_NOT_SUPPORTED,
+    UNKNOWN_PARAMETER,
+)
 from resources.errors import Invalid
 
 
@@ -34,3 +39,13 @@ def unknown(name: str, where: str) -> Unsupported:
 def unsupported_modifier(name: str, modifier: str) -> Unsupported:
     """A modifier this parameter's type does not have, or that is not supported yet."""
     return Unsupported(f"Search parameter '{name}': the modifier ':{modifier}' is not supported")
+
+
+def fulltext_modifier(name: str, modifier: str) -> Invalid:
+    """A modifier on ``_text``/``_content`` (only ``:missing`` exists there): always a 400, since
+    dropping it would widen the search."""
+    return Invalid(
+        f"Search parameter '{name}': full-text search takes no modifier ':{modifier}'"
+        " (only ':missing')",
+        FULLTEXT_MODIFIER,
+    )

@@ -13,8 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from resources.resource_types import SERVED_TYPES
+from resources.search.fulltext import FULLTEXT_CODES, search_words
 from resources.search.param_def import SearchParamDef
-from resources.search.parse_errors import Unsupported, malformed, unknown, unsupported_modifier
+from resources.search.parse_errors import (
+    Unsupported,
+    fulltext_modifier,
+    malformed,
+    unknown,
+    unsupported_modifier,
+)
 from resources.search.parse_leaf import leaf_builder
 from resources.search.parse_values import split_unescaped, unescape
 from resources.search.query import (
@@ -27,6 +34,7 @@ from resources.search.query import (
     LastUpdatedMatch,
     Missing,
     Not,
+    TextMatch,
 )
 from resources.search.registry import SearchRegistry
 
@@ -148,11 +156,14 @@ def parse_has(request: Request, scope: Scope, part: str) -> Has:
 
 def values_expr(request: Request, param: SearchParamDef, modifier: str | None) -> Expr:
     """The OR of the comma-separated values of ``param`` with ``modifier``."""
-    if param.expression is None:
+    fulltext = param.expression is None and param.code in FULLTEXT_CODES
+    if param.expression is None and not fulltext:
         raise Unsupported(f"Search parameter '{request.name}' is not supported yet")
     items = [item for item in split_unescaped(request.raw, ",") if item]
     if not items:
         raise malformed(request.name, "no value")
+    if fulltext and modifier != "missing":
+        return text_expr(request, param, modifier, items)
     if RESOURCE_BASES.intersection(param.base) and param.code in ("_id", "_lastUpdated"):
         return special_expr(request, param, modifier, items)
     if modifier == "missing":
@@ -180,6 +191,15 @@ def special_expr(
 
 def _last_updated(match: DateMatch) -> LastUpdatedMatch:
     return LastUpdatedMatch(match.prefix, match.low, match.high)
+
+
+def text_expr(
+    request: Request, param: SearchParamDef, modifier: str | None, items: list[str]
+) -> Expr:
+    """``_text``/``_content``: each value's words must all occur; the values are an OR."""
+    if modifier is not None:
+        raise fulltext_modifier(request.name, modifier)
+    return any_of([TextMatch(param, search_words(request.name, unescape(item))) for item in items])
 
 
 def missing_flag(request: Request, item: str) -> bool:

@@ -113,6 +113,15 @@ class UriMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class TextMatch:
+    """``_text=w1 w2`` / ``_content=...``: every one of ``words`` (normalised, distinct) is
+    among the resource's words of that parameter (``resources.search.fulltext``)."""
+
+    param: SearchParamDef
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CompositeMatch:
     """``a$b``: every component matches the same composite index row."""
 
@@ -212,6 +221,7 @@ Leaf = (
 Expr = (
     Leaf
     | CompositeMatch
+    | TextMatch
     | Missing
     | IdMatch
     | LastUpdatedMatch

@@ -109,4 +109,11 @@ class CompositeValue:
     components: tuple[SimpleValue, ...]
 
 
-IndexValue = SimpleValue | CompositeValue
+@dataclass(frozen=True, slots=True)
+class WordsValue:
+    """The distinct normalised words of ``_text`` or ``_content`` (``search.fulltext``)."""
+
+    words: tuple[str, ...]
+
+
+IndexValue = SimpleValue | CompositeValue | WordsValue

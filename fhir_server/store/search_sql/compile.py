@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, false, not_, or_, true
 from fhir_server.store.search_sql import chain, composite, special
 from fhir_server.store.search_sql.blind import phi_exists
 from fhir_server.store.search_sql.common import Scope, rows_exist
+from fhir_server.store.search_sql.fulltext import text_exists
 from fhir_server.store.search_sql.leaves import LEAVES, leaf_table
 from resources.search.query import (
     AllOf,
@@ -28,6 +29,7 @@ from resources.search.query import (
     Leaf,
     Missing,
     Not,
+    TextMatch,
     TypeIn,
 )
 
@@ -45,14 +47,18 @@ def _leaves_exist(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool]:
 
 def _any_of(items: Sequence[Expr], scope: Scope) -> ColumnElement[bool]:
     groups: dict[tuple[type, str], list[Leaf]] = {}
+    texts: dict[str, list[TextMatch]] = {}
     others: list[ColumnElement[bool]] = []
     for item in items:
-        if type(item) in LEAVES:
+        if isinstance(item, TextMatch):
+            texts.setdefault(item.param.code, []).append(item)
+        elif type(item) in LEAVES:
             leaf: Leaf = item  # type: ignore[assignment]
             groups.setdefault((type(leaf), leaf.param.code), []).append(leaf)
         else:
             others.append(compile_expr(item, scope))
     clauses = [_leaves_exist(group, scope) for group in groups.values()] + others
+    clauses += [text_exists(matches, scope) for matches in texts.values()]
     return or_(false(), *clauses)
 
 
@@ -73,6 +79,8 @@ def compile_expr(node: Expr, scope: Scope) -> ColumnElement[bool]:
             return special.missing(node, scope)
         case CompositeMatch():
             return composite.compile_composite(node, scope)
+        case TextMatch():
+            return text_exists([node], scope)
         case Chain():
             return chain.chain(node, scope, compile_expr)
         case Has():

@@ -9,8 +9,10 @@ from fhir_server.store.index_writer import NOT_STORED
 from fhir_server.store.search_sql.blind import phi_present
 from fhir_server.store.search_sql.common import Scope, rows_exist
 from fhir_server.store.search_sql.date import point_predicate
+from fhir_server.store.search_sql.fulltext import text_present
 from resources import error_codes
 from resources.errors import NotSupported
+from resources.search.fulltext import FULLTEXT_CODES
 from resources.search.query import IdMatch, LastUpdatedMatch, Missing
 
 
@@ -32,6 +34,9 @@ def missing(match: Missing, scope: Scope) -> ColumnElement[bool]:
     param = match.param
     if param.code in NOT_STORED:  # every resource has an id and a lastUpdated
         return false() if match.missing else true()
+    if param.expression is None and param.code in FULLTEXT_CODES:
+        found_text = text_present(param.code, scope)
+        return not_(found_text) if match.missing else found_text
     table = INDEX_TABLES.get(param.type)
     if table is None:
         raise NotSupported(f"{param.code}:missing is not supported", error_codes.UNKNOWN_PARAMETER)

@@ -64,6 +64,7 @@ def test_extract_all_keys_are_the_parameters_with_values() -> None:
     found = extract_all(BLOOD_PRESSURE)
     assert set(found) == {
         "_id",
+        "_content",
         "status",
         "code",
         "combo-code",

@@ -280,7 +280,7 @@ def test_only_commas_is_malformed() -> None:
         ("_list", "x", UNKNOWN_PARAMETER),
         ("name:sounds-like", "x", SEARCH_NOT_SUPPORTED),
         ("identifier:exact", "http://x/vs", SEARCH_NOT_SUPPORTED),
-        ("_text", "x", SEARCH_NOT_SUPPORTED),
+        ("_query", "x", SEARCH_NOT_SUPPORTED),
         ("_contained", "true", SEARCH_NOT_SUPPORTED),
     ],
 )

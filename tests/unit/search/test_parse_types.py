@@ -585,7 +585,7 @@ def test_meta_parameters_use_the_registry_definitions(
 
 @pytest.mark.parametrize(
     ("resource_type", "name"),
-    [("Patient", "_text"), ("Patient", "_content"), ("Patient", "_query"), ("Location", "near")],
+    [("Patient", "_query"), ("Location", "near")],
 )
 def test_unsupported_features(resource_type: str, name: str) -> None:
     query = parse_search((resource_type,), [(name, "x")], REGISTRY)
