@@ -72,3 +72,43 @@ def test_upgrade_indexes_existing_resources_and_downgrade_keeps_identifiers(
             assert kept == [("identifier", "urn:mrn", "7")]
         finally:
             engine.dispose()
+
+
+def test_fulltext_migration_queues_a_reindex_of_the_stored_types(services: ServiceUrls) -> None:
+    """Resources stored before the full-text index get its rows from a queued reindex (their
+    sealed bodies cannot be read by a migration); an empty database queues nothing."""
+    with fresh_database(services.database_url) as url:
+        config = _config(url)
+        command.upgrade(config, "0012")
+        engine = create_engine(sync_url(url))
+        try:
+            with engine.begin() as conn:
+                for kind, id_ in (("Patient", "a"), ("Observation", "b"), ("Patient", "c")):
+                    conn.execute(
+                        text("INSERT INTO resource VALUES (:t, :i, 1, '2020-01-01Z', false)"),
+                        {"t": kind, "i": id_},
+                    )
+                conn.execute(
+                    text("INSERT INTO resource VALUES ('Basic', 'gone', 2, '2020-01-01Z', true)")
+                )
+            command.upgrade(config, "0014")
+            with engine.connect() as conn:
+                jobs = conn.execute(text("SELECT kind, status, params FROM job")).all()
+        finally:
+            engine.dispose()
+    assert len(jobs) == 1
+    kind, status, params = jobs[0]
+    assert (kind, status) == ("search-reindex", "queued")
+    assert params["types"] == ["Observation", "Patient"]
+    assert set(params["urls"]) == {
+        "http://hl7.org/fhir/SearchParameter/DomainResource-text",
+        "http://hl7.org/fhir/SearchParameter/Resource-content",
+    }
+    with fresh_database(services.database_url) as url:
+        command.upgrade(_config(url), "0014")
+        engine = create_engine(sync_url(url))
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM job")).scalar_one() == 0
+        finally:
+            engine.dispose()
