@@ -3,9 +3,10 @@
 Equality survives (the same value gives the same digest), order and content do not. Starts-with
 string search survives through digests of the prefixes of the normalised value, up to
 ``MAX_PREFIX`` characters: a value ``ana`` is stored as the digests of ``a``, ``an`` and
-``ana``, and ``name=an`` looks for the digest of ``an``. Every digest is bound to its parameter
-code and kind, so equal values under different parameters do not link. Dates are stored as the
-digests of their calendar year, month and day, so ``eq`` at those precisions survives.
+``ana`` (together, as one array of 64-bit keys: ``prefix_keys``), and ``name=an`` looks for
+the key of ``an``. Every digest is bound to its parameter code and kind, so equal values under
+different parameters do not link. Dates are stored as the digests of their calendar year,
+month and day, so ``eq`` at those precisions survives.
 """
 
 from __future__ import annotations
@@ -20,6 +21,19 @@ MAX_PREFIX = 24
 """The longest starts-with search on a PHI string (longer ones are refused, not guessed)."""
 DIGEST_BYTES = 16
 """128 bits of the HMAC: no collisions in practice, shorter index entries."""
+KEY_BITS = 64
+"""Prefix digests are kept to their first 64 bits, as a signed ``bigint`` (an array of them
+under a GIN index). A stored prefix that is not the searched one has the searched key with
+probability 2**-64: a search over N stored prefix keys of a domain meets a false match with
+probability about N / 2**64 (5e-11 for a billion), and it can never miss a true one."""
+
+
+def _prefix_message(param: str, prefix: str) -> bytes:
+    return f"p\x1f{param}\x1f{prefix}".encode()
+
+
+def _key(mac: bytes) -> int:
+    return int.from_bytes(mac[: KEY_BITS // 8], "big", signed=True)
 
 
 class BlindIndex:
@@ -43,15 +57,20 @@ class BlindIndex:
         mac = hmac.digest(self._key, message, "sha256")[:DIGEST_BYTES]
         return base64.urlsafe_b64encode(mac)[:22].decode()  # 16 bytes: 22 characters
 
-    def prefixes(self, param: str, normalised: str) -> list[str]:
-        """The digests of the value's prefixes, one to ``MAX_PREFIX`` characters long (the
-        same messages ``digest("p", param, prefix)`` makes, built from one encoding)."""
-        head, text = f"p\x1f{param}\x1f".encode(), normalised[:MAX_PREFIX]
-        data = head + text.encode()
-        if len(data) - len(head) != len(text):  # not ASCII: cut at characters, not bytes
-            return [self.digest("p", param, text[:n]) for n in range(1, len(text) + 1)]
-        mac = self._mac
-        return [mac(data[:end]) for end in range(len(head) + 1, len(data) + 1)]
+    def prefix_key(self, param: str, prefix: str) -> int:
+        """The 64-bit key of one prefix (a search value) of ``param``'s normalised values."""
+        return _key(hmac.digest(self._key, _prefix_message(param, prefix), "sha256"))
+
+    def prefix_keys(self, param: str, normalised: str) -> list[int]:
+        """The keys of the value's prefixes, one to ``MAX_PREFIX`` characters long, shortest
+        first (``prefix_key`` of each, the inner hash state carried from one to the next)."""
+        text = normalised[:MAX_PREFIX]
+        inner = hmac.new(self._key, _prefix_message(param, ""), "sha256")
+        keys = []
+        for char in text:
+            inner.update(char.encode())
+            keys.append(_key(inner.copy().digest()))
+        return keys
 
     def exact(self, param: str, text: str) -> str:
         """The digest of the value as written, for ``:exact``."""

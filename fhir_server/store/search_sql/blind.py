@@ -1,11 +1,12 @@
 """Search on PHI parameters stored as blind indexes (``resources.crypto.blind``).
 
-Their rows are in the token table, digests in ``code`` (and, for ``:exact``, in ``text``).
-The search value is digested with the same key and compared for equality: the default
-starts-with string search through prefix digests, ``:exact`` through the digest of the text as
-written, token codes, and ``eq`` dates at year, month or day precision. What a digest cannot
-answer (``:contains``, date ranges, prefixes longer than ``MAX_PREFIX``, ``_sort``) is refused
-with a 400, never answered wrongly.
+Their rows are in the token table: one row per string value, its prefix keys in the array
+``prefixes`` and the digest of its text as written in ``text``; token and date digests in
+``code``. The search value is digested with the same key: the default starts-with string
+search looks for its key in ``prefixes`` (``@>``, answered by the GIN index), ``:exact`` for
+the digest of the text as written, tokens and ``eq`` dates at year, month or day precision
+for equal codes. What a digest cannot answer (``:contains``, date ranges, prefixes longer
+than ``MAX_PREFIX``, ``_sort``) is refused with a 400, never answered wrongly.
 In a search over several types, resources of other types keep their plain index.
 """
 
@@ -15,7 +16,19 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, FromClause, Table, and_, exists, or_, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Exists,
+    FromClause,
+    Table,
+    and_,
+    exists,
+    literal,
+    or_,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from fhir_server.db.schema import search_token
 from fhir_server.store.search_sql import token
@@ -29,6 +42,7 @@ from resources.errors import Invalid
 from resources.search.param_def import SearchParamDef
 from resources.search.query import DateMatch, Leaf, StringMatch, TokenMatch
 
+_KEYS = ARRAY(BigInteger)
 BlindPredicate = Callable[[Any, FromClause, BlindIndex], ColumnElement[bool]]
 
 
@@ -49,7 +63,8 @@ def _string(match: StringMatch, table: FromClause, blind: BlindIndex) -> ColumnE
         return true()
     if len(match.value) > MAX_PREFIX:
         raise _refuse(code, f"a value longer than {MAX_PREFIX} characters cannot be searched")
-    return table.c.code == blind.digest("p", digest_domain(code), match.value)
+    key = blind.prefix_key(digest_domain(code), match.value)
+    return table.c.prefixes.contains(literal([key], _KEYS))
 
 
 def _token(match: TokenMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
