@@ -53,18 +53,43 @@ def _refuse(code: str, why: str) -> Invalid:
     )
 
 
+def _prefix_key(match: StringMatch, blind: BlindIndex) -> int | None:
+    """The prefix key a default (starts-with) string search looks for, None for the others."""
+    if match.mode != "starts" or not match.value:
+        return None
+    if len(match.value) > MAX_PREFIX:
+        raise _refuse(
+            match.param.code, f"a value longer than {MAX_PREFIX} characters cannot be searched"
+        )
+    return blind.prefix_key(digest_domain(match.param.code), match.value)
+
+
 def _string(match: StringMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
     code = match.param.code
     if match.mode == "contains":
         raise _refuse(code, ":contains cannot be answered")
     if match.mode == "exact":
         return table.c.text == blind.exact(digest_domain(code), match.value)
-    if not match.value:
-        return true()
-    if len(match.value) > MAX_PREFIX:
-        raise _refuse(code, f"a value longer than {MAX_PREFIX} characters cannot be searched")
-    key = blind.prefix_key(digest_domain(code), match.value)
-    return table.c.prefixes.contains(literal([key], _KEYS))
+    key = _prefix_key(match, blind)
+    return true() if key is None else _overlaps(table, [key])
+
+
+def _overlaps(table: FromClause, keys: list[int]) -> ColumnElement[bool]:
+    """Any of ``keys`` among a row's prefix keys (``&&``: one scan of the GIN index)."""
+    overlap: ColumnElement[bool] = table.c.prefixes.overlap(literal(keys, _KEYS))
+    return overlap
+
+
+def _matches(leaves: Sequence[Leaf], table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
+    """Any of the leaves (an OR); the starts-with ones all in one ``&&``."""
+    keys, others = [], []
+    for leaf in leaves:
+        key = _prefix_key(leaf, blind) if isinstance(leaf, StringMatch) else None
+        if key is None:
+            others.append(_BLIND[type(leaf)](leaf, table, blind))
+        else:
+            keys.append(key)
+    return or_(*others, *([_overlaps(table, keys)] if keys else []))
 
 
 def _token(match: TokenMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
@@ -135,8 +160,7 @@ def phi_exists(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool] | No
         return None
     code = first.param.code
     rows = search_token.alias()
-    matches = or_(*(build(leaf, rows, blind) for leaf in leaves))
-    blinded = _blind_rows_exist(rows, code, scope, matches)
+    blinded = _blind_rows_exist(rows, code, scope, _matches(leaves, rows, blind))
 
     def plain() -> ColumnElement[bool]:
         table, predicate = leaf_table(first)
