@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fhir_server.db.schema import INDEX_TABLES, search_composite
+from fhir_server.db.schema import INDEX_TABLES, search_composite, search_token
 from fhir_server.store.index_statement import replace_statement
 from fhir_server.store.text_limits import clip
 from resources.search.extract import extract, extract_all
@@ -167,6 +167,10 @@ async def replace_index(
     await conn.execute(statement, values)
 
 
+LATER_COLUMNS = frozenset({"prefixes"})
+"""Columns the index tables gained after revision 0002 (0013: blind string prefix keys)."""
+
+
 def index_sync(
     connection: Connection,
     resource_type: str,
@@ -175,8 +179,15 @@ def index_sync(
     registry: SearchRegistry,
 ) -> None:
     """Write the index rows of a resource that has none yet, on a synchronous connection
-    (the migration that builds the index for existing resources)."""
+    (revision 0002's migration, which builds the index for existing resources: its tables
+    lack ``LATER_COLUMNS``, which a migration, holding no PHI keys, leaves empty anyway)."""
     rows = table_rows(resource_type, id_, resource, registry)
+    if any(
+        row.get(name) is not None for name in LATER_COLUMNS for row in rows.get(search_token, [])
+    ):
+        raise RuntimeError("PHI keys are loaded: run database migrations without them")
     if rows:
-        statement, values = replace_statement(resource_type, id_, rows, clear=False)
+        statement, values = replace_statement(
+            resource_type, id_, rows, clear=False, omit=LATER_COLUMNS
+        )
         connection.execute(statement, values)
