@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 metadata = MetaData()
 
@@ -82,8 +83,11 @@ search_token = _index_table(
     Column("text", C_TEXT, nullable=True),
     Column("type_system", C_TEXT, nullable=True),
     Column("type_code", C_TEXT, nullable=True),
+    Column("prefixes", ARRAY(BigInteger), nullable=True),
 )
-"""Token values: ``system|code``, the normalised display text, an identifier's type."""
+"""Token values: ``system|code``, the normalised display text, an identifier's type; the
+blind index of a PHI string value (``resources.crypto.blind``): its prefix keys in
+``prefixes`` (under a GIN index), the digest of its text as written in ``text``."""
 
 search_date = _index_table(
     "search_date",

@@ -49,8 +49,8 @@ def _owner() -> tuple[Any, Any]:
     return bindparam("owner_type", type_=Text()), bindparam("owner_id", type_=Text())
 
 
-def _insert(table: Table) -> Insert:
-    names = value_columns(table)
+def _insert(table: Table, omit: frozenset[str]) -> Insert:
+    names = tuple(name for name in value_columns(table) if name not in omit)
     rows = cast(bindparam(f"{table.name}_rows", type_=Text()), JSONB)
     typed = [column(name, table.c[name].type) for name in names]
     source = func.jsonb_to_recordset(rows).table_valued(*typed).render_derived(with_types=True)
@@ -60,7 +60,7 @@ def _insert(table: Table) -> Insert:
 
 
 @cache
-def _statement(tables: tuple[Table, ...], *, clear: bool) -> Insert:
+def _statement(tables: tuple[Table, ...], *, clear: bool, omit: frozenset[str]) -> Insert:
     owner_type, owner_id = _owner()
     parts: list[Insert | Delete] = []
     if clear:
@@ -68,8 +68,8 @@ def _statement(tables: tuple[Table, ...], *, clear: bool) -> Insert:
             delete(t).where(t.c.resource_type == owner_type, t.c.resource_id == owner_id)
             for t in tables
         ]
-    parts += [_insert(table) for table in tables[:-1]]
-    return _insert(tables[-1]).add_cte(*(p.cte(f"p{n}") for n, p in enumerate(parts)))
+    parts += [_insert(table, omit) for table in tables[:-1]]
+    return _insert(tables[-1], omit).add_cte(*(p.cte(f"p{n}") for n, p in enumerate(parts)))
 
 
 def _json(value: Any) -> Any:
@@ -85,11 +85,13 @@ def replace_statement(
     *,
     clear: bool,
     tables: tuple[Table, ...] = TABLES,
+    omit: frozenset[str] = frozenset(),
 ) -> tuple[Insert, dict[str, Any]]:
     """The statement and its parameters; ``clear`` adds the DELETEs of the previous rows.
-    ``tables`` narrows it to some tables (a migration that runs before the others exist)."""
+    ``tables`` narrows it to some tables and ``omit`` names columns left out of the INSERTs
+    (a migration that runs before the other tables and columns exist)."""
     values: dict[str, Any] = {"owner_type": resource_type, "owner_id": id_}
     for table in tables:
         items = [{k: v for k, v in item.items() if k not in OWNER} for item in rows.get(table, [])]
         values[f"{table.name}_rows"] = orjson.dumps(items, default=_json).decode()
-    return _statement(tables, clear=clear), values
+    return _statement(tables, clear=clear, omit=omit), values

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fhir_server.db.schema import INDEX_TABLES, search_composite
+from fhir_server.db.schema import INDEX_TABLES, search_composite, search_token
 from fhir_server.db.text_tables import search_text
 from fhir_server.store.index_statement import replace_statement
 from fhir_server.store.text_limits import clip
@@ -172,6 +172,10 @@ async def replace_index(
     await conn.execute(statement, values)
 
 
+LATER_COLUMNS = frozenset({"prefixes"})
+"""Columns the index tables gained after revision 0002 (0013: blind string prefix keys)."""
+
+
 def index_sync(
     connection: Connection,
     resource_type: str,
@@ -181,11 +185,18 @@ def index_sync(
 ) -> None:
     """Write the index rows of a resource that has none yet, on a synchronous connection
     (migration 0002, which builds the index for existing resources): the tables of the
-    parameter types only, since the full-text table comes later (a reindex fills it)."""
+    parameter types only, since the full-text table comes later (a reindex fills it), and
+    without ``LATER_COLUMNS``, which a migration, holding no PHI keys, leaves empty anyway."""
     tables = tuple(INDEX_TABLES.values())
     rows = {
         t: r for t, r in table_rows(resource_type, id_, resource, registry).items() if t in tables
     }
+    if any(
+        row.get(name) is not None for name in LATER_COLUMNS for row in rows.get(search_token, [])
+    ):
+        raise RuntimeError("PHI keys are loaded: run database migrations without them")
     if rows:
-        statement, values = replace_statement(resource_type, id_, rows, clear=False, tables=tables)
+        statement, values = replace_statement(
+            resource_type, id_, rows, clear=False, tables=tables, omit=LATER_COLUMNS
+        )
         connection.execute(statement, values)

@@ -3,11 +3,12 @@
 Equality survives (the same value gives the same digest), order and content do not. Starts-with
 string search survives through digests of the prefixes of the normalised value, up to
 ``MAX_PREFIX`` characters: a value ``ana`` is stored as the digests of ``a``, ``an`` and
-``ana``, and ``name=an`` looks for the digest of ``an``. Every digest is bound to its parameter
-code and kind, so equal values under different parameters do not link. Dates are stored as the
-digests of their calendar year, month and day, so ``eq`` at those precisions survives.
-Full-text words (``word_digests``) are kept as 64-bit keyed BLAKE2b digests: a set of them
-per resource fits a ``bigint[]`` under a GIN index.
+``ana`` (together, as one array of 64-bit keys: ``prefix_keys``), and ``name=an`` looks for
+the key of ``an``. Every digest is bound to its parameter code and kind, so equal values under
+different parameters do not link. Dates are stored as the digests of their calendar year,
+month and day, so ``eq`` at those precisions survives. Full-text words (``word_digests``) are
+kept as 64-bit keyed BLAKE2b digests: a set of them per resource fits a ``bigint[]`` under a
+GIN index.
 """
 
 from __future__ import annotations
@@ -27,6 +28,19 @@ DIGEST_BYTES = 16
 WORD_DIGEST_BYTES = 8
 """64 bits for a full-text word: a signed ``bigint``. A search word falsely matches one of a
 resource's n words with probability n / 2**64 (see docs/phi-protection.md)."""
+KEY_BITS = 64
+"""Prefix digests are kept to their first 64 bits, as a signed ``bigint`` (an array of them
+under a GIN index). A stored prefix that is not the searched one has the searched key with
+probability 2**-64: a search over N stored prefix keys of a domain meets a false match with
+probability about N / 2**64 (5e-11 for a billion), and it can never miss a true one."""
+
+
+def _prefix_message(param: str, prefix: str) -> bytes:
+    return f"p\x1f{param}\x1f{prefix}".encode()
+
+
+def _key(mac: bytes) -> int:
+    return int.from_bytes(mac[: KEY_BITS // 8], "big", signed=True)
 
 
 class BlindIndex:
@@ -51,15 +65,20 @@ class BlindIndex:
         mac = hmac.digest(self._key, message, "sha256")[:DIGEST_BYTES]
         return base64.urlsafe_b64encode(mac)[:22].decode()  # 16 bytes: 22 characters
 
-    def prefixes(self, param: str, normalised: str) -> list[str]:
-        """The digests of the value's prefixes, one to ``MAX_PREFIX`` characters long (the
-        same messages ``digest("p", param, prefix)`` makes, built from one encoding)."""
-        head, text = f"p\x1f{param}\x1f".encode(), normalised[:MAX_PREFIX]
-        data = head + text.encode()
-        if len(data) - len(head) != len(text):  # not ASCII: cut at characters, not bytes
-            return [self.digest("p", param, text[:n]) for n in range(1, len(text) + 1)]
-        mac = self._mac
-        return [mac(data[:end]) for end in range(len(head) + 1, len(data) + 1)]
+    def prefix_key(self, param: str, prefix: str) -> int:
+        """The 64-bit key of one prefix (a search value) of ``param``'s normalised values."""
+        return _key(hmac.digest(self._key, _prefix_message(param, prefix), "sha256"))
+
+    def prefix_keys(self, param: str, normalised: str) -> list[int]:
+        """The keys of the value's prefixes, one to ``MAX_PREFIX`` characters long, shortest
+        first (``prefix_key`` of each, the inner hash state carried from one to the next)."""
+        text = normalised[:MAX_PREFIX]
+        inner = hmac.new(self._key, _prefix_message(param, ""), "sha256")
+        keys = []
+        for char in text:
+            inner.update(char.encode())
+            keys.append(_key(inner.copy().digest()))
+        return keys
 
     def word_digests(self, param: str, words: Iterable[str]) -> list[int]:
         """The distinct 64-bit digests of full-text ``words`` of ``param``, as signed integers.

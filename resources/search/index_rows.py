@@ -51,7 +51,8 @@ class StringRow:
 
 @dataclass(frozen=True, slots=True)
 class TokenRow:
-    """A row of the token table; ``text`` is the normalised display text for ``:text``."""
+    """A row of the token table; ``text`` is the normalised display text for ``:text``;
+    ``prefixes`` only on a blinded string value (``blinded_rows``)."""
 
     param: str
     system: str | None
@@ -59,6 +60,7 @@ class TokenRow:
     text: str | None
     type_system: str | None
     type_code: str | None
+    prefixes: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,19 +225,18 @@ def _blinded(
 def blinded_rows(blind: BlindIndex, param: str, value: SimpleValue) -> list[SimpleRow]:
     """The rows of one PHI value: digests only, never the value, all in the token table.
 
-    A string gives one row per prefix of its normalised form (``code``, the default
-    starts-with search); its last row also holds the digest of the text as written (``text``,
-    for ``:exact``; string parameters have no ``:text`` modifier to confuse it with). A token
-    keeps its system and type text (not PHI) and digests its code. A date gives the digests of
-    the calendar year, month and day it lies in. No string table row: its trigram index would
-    only grow with digests nobody can search.
+    A string gives one row: the 64-bit keys of every prefix of its normalised form in
+    ``prefixes`` (the default starts-with search, an array under a GIN index) and the digest
+    of the text as written in ``text`` (for ``:exact``; string parameters have no ``:text``
+    modifier to confuse it with). A token keeps its system and type text (not PHI) and
+    digests its code. A date gives the digests of the calendar year, month and day it lies
+    in. No string table row: its trigram index would only grow with digests nobody can search.
     """
     match value:
         case StringValue(normalised, exact):
             domain = digest_domain(param)
-            prefixes: list[str | None] = [*blind.prefixes(domain, normalised)] or [None]
-            last = TokenRow(param, None, prefixes[-1], blind.exact(domain, exact), None, None)
-            return [*(TokenRow(param, None, d, None, None, None) for d in prefixes[:-1]), last]
+            prefixes = tuple(blind.prefix_keys(domain, normalised))
+            return [TokenRow(param, None, None, blind.exact(domain, exact), None, None, prefixes)]
         case TokenValue(system, code, display, type_system, type_code):
             text = normalise(display) if display else None
             digest = blind.token(param, code) if code is not None else None

@@ -1,11 +1,12 @@
 """Search on PHI parameters stored as blind indexes (``resources.crypto.blind``).
 
-Their rows are in the token table, digests in ``code`` (and, for ``:exact``, in ``text``).
-The search value is digested with the same key and compared for equality: the default
-starts-with string search through prefix digests, ``:exact`` through the digest of the text as
-written, token codes, and ``eq`` dates at year, month or day precision. What a digest cannot
-answer (``:contains``, date ranges, prefixes longer than ``MAX_PREFIX``, ``_sort``) is refused
-with a 400, never answered wrongly.
+Their rows are in the token table: one row per string value, its prefix keys in the array
+``prefixes`` and the digest of its text as written in ``text``; token and date digests in
+``code``. The search value is digested with the same key: the default starts-with string
+search looks for its key in ``prefixes`` (``@>``, answered by the GIN index), ``:exact`` for
+the digest of the text as written, tokens and ``eq`` dates at year, month or day precision
+for equal codes. What a digest cannot answer (``:contains``, date ranges, prefixes longer
+than ``MAX_PREFIX``, ``_sort``) is refused with a 400, never answered wrongly.
 In a search over several types, resources of other types keep their plain index.
 """
 
@@ -15,7 +16,19 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, FromClause, Table, and_, exists, or_, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Exists,
+    FromClause,
+    Table,
+    and_,
+    exists,
+    literal,
+    or_,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from fhir_server.db.schema import search_token
 from fhir_server.store.search_sql import token
@@ -29,6 +42,7 @@ from resources.errors import Invalid
 from resources.search.param_def import SearchParamDef
 from resources.search.query import DateMatch, Leaf, StringMatch, TokenMatch
 
+_KEYS = ARRAY(BigInteger)
 BlindPredicate = Callable[[Any, FromClause, BlindIndex], ColumnElement[bool]]
 
 
@@ -39,17 +53,43 @@ def _refuse(code: str, why: str) -> Invalid:
     )
 
 
+def _prefix_key(match: StringMatch, blind: BlindIndex) -> int | None:
+    """The prefix key a default (starts-with) string search looks for, None for the others."""
+    if match.mode != "starts" or not match.value:
+        return None
+    if len(match.value) > MAX_PREFIX:
+        raise _refuse(
+            match.param.code, f"a value longer than {MAX_PREFIX} characters cannot be searched"
+        )
+    return blind.prefix_key(digest_domain(match.param.code), match.value)
+
+
 def _string(match: StringMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
     code = match.param.code
     if match.mode == "contains":
         raise _refuse(code, ":contains cannot be answered")
     if match.mode == "exact":
         return table.c.text == blind.exact(digest_domain(code), match.value)
-    if not match.value:
-        return true()
-    if len(match.value) > MAX_PREFIX:
-        raise _refuse(code, f"a value longer than {MAX_PREFIX} characters cannot be searched")
-    return table.c.code == blind.digest("p", digest_domain(code), match.value)
+    key = _prefix_key(match, blind)
+    return true() if key is None else _overlaps(table, [key])
+
+
+def _overlaps(table: FromClause, keys: list[int]) -> ColumnElement[bool]:
+    """Any of ``keys`` among a row's prefix keys (``&&``: one scan of the GIN index)."""
+    overlap: ColumnElement[bool] = table.c.prefixes.overlap(literal(keys, _KEYS))
+    return overlap
+
+
+def _matches(leaves: Sequence[Leaf], table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
+    """Any of the leaves (an OR); the starts-with ones all in one ``&&``."""
+    keys, others = [], []
+    for leaf in leaves:
+        key = _prefix_key(leaf, blind) if isinstance(leaf, StringMatch) else None
+        if key is None:
+            others.append(_BLIND[type(leaf)](leaf, table, blind))
+        else:
+            keys.append(key)
+    return or_(*others, *([_overlaps(table, keys)] if keys else []))
 
 
 def _token(match: TokenMatch, table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
@@ -120,8 +160,7 @@ def phi_exists(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool] | No
         return None
     code = first.param.code
     rows = search_token.alias()
-    matches = or_(*(build(leaf, rows, blind) for leaf in leaves))
-    blinded = _blind_rows_exist(rows, code, scope, matches)
+    blinded = _blind_rows_exist(rows, code, scope, _matches(leaves, rows, blind))
 
     def plain() -> ColumnElement[bool]:
         table, predicate = leaf_table(first)

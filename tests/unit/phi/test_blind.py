@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,15 +44,24 @@ def blind() -> Iterator[BlindIndex]:
         yield index
 
 
-def test_a_phi_string_becomes_prefix_and_exact_digests(blind: BlindIndex) -> None:
+def test_a_phi_string_becomes_one_row_of_prefix_keys_and_exact_digest(blind: BlindIndex) -> None:
     rows = index_rows("Patient", {"family": [StringValue("rivera", "Rivera")]})
     assert rows.string == []
-    assert len(rows.token) == len("rivera")
-    prefix = blind.digest("p", "name", "ri")  # family, given and name share a domain
-    assert rows.token[1] == TokenRow("family", None, prefix, None, None, None)
-    whole, exact = blind.digest("p", "name", "rivera"), blind.exact("name", "Rivera")
-    assert rows.token[-1] == TokenRow("family", None, whole, exact, None, None)
-    assert all("riv" not in (row.code or "").lower() for row in rows.token)
+    keys = tuple(blind.prefix_key("name", "rivera"[:n]) for n in range(1, 7))
+    exact = blind.exact("name", "Rivera")  # family, given and name share a domain
+    assert rows.token == [TokenRow("family", None, None, exact, None, None, keys)]
+    assert len(set(keys)) == len("rivera")
+    assert all(-(2**63) <= key < 2**63 for key in keys), "a signed bigint each"
+
+
+def test_prefix_keys_are_the_first_64_bits_of_the_prefix_digests(blind: BlindIndex) -> None:
+    for value in ("rivera", "zoë ñúñez", "李小龙"):
+        keys = blind.prefix_keys("name", value)
+        assert len(keys) == len(value)
+        for n, key in enumerate(keys, start=1):
+            digest = base64.urlsafe_b64decode(blind.digest("p", "name", value[:n]) + "==")
+            assert key == int.from_bytes(digest[:8], "big", signed=True)
+            assert key == blind.prefix_key("name", value[:n])
 
 
 def test_name_and_address_store_only_what_their_parts_do_not(blind: BlindIndex) -> None:
@@ -66,16 +76,19 @@ def test_name_and_address_store_only_what_their_parts_do_not(blind: BlindIndex) 
         "address-city": [city],
     }
     rows = index_rows("Patient", values)
-    per_param: dict[str, int] = {}
+    per_param: dict[str, list[int]] = {}
     for row in rows.token:
-        per_param[row.param] = per_param.get(row.param, 0) + 1
-    assert per_param == {"name": 2, "family": 6, "given": 3, "address": 5, "address-city": 4}
-    assert blind.digest("p", "name", "dr") in [r.code for r in rows.token if r.param == "name"]
+        per_param.setdefault(row.param, []).append(len(row.prefixes or ()))
+    assert per_param == {
+        "name": [2], "family": [6], "given": [3], "address": [5], "address-city": [4]
+    }  # fmt: skip
+    names = [r.prefixes or () for r in rows.token if r.param == "name"]
+    assert blind.prefix_key("name", "dr") in names[0]
 
 
 def test_prefixes_stop_at_the_bound(blind: BlindIndex) -> None:
     long = "a" * (MAX_PREFIX + 10)
-    assert len(blind.prefixes("address", long)) == MAX_PREFIX
+    assert len(blind.prefix_keys("address", long)) == MAX_PREFIX
 
 
 def test_digests_depend_on_parameter_and_key(blind: BlindIndex) -> None:

@@ -6,7 +6,7 @@ and a migration has no keys. So when the database holds resources, the migration
 to start runs (with its keys), as ``$reindex`` would.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-26
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 TEXT_URL = "http://hl7.org/fhir/SearchParameter/DomainResource-text"
 CONTENT_URL = "http://hl7.org/fhir/SearchParameter/Resource-content"
