@@ -1,0 +1,62 @@
+"""The engine's sessions plan each execution of a prepared statement for its values: after five
+runs of one search, PostgreSQL would otherwise be free to switch to a generic plan made without
+them, which for a skewed value (a code on most Observations) reads the whole code instead of
+one patient's references."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from fhir_server.db import migrate
+from fhir_server.db.engine import create_engine
+from fhir_server.embedded import ServiceUrls
+from tests.servers import fresh_database
+
+pytestmark = pytest.mark.integration
+
+SEED = [
+    """INSERT INTO resource SELECT 'Observation', 'o' || i, 1, now(), false
+    FROM generate_series(1, 4000) AS i""",
+    """INSERT INTO search_token (resource_type, resource_id, param, system, code)
+    SELECT 'Observation', 'o' || i, 'code', 'http://loinc.org', '8302-2'
+    FROM generate_series(1, 4000) AS i""",
+    """INSERT INTO search_reference (resource_type, resource_id, param, target_type, target_id)
+    SELECT 'Observation', 'o' || i, 'patient', 'Patient', 'p' || (i % 2000)
+    FROM generate_series(1, 4000) AS i""",
+    "ANALYZE",
+]
+SEARCH = """PREPARE search(text, text) AS SELECT resource.id FROM resource
+WHERE resource.resource_type = 'Observation' AND NOT resource.deleted
+AND EXISTS (SELECT FROM search_reference r WHERE r.resource_type = 'Observation'
+    AND r.resource_id = resource.id AND r.param = 'patient' AND r.target_id = $1 COLLATE "C")
+AND EXISTS (SELECT FROM search_token t WHERE t.resource_type = 'Observation'
+    AND t.resource_id = resource.id AND t.param = 'code' AND t.code = $2 COLLATE "C")
+ORDER BY resource.id LIMIT 21"""
+
+
+def test_a_repeated_search_keeps_planning_for_its_values(services: ServiceUrls) -> None:
+    async def run(url: str) -> tuple[str, list[str]]:
+        engine = create_engine(url, 1)
+        try:
+            async with engine.begin() as conn:
+                for statement in SEED:
+                    await conn.execute(text(statement))
+            async with engine.connect() as conn:
+                mode = (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one()
+                await conn.execute(text(SEARCH))
+                for _ in range(8):
+                    await conn.execute(text("EXECUTE search('p7', '8302-2')"))
+                plan = await conn.execute(text("EXPLAIN EXECUTE search('p7', '8302-2')"))
+                return mode, [row[0] for row in plan]
+        finally:
+            await engine.dispose()
+
+    with fresh_database(services.database_url) as url:
+        migrate.upgrade(url)
+        mode, plan = asyncio.run(run(url))
+    assert mode == "force_custom_plan"
+    assert not any("$1" in line or "$2" in line for line in plan), plan  # planned for values
+    assert any("search_reference" in line for line in plan)
