@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 import psycopg
 
-from fhir_server.db.schema import INDEX_TABLES
+from fhir_server.store.index_statement import TABLES
 from fhir_server.store.index_writer import table_rows
 from resources.bundle_references import rewrite
 from resources.crypto.protection import seal_body
@@ -122,7 +122,7 @@ class Copier:
     def copy(self, conn: psycopg.Connection[Any], copy: int) -> int:
         """Write copy number ``copy``; the number of resources written."""
         suffix = f"-{copy}"
-        tables: Rows = {name: [] for name in (t.name for t in INDEX_TABLES.values())}
+        tables: Rows = {name: [] for name in (t.name for t in TABLES)}
         at = self.template.at
         with conn.cursor() as cursor:
             with cursor.copy(
@@ -145,7 +145,7 @@ class Copier:
             ) as current:
                 for item in self.template.resources:
                     current.write_row((item.resource_type, item.id + suffix, 1, at, False))
-            for table in INDEX_TABLES.values():
+            for table in TABLES:
                 self._copy_rows(cursor, table.name, [c.name for c in table.c], tables[table.name])
         conn.commit()
         return len(self.template.resources)
