@@ -158,4 +158,9 @@ class Copier:
             return
         with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(tuple(row.get(c) for c in columns))
+                # arrays (prefix keys, word digests) as lists: psycopg writes a tuple as a record
+                copy.write_row(tuple(_column(row.get(c)) for c in columns))
+
+
+def _column(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
