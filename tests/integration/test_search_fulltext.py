@@ -44,10 +44,12 @@ def _renamed(resources: list[Resource]) -> list[Resource]:
 
 
 def _put(batch: Batch, resource: Resource) -> Resource:
-    meta = dict(resource.get("meta", {}))
-    meta["tag"] = [*meta.get("tag", []), {"system": TAG_SYSTEM, "code": batch.code}]
+    """PUT a copy under this batch's tag alone, without identifiers: the searches over the
+    Synthea data elsewhere in the session select it by its tag and identifiers."""
+    meta = {**resource.get("meta", {}), "tag": [{"system": TAG_SYSTEM, "code": batch.code}]}
     url = f"/{resource['resourceType']}/{resource['id']}"
-    response = batch.client.put(url, json={**resource, "meta": meta})
+    copy = {k: v for k, v in resource.items() if k != "identifier"}
+    response = batch.client.put(url, json={**copy, "meta": meta})
     assert response.status_code in (200, 201), response.text
     stored: Resource = response.json()
     batch.created.append(stored)
