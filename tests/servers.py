@@ -82,7 +82,17 @@ def running_server(urls: ServiceUrls, settings: Settings) -> Iterator[str]:
     migrate.upgrade(urls.database_url)
     app = create_app(settings, urls.database_url, urls.redis_url)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # A request still in flight at the end (a client that gave up on it) must not hold the
+    # shutdown: after the grace period uvicorn cancels it and runs the app's own shutdown
+    # (job runner, audit queue) while the database is still there.
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -95,4 +105,4 @@ def running_server(urls: ServiceUrls, settings: Settings) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/fhir"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=30)
