@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from fhir_server.db.engine import sync_url
 from fhir_server.db.migrate import MIGRATIONS
 from fhir_server.embedded import ServiceUrls
-from resources.crypto import protection
+from tests.protection_state import protection_as
 from tests.servers import fresh_database
 
 pytestmark = pytest.mark.integration
@@ -52,13 +52,8 @@ def test_upgrade_indexes_existing_resources_and_downgrade_keeps_identifiers(
                 )
             # As `nutrivision db upgrade` runs it: without the PHI keys of a serving process
             # (those would store the PHI values below as blind indexes).
-            keys = protection.current()
-            protection.uninstall()
-            try:
+            with protection_as("none"):  # as `nutrivision db upgrade` runs it
                 command.upgrade(config, "head")
-            finally:
-                if keys is not None:
-                    protection.install(keys)
             with engine.connect() as conn:
                 strings = conn.execute(text("SELECT param, normalised FROM search_string")).all()
                 tokens = conn.execute(text("SELECT param, system, code FROM search_token")).all()

@@ -14,9 +14,9 @@ from sqlalchemy import create_engine, text
 from fhir_server.db.engine import sync_url
 from fhir_server.db.migrate import MIGRATIONS
 from fhir_server.embedded import ServiceUrls
-from resources.crypto import protection
 from resources.crypto.blind import BlindIndex
 from resources.crypto.envelope import new_key
+from tests.protection_state import protection_as
 from tests.servers import fresh_database
 
 pytestmark = pytest.mark.integration
@@ -76,13 +76,8 @@ def migrated(services: ServiceUrls) -> Iterator[list[Any]]:
                         " 'Abcdefghijklmnopqrstuv')"
                     )
                 )
-            keys = protection.current()
-            protection.uninstall()  # as `nutrivision db upgrade` runs it: without keys
-            try:
+            with protection_as("none"):  # as `nutrivision db upgrade` runs it
                 command.upgrade(config, "head")
-            finally:
-                if keys is not None:
-                    protection.install(keys)
             with engine.connect() as conn:
                 found = list(
                     conn.execute(

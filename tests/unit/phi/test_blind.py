@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -15,32 +14,13 @@ from resources.crypto.envelope import new_key
 from resources.crypto.keyring import Keyring
 from resources.search.index_rows import StringRow, TokenRow, index_rows
 from resources.search.values import DateValue, StringValue, TokenValue
-
-
-@contextmanager
-def _installed(installed: protection.Protection | None) -> Iterator[None]:
-    """This test's protection (None: none), and the process's own back afterwards (a test
-    server of the same session holds one)."""
-    saved, mode = protection.current(), protection.mode()
-    if installed is None:
-        protection.uninstall()
-    else:
-        protection.install(installed)
-    try:
-        yield
-    finally:
-        if saved is not None:
-            protection.install(saved)
-        elif mode == "off":
-            protection.install_disabled()
-        else:
-            protection.uninstall()
+from tests.protection_state import protection_as
 
 
 @pytest.fixture
 def blind() -> Iterator[BlindIndex]:
     index = BlindIndex(new_key())
-    with _installed(protection.Protection(Keyring(), index, b"i" * 16)):
+    with protection_as(protection.Protection(Keyring(), index, b"i" * 16)):
         yield index
 
 
@@ -133,6 +113,6 @@ def test_calendar_forms_and_search_precision() -> None:
 
 
 def test_without_keys_nothing_is_blinded() -> None:
-    with _installed(None):
+    with protection_as("none"):
         rows = index_rows("Patient", {"family": [StringValue("rivera", "Rivera")]})
     assert rows.string == [StringRow("family", "rivera", "Rivera")]

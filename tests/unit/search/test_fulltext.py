@@ -31,6 +31,7 @@ from resources.search.query import AllOf, AnyOf, Missing, TextMatch
 from resources.search.registry import default_registry
 from resources.search.strings import normalise
 from resources.search.values import WordsValue
+from tests.protection_state import protection_as
 
 DIV = '<div xmlns="http://www.w3.org/1999/xhtml"><p>Crème&nbsp;<b>Brûlée</b>&amp;co</p></div>'
 OBSERVATION = {
@@ -45,18 +46,9 @@ OBSERVATION = {
 
 @pytest.fixture
 def blind() -> Iterator[BlindIndex]:
-    saved, mode = protection.current(), protection.mode()
     index = BlindIndex(new_key())
-    protection.install(protection.Protection(Keyring(), index, b"i" * 16))
-    try:
+    with protection_as(protection.Protection(Keyring(), index, b"i" * 16)):
         yield index
-    finally:
-        if saved is not None:
-            protection.install(saved)
-        elif mode == "off":
-            protection.install_disabled()
-        else:
-            protection.uninstall()
 
 
 def test_words_are_folded_runs_of_letters_and_digits() -> None:
@@ -124,15 +116,8 @@ def test_rows_hold_keyed_digests_per_parameter(blind: BlindIndex) -> None:
 
 
 def test_without_protection_the_public_key_digests() -> None:
-    saved, mode = protection.current(), protection.mode()
-    protection.install_disabled()
-    try:
+    with protection_as("off"):
         (row,) = index_rows("Patient", {"_content": [WordsValue(("ann",))]}).text
-    finally:
-        if saved is not None:
-            protection.install(saved)
-        elif mode != "off":
-            protection.uninstall()
     assert row.words == tuple(PLAIN_WORDS.word_digests("_content", ["ann"]))
 
 
