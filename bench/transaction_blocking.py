@@ -12,7 +12,6 @@ of the small requests and the large transactions' own duration.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -26,32 +25,16 @@ from typing import Any
 import httpx
 
 from bench.bulk import observation
-from bench.processes import Child, free_port, wait_ready
-from bench.run import _nutrivision, _wait_workers
+from bench.served import serve
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 
 
 @contextmanager
 def serving(urls: ServiceUrls, folder: Path, workers: int) -> Iterator[str]:
     """The server's FHIR base URL while it runs with ``workers`` processes."""
-    port = free_port()
-    argv = [_nutrivision(), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-auth"]
-    argv += ["--workers", str(workers), "--log-level", "info"]
-    env = {
-        **os.environ,
-        "NUTRIVISION_DATABASE_URL": urls.database_url,
-        "NUTRIVISION_REDIS_URL": urls.redis_url,
-        "NUTRIVISION_DATA_DIR": str(folder / "data"),
-        "NUTRIVISION_MAX_BUNDLE_ENTRIES": "100000",
-    }
-    child = Child("server", argv, env, folder, folder / f"server-{workers}w.log")
+    child, port = serve(urls, folder, workers, {"NUTRIVISION_MAX_BUNDLE_ENTRIES": "100000"})
     try:
-        wait_ready(child, port, "/health")
-        _wait_workers(child, workers)
         yield f"http://127.0.0.1:{port}/fhir"
-    except RuntimeError:
-        print(child.tail(40), file=sys.stderr)
-        raise
     finally:
         child.stop()
 
