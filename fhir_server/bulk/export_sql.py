@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, exists, null, or_, select, true, tuple_
 
 from fhir_server.db.schema import resource, resource_version, search_reference
 from fhir_server.store.rows import R, V
@@ -161,15 +161,22 @@ def batch_statement(
 def deleted_statement(
     scope: ExportScope, types: Sequence[str], after: tuple[str, str] | None, limit: int
 ) -> Select[tuple[str, str, int, bytes | None]]:
-    """Resources of ``types`` deleted between ``_since`` and the transaction time, each with
-    its last live version (its body tells a patient-level export whose it was: a deleted
-    resource has no index rows left)."""
+    """Resources of ``types`` deleted between ``_since`` and the transaction time; at patient
+    level each with its last live version (its body tells whose it was: a deleted resource
+    has no index rows left), which a system-level export does not read."""
     last_live = and_(
         V.resource_type == R.resource_type, V.id == R.id, V.version_id == R.version_id - 1
     )
+    columns: tuple[ColumnElement[Any], ...]
+    if scope.level == "system":
+        columns = (R.resource_type, R.id, null().label("version_id"), null().label("body"))
+        source: Any = resource
+    else:
+        columns = (R.resource_type, R.id, V.version_id, V.body)
+        source = resource.outerjoin(resource_version, last_live)
     statement = (
-        select(R.resource_type, R.id, V.version_id, V.body)
-        .select_from(resource.outerjoin(resource_version, last_live))
+        select(*columns)
+        .select_from(source)
         .where(
             R.deleted,
             R.resource_type.in_(types),
