@@ -117,8 +117,8 @@ search_quantity = _index_table(
 
 search_reference = _index_table(
     "search_reference",
-    Column("target_type", C_TEXT, nullable=True),
-    Column("target_id", C_TEXT, nullable=True),
+    Column("target_type", Text, nullable=True),  # the collation of resource's columns (0015)
+    Column("target_id", Text, nullable=True),
     Column("version", C_TEXT, nullable=True),
     Column("url", C_TEXT, nullable=True),
     Column("identifier_system", C_TEXT, nullable=True),

@@ -20,6 +20,7 @@ from sqlalchemy import (
     FromClause,
     Table,
     and_,
+    collate,
     false,
     func,
     or_,
@@ -52,7 +53,9 @@ def _number(table: FromClause, descending: bool) -> ColumnElement[Any]:
 
 def _reference(table: FromClause, descending: bool) -> ColumnElement[Any]:
     del descending
-    local = table.c.target_type + "/" + table.c.target_id
+    # byte order, as the url column and every other text sort key (the target columns have
+    # the resource table's collation, for the joins)
+    local = collate(table.c.target_type + "/" + table.c.target_id, "C")
     return func.coalesce(local, table.c.url)
 
 

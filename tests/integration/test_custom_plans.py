@@ -31,7 +31,7 @@ SEED = [
 SEARCH = """PREPARE search(text, text) AS SELECT resource.id FROM resource
 WHERE resource.resource_type = 'Observation' AND NOT resource.deleted
 AND EXISTS (SELECT FROM search_reference r WHERE r.resource_type = 'Observation'
-    AND r.resource_id = resource.id AND r.param = 'patient' AND r.target_id = $1 COLLATE "C")
+    AND r.resource_id = resource.id AND r.param = 'patient' AND r.target_id = $1)
 AND EXISTS (SELECT FROM search_token t WHERE t.resource_type = 'Observation'
     AND t.resource_id = resource.id AND t.param = 'code' AND t.code = $2 COLLATE "C")
 ORDER BY resource.id LIMIT 21"""

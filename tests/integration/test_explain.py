@@ -149,3 +149,21 @@ def test_revinclude_uses_the_reverse_index(loaded: Engine) -> None:
     assert ("Index Only Scan", "search_reference") in scans or any(
         r == "search_reference" and "Index" in k for k, r in scans
     ), scans
+
+
+def test_include_reads_the_included_by_their_key(loaded: Engine) -> None:
+    """The reference rows' targets join ``resource`` on its key: their columns share its
+    collation (with byte-order targets no index of ``resource`` could serve the join, and
+    every include read the whole table)."""
+    query = parse_search(
+        ("Observation",), [("_include", "Observation:subject")], default_registry()
+    )
+    page = [
+        StoredVersion("Observation", f"Observation{n}", 1, None, False, "POST", None)  # type: ignore[arg-type]
+        for n in range(1, 21)
+    ]
+    keys = include_keys_query(query.includes[0], page)
+    assert keys is not None
+    scans = _scans(loaded, current_of(keys))
+    assert not {r for k, r in scans if k == "Seq Scan"} & BIG_TABLES, scans
+    assert any(r == "resource" and "Index" in k for k, r in scans), scans
