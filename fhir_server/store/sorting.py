@@ -91,7 +91,7 @@ def sort_column(key: SortKey, scope: Scope) -> SortColumn:
         raise Invalid(f"_sort: {name} cannot be sorted on", error_codes.BAD_PARAMETER)
     refuse_sort(param, scope)
     table, column_of, kind = _COLUMNS[param.type]
-    alias = table.alias()
+    alias = scope.alias(table)
     pick = func.max if key.descending else func.min
     value = (
         select(pick(column_of(alias, key.descending)))

@@ -159,12 +159,12 @@ def phi_exists(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool] | No
     ):
         return None
     code = first.param.code
-    rows = search_token.alias()
+    rows = scope.alias(search_token)
     blinded = _blind_rows_exist(rows, code, scope, _matches(leaves, rows, blind))
 
     def plain() -> ColumnElement[bool]:
         table, predicate = leaf_table(first)
-        alias = table.alias()
+        alias = scope.alias(table)
         return rows_exist(alias, code, scope, or_(*(predicate(x, alias, scope) for x in leaves)))
 
     return _split(first.param, scope, blinded, plain)
@@ -175,8 +175,8 @@ def phi_present(param: SearchParamDef, table: Table, scope: Scope) -> ColumnElem
     code = param.code
     if blind_index() is None or not phi_types(scope.types, code, param.type):
         return None
-    blinded = _blind_rows_exist(search_token.alias(), code, scope)
-    return _split(param, scope, blinded, lambda: rows_exist(table.alias(), code, scope))
+    blinded = _blind_rows_exist(scope.alias(search_token), code, scope)
+    return _split(param, scope, blinded, lambda: rows_exist(scope.alias(table), code, scope))
 
 
 def refuse_sort(param: SearchParamDef, scope: Scope) -> None:

@@ -18,8 +18,8 @@ from resources.search.query import Chain, Has, InCompartment
 
 def chain(node: Chain, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
     """EXISTS a reference through ``node.param`` to a live ``target_type`` matching the inner."""
-    ref = search_reference.alias()
-    target = resource.alias()
+    ref = scope.alias(search_reference)
+    target = scope.alias(resource)
     inner = compile_(node.inner, scope.narrowed(target, node.target_type))
     return exists().where(
         owned_by(ref, scope),
@@ -34,8 +34,8 @@ def chain(node: Chain, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
 
 def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
     """EXISTS a live ``source_type`` resource referencing the row and matching the inner."""
-    ref = search_reference.alias()
-    source = resource.alias()
+    ref = scope.alias(search_reference)
+    source = scope.alias(resource)
     inner = compile_(node.inner, scope.narrowed(source, node.source_type))
     return exists().where(
         ref.c.target_type == scope.type_column(),
@@ -58,7 +58,7 @@ def in_compartment(node: InCompartment, scope: Scope) -> ColumnElement[bool]:
     codes = sorted({param.code for param in node.params if param.type == "reference"})
     if not codes:
         return false()
-    ref = search_reference.alias()
+    ref = scope.alias(search_reference)
     linked: ColumnElement[bool] = ref.c.param.in_(codes)
     if len(scope.types) != 1 and node.members:
         linked = or_(

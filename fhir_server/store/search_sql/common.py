@@ -3,15 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Exists, FromClause, and_, exists, true
+from sqlalchemy import ColumnElement, Exists, FromClause, Table, and_, exists, true
 
 from resources.search.query import Expr
 
 Compiler = Callable[[Expr, "Scope"], ColumnElement[bool]]
+
+
+class Aliases:
+    """The table aliases of one statement.
+
+    The n-th alias of a table is the same object in every statement, built once with its
+    column collection: building an alias's columns was a quarter of the time a search spent
+    building its SQL. Within one statement an alias is never handed out twice, so two
+    subqueries on one table never correlate by mistake.
+    """
+
+    KEPT = 32
+    """Aliases kept per table; a statement needing more gets fresh ones past them."""
+    _built: ClassVar[dict[tuple[str, int], FromClause]] = {}
+
+    def __init__(self) -> None:
+        self._used: dict[str, int] = {}
+
+    def of(self, table: Table) -> FromClause:
+        """An alias of ``table`` not yet used in this statement."""
+        n = self._used.get(table.name, 0)
+        self._used[table.name] = n + 1
+        if n >= self.KEPT:
+            return table.alias()
+        alias = self._built.get((table.name, n))
+        if alias is None:
+            alias = table.alias()
+            _ = alias.c  # the column collection, built once
+            self._built[(table.name, n)] = alias
+        return alias
 
 
 @dataclass(frozen=True)
@@ -26,6 +56,7 @@ class Scope:
     types: tuple[str, ...]
     now: datetime
     base_url: str | None = None
+    aliases: Aliases = field(default_factory=Aliases)
 
     def type_column(self) -> ColumnElement[str] | str:
         """The row's type: a constant when the scope has one type (helps the planner)."""
@@ -36,7 +67,11 @@ class Scope:
 
     def narrowed(self, resource: FromClause, resource_type: str) -> Scope:
         """The scope of another row (a chain's target, a ``_has`` source) of one type."""
-        return Scope(resource, (resource_type,), self.now, self.base_url)
+        return Scope(resource, (resource_type,), self.now, self.base_url, self.aliases)
+
+    def alias(self, table: Table) -> FromClause:
+        """An alias of ``table`` of its own in this scope's statement."""
+        return self.aliases.of(table)
 
 
 def owned_by(table: FromClause, scope: Scope) -> ColumnElement[bool]:

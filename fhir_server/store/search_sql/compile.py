@@ -40,7 +40,7 @@ def _leaves_exist(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool]:
     if blinded is not None:
         return blinded
     table, predicate = leaf_table(leaves[0])
-    alias = table.alias()
+    alias = scope.alias(table)
     matches = [predicate(leaf, alias, scope) for leaf in leaves]
     return rows_exist(alias, leaves[0].param.code, scope, or_(*matches))
 

@@ -26,11 +26,11 @@ def compile_composite(match: CompositeMatch, scope: Scope) -> ColumnElement[bool
     """EXISTS a composite value of the parameter whose components all match."""
     first, *rest = match.components
     table, predicate = leaf_table(first)
-    anchor = table.alias()
+    anchor = scope.alias(table)
     others = []
     for position, leaf in enumerate(rest, start=1):
         other_table, other_predicate = leaf_table(leaf)
-        other = other_table.alias()
+        other = scope.alias(other_table)
         others.append(
             exists().where(
                 other.c.resource_type == anchor.c.resource_type,

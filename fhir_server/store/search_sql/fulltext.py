@@ -31,7 +31,7 @@ def text_exists(matches: Sequence[TextMatch], scope: Scope) -> Exists:
     One-word values together are one overlap (``&&``), so an OR of words is one GIN scan
     rather than an OR the planner may answer by probing resource after resource.
     """
-    table = search_text.alias()
+    table = scope.alias(search_text)
     code = matches[0].param.code
     singles = [m.words[0] for m in matches if len(m.words) == 1]
     tests = [table.c.words.contains(_digests(code, m.words)) for m in matches if len(m.words) > 1]
@@ -42,4 +42,4 @@ def text_exists(matches: Sequence[TextMatch], scope: Scope) -> Exists:
 
 def text_present(code: str, scope: Scope) -> Exists:
     """EXISTS a row of ``code`` (``:missing``): a resource without words has none."""
-    return rows_exist(search_text.alias(), code, scope)
+    return rows_exist(scope.alias(search_text), code, scope)

@@ -42,5 +42,5 @@ def missing(match: Missing, scope: Scope) -> ColumnElement[bool]:
         raise NotSupported(f"{param.code}:missing is not supported", error_codes.UNKNOWN_PARAMETER)
     found = phi_present(param, table, scope)
     if found is None:
-        found = rows_exist(table.alias(), param.code, scope)
+        found = rows_exist(scope.alias(table), param.code, scope)
     return not_(found) if match.missing else found
