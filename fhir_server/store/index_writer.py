@@ -68,11 +68,12 @@ _FIELDS = {row_type: _value_fields(row_type) for row_type in _TABLE_OF}
 
 
 def _row(row: SimpleRow, param: str, owner: Owner, ord_: int | None) -> dict[str, Any]:
-    values = {
-        name: clip(getattr(row, name)) if is_text else getattr(row, name)
-        for name, is_text in _FIELDS[type(row)]
-    }
-    return {**owner, "param": param, **values, "composite_ord": ord_}
+    laid_out: dict[str, Any] = {**owner, "param": param}
+    for name, is_text in _FIELDS[type(row)]:
+        value = getattr(row, name)
+        laid_out[name] = clip(value) if is_text else value
+    laid_out["composite_ord"] = ord_
+    return laid_out
 
 
 def _extract(resource: dict[str, Any], registry: SearchRegistry) -> dict[str, list[IndexValue]]:

@@ -20,11 +20,18 @@ import functools
 import itertools
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from resources.search.dates import date_values
 from resources.search.fastpath import PathBranch, node_type
-from resources.search.fhirpath import CompiledPath, Json, Node, compile_path, fhir_model
+from resources.search.fhirpath import (
+    CompiledPath,
+    Json,
+    Node,
+    compile_path,
+    fhir_model,
+    item_key,
+)
 from resources.search.fulltext import FULLTEXT_CODES, fulltext_values
 from resources.search.numbers import number_values, quantity_values
 from resources.search.param_def import SearchParamDef, SearchParamType
@@ -100,7 +107,37 @@ def _type_plans(registry: SearchRegistry, resource_type: str) -> tuple[_Plan, ..
     return plans
 
 
-def _values(plan: _Plan, resource: Json, registry: SearchRegistry | None) -> list[IndexValue]:
+@dataclass(slots=True)
+class _Memo:
+    """Work already done during one ``extract_all``: parameters of a resource share much of it
+    (``code`` is converted for seven Observation parameters, ``value`` for four).
+
+    Keys name a JSON object of the resource by its ``id``; each entry keeps that object alive,
+    so no other object can take its id while the memo lives.
+    """
+
+    parts: dict[tuple[str, str, int, str], tuple[object, list[SimpleValue]]] = field(
+        default_factory=dict
+    )
+    """A composite component's values on one item, by (type, expression, ``item_key``)."""
+    converted: dict[tuple[Converter, int, str | None], tuple[object, Sequence[SimpleValue]]] = (
+        field(default_factory=dict)
+    )
+    """A converter's values of one fast-path item, by (converter, id of the value, type)."""
+
+    def convert(self, converter: Converter, node: Node, resource: Json) -> Sequence[SimpleValue]:
+        """``converter(node, resource)``, once per item: a converter reads only the item's
+        value and type (and the resource, the same for the whole memo)."""
+        key = (converter, id(node.value), node.type)
+        hit = self.converted.get(key)
+        if hit is None:
+            hit = self.converted[key] = (node.value, converter(node, resource))
+        return hit[1]
+
+
+def _values(
+    plan: _Plan, resource: Json, registry: SearchRegistry | None, memo: _Memo
+) -> list[IndexValue]:
     param = plan.param
     if plan.compiled is None:
         return list(fulltext_values(resource, param.code)) if param.code in FULLTEXT_CODES else []
@@ -109,14 +146,15 @@ def _values(plan: _Plan, resource: Json, registry: SearchRegistry | None) -> lis
     if param.type == "composite":
         roots = plan.compiled.evaluate(resource, resource)
         found: list[IndexValue] = list(
-            _composites(roots, param, resource, registry or default_registry())
+            _composites(roots, param, resource, registry or default_registry(), memo)
         )
         return list(dict.fromkeys(found))
     converter = plan.converter
     if converter is None:
         return []
-    nodes = plan.nodes(resource)
-    return list(dict.fromkeys([value for node in nodes for value in converter(node, resource)]))
+    nodes = plan.nodes(resource)  # fast-path items are the resource's own JSON: memoisable
+    found = [v for node in nodes for v in memo.convert(converter, node, resource)]
+    return list(dict.fromkeys(found))
 
 
 def extract(
@@ -127,7 +165,7 @@ def extract(
     ``registry`` resolves a composite's component definitions (default: the built-in one).
     Raises ``fhirpath.FhirPathEvaluationError`` if the expression fails on this resource.
     """
-    return _values(_plan(param, str(resource.get("resourceType"))), resource, registry)
+    return _values(_plan(param, str(resource.get("resourceType"))), resource, registry, _Memo())
 
 
 def extract_all(
@@ -136,26 +174,38 @@ def extract_all(
     """Every index value of the resource, by parameter code; codes with no values are left out."""
     registry = registry or default_registry()
     found: dict[str, list[IndexValue]] = {}
+    memo = _Memo()
     for plan in _type_plans(registry, str(resource.get("resourceType"))):
-        values = _values(plan, resource, registry)
+        values = _values(plan, resource, registry, memo)
         if values:
             found[plan.param.code] = values
     return found
 
 
 def simple_values(
-    param_type: SearchParamType, expression: str, root: object, resource: Json
+    param_type: SearchParamType,
+    expression: str,
+    root: object,
+    resource: Json,
+    memo: _Memo | None = None,
 ) -> list[SimpleValue]:
-    """Evaluate ``expression`` on ``root`` and convert each item to ``param_type`` values."""
+    """Evaluate ``expression`` on ``root`` and convert each item to ``param_type`` values
+    (each item once per ``memo``, when given)."""
     converter = CONVERTERS.get(param_type)
     if converter is None:
         return []
     nodes = compile_path(expression).evaluate(root, resource)
-    return [value for node in nodes for value in converter(node, resource)]
+    if memo is None:
+        return [value for node in nodes for value in converter(node, resource)]
+    return [value for node in nodes for value in memo.convert(converter, node, resource)]
 
 
 def _composites(
-    roots: list[Node], param: SearchParamDef, resource: Json, registry: SearchRegistry
+    roots: list[Node],
+    param: SearchParamDef,
+    resource: Json,
+    registry: SearchRegistry,
+    memo: _Memo,
 ) -> list[CompositeValue]:
     """Per root item, every combination of its components' values (none if one is empty)."""
     parts: list[tuple[SearchParamType, str]] = []
@@ -166,6 +216,29 @@ def _composites(
         parts.append((definition.type, component.expression))
     combos: list[CompositeValue] = []
     for root in roots:
-        per_part = [simple_values(type_, expr, root, resource) for type_, expr in parts]
+        key = item_key(root)
+        if key is None:
+            per_part = [simple_values(t, expr, root, resource, memo) for t, expr in parts]
+        else:
+            per_part = [_memoised(memo, type_, expr, root, key, resource) for type_, expr in parts]
         combos.extend(CompositeValue(combo) for combo in itertools.product(*per_part))
     return combos
+
+
+def _memoised(
+    memo: _Memo,
+    param_type: SearchParamType,
+    expression: str,
+    root: Node,
+    key: tuple[int, str],
+    resource: Json,
+) -> list[SimpleValue]:
+    """``simple_values`` of a component, computed once per item (``fhirpath.item_key``)."""
+    memo_key = (param_type, expression, *key)
+    hit = memo.parts.get(memo_key)
+    if hit is None:
+        hit = memo.parts[memo_key] = (
+            root.value,
+            simple_values(param_type, expression, root, resource, memo),
+        )
+    return hit[1]

@@ -235,6 +235,18 @@ def typed_root(value: object, fhir_type: str) -> Node:
     return Node(value, fhir_type, _make_node(value, fhir_type))
 
 
+def item_key(node: Node) -> tuple[int, str] | None:
+    """What a relative expression's result on ``node`` depends on, within one resource: its
+    JSON object's identity and its path, for an item the fast path made (``_make_node``);
+    None for another engine item, whose state may hold more."""
+    handle = node.handle
+    if type(handle) is not ResourceNode or not isinstance(handle.path, str):
+        return None
+    if handle._data is not None or handle.propName is not None or handle.index is not None:
+        return None
+    return id(handle.data), handle.path
+
+
 def _node(item: object) -> Node:
     if isinstance(item, ResourceNode):
         path = cast(str | None, item.path)
