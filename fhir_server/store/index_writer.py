@@ -65,6 +65,7 @@ def _value_fields(row_type: type[SimpleRow]) -> tuple[tuple[str, bool], ...]:
 
 
 _FIELDS = {row_type: _value_fields(row_type) for row_type in _TABLE_OF}
+_TABLES = {row_type: INDEX_TABLES[name] for row_type, name in _TABLE_OF.items()}
 
 
 def _row(row: SimpleRow, param: str, owner: Owner, ord_: int | None) -> dict[str, Any]:
@@ -95,8 +96,7 @@ def _extract(resource: dict[str, Any], registry: SearchRegistry) -> dict[str, li
 
 
 def _add(tables: TableRows, row: SimpleRow, param: str, owner: Owner, ord_: int | None) -> None:
-    table = INDEX_TABLES[_TABLE_OF[type(row)]]
-    tables.setdefault(table, []).append(_row(row, param, owner, ord_))
+    tables.setdefault(_TABLES[type(row)], []).append(_row(row, param, owner, ord_))
 
 
 def _laid_out(rows: IndexRows, owner: Owner) -> TableRows:

@@ -173,6 +173,8 @@ class PathBranch:
     where: tuple[str, str] | None = None
     """(element, string literal) of ``where(element = 'literal')``"""
     tail: tuple[str, ...] = ()
+    filtered: bool = False
+    """Whether there is a filter (``parse`` sets it): otherwise a plain path."""
 
     @staticmethod
     def parse(branch: str) -> PathBranch | None:
@@ -193,15 +195,11 @@ class PathBranch:
             parts.get("resolves_to"),
             (key, literal) if key is not None and literal is not None else None,
             tuple(tail[1:].split(".")) if tail else (),
+            any(parts.get(name) for name in ("of_type", "resolves_to", "key")),
         )
         if len(fast.steps) == 1 and branch != fast.steps[0]:
             return None  # the resource itself is fast only as a bare type name
         return fast
-
-    @property
-    def filtered(self) -> bool:
-        """Whether the branch has a filter (otherwise it is a plain path)."""
-        return self.of_type is not None or self.resolves_to is not None or self.where is not None
 
     def first_keys(self, model: Mapping[str, Any]) -> frozenset[str] | None:
         """The top-level JSON keys one of which the resource needs for any result; None when
@@ -217,14 +215,12 @@ class PathBranch:
         """(value, node path) of each result item on the root ``data``, none of them null."""
         if data.get("resourceType") != self.steps[0]:
             return []
-        walked = walk_from((data, self.steps[0]), self.steps[1:], model)
-        found = [(v, node_path(v, path)) for v, path in walked if not extension_only(v)]
+        found = _results(walk_from((data, self.steps[0]), self.steps[1:], model))
         if self.filtered:
             found = [(v, path) for v, path in found if self._keeps(v, path, resource, model)]
             if self.tail:
-                tails = (walk_from(item, self.tail, model) for item in found)
-                found = [(v, node_path(v, p)) for t in tails for v, p in t if not extension_only(v)]
-        return [(v, path) for v, path in found if v is not None]
+                found = _results([i for item in found for i in walk_from(item, self.tail, model)])
+        return found
 
     def _keeps(
         self, value: object, path: Any, resource: Mapping[str, Any], model: Mapping[str, Any]
@@ -237,6 +233,24 @@ class PathBranch:
         key, literal = self.where
         children = [v for v, _ in walk_from((value, path), (key,), model) if not extension_only(v)]
         return len(children) == 1 and isinstance(children[0], str) and children[0] == literal
+
+
+def _results(walked: list[Item]) -> list[tuple[Any, Any]]:
+    """(value, ``node_path``) of walked items, less nulls and what fhirpathpy leaves out
+    (``extension_only``). Written for speed: every write runs it for every parameter."""
+    found: list[tuple[Any, Any]] = []
+    for value, path in walked:
+        if type(value) is dict:  # the usual case, without the abstract Mapping check
+            if "resourceType" in value:
+                found.append((value, value["resourceType"]))
+            elif len(value) != 1 or "extension" not in value:
+                found.append((value, path))
+        elif isinstance(value, Mapping):
+            if not extension_only(value):
+                found.append((value, node_path(value, path)))
+        elif value is not None:
+            found.append((value, path))
+    return found
 
 
 def unknown_element(steps: tuple[str, ...], model: Mapping[str, Any]) -> str | None:
