@@ -7,7 +7,7 @@ resource type: ``extract_all`` (the search values) and ``table_rows`` (values, t
 with PHI protection on, and the table layout), in ms of process CPU per resource, best of
 ``--runs`` passes (per slice of 20 resources). Run it niced on a quiet machine; about 20 s.
 
-    python -m bench.extract [--runs 5] [--bundles 12]
+    python -m bench.extract [--runs 7] [--mixed 700]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ FIXTURES = Path(
 BUNDLES = FIXTURES / "synthea-r4-smart-on-fhir" / "bundles"
 EXAMPLES = FIXTURES / "fhir-r4-examples" / "resources"
 CHUNK = 20
+PER_TYPE = 200
 TYPES = ("Observation", "Patient", "ExplanationOfBenefit", "Claim")
 Json = dict[str, Any]
 
@@ -47,9 +48,9 @@ def _relinked(value: Any, ids: dict[str, str]) -> Any:
     return ids.get(value, value) if isinstance(value, str) else value
 
 
-def synthea_resources(bundles: int) -> list[Json]:
-    """The entry resources of the first ``bundles`` Synthea Bundles, as a transaction stores
-    them (each with an id, references relative)."""
+def synthea_resources(bundles: int | None = None) -> list[Json]:
+    """The entry resources of the first ``bundles`` Synthea Bundles (all by default), as a
+    transaction stores them (each with an id, references relative)."""
     found: list[Json] = []
     for path in sorted(BUNDLES.glob("*.json"))[:bundles]:
         bundle = fhir_json.loads(path.read_bytes())
@@ -94,11 +95,16 @@ def _rows(resource: Json) -> object:
     return table_rows(resource["resourceType"], resource["id"], resource, default_registry())
 
 
-def groups(synthea: list[Json], examples: list[Json]) -> Iterator[tuple[str, list[Json]]]:
-    """The sets measured: all Synthea resources, each type of ``TYPES``, the R4 examples."""
-    yield "Synthea, all types", synthea
+def groups(
+    synthea: list[Json], mixed: int, examples: list[Json]
+) -> Iterator[tuple[str, list[Json]]]:
+    """The sets measured: the first ``mixed`` Synthea resources (every type, as the Bundles
+    hold them), up to ``PER_TYPE`` of each type of ``TYPES`` (spread over every Bundle), the
+    R4 examples."""
+    yield "Synthea, all types", synthea[:mixed]
     for type_ in TYPES:
-        yield f"Synthea {type_}", [r for r in synthea if r["resourceType"] == type_][:400]
+        of_type = [r for r in synthea if r["resourceType"] == type_]
+        yield f"Synthea {type_}", of_type[:: max(1, len(of_type) // PER_TYPE)][:PER_TYPE]
     if examples:
         yield "R4 examples", examples
 
@@ -106,18 +112,20 @@ def groups(synthea: list[Json], examples: list[Json]) -> Iterator[tuple[str, lis
 def main() -> None:
     """Print the table of figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--bundles", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--mixed", type=int, default=700, help="resources of the mixed set")
     args = parser.parse_args()
     if not BUNDLES.exists():
         raise SystemExit(f"{BUNDLES} is not here: the Synthea fixtures are needed")
-    synthea = synthea_resources(args.bundles)
+    synthea = synthea_resources()
     examples = example_resources() if EXAMPLES.exists() else []
     protection.install(_protected())
-    for resource in synthea + examples:  # compile every expression once, outside the timing
-        _rows(resource)
+    measured = list(groups(synthea, args.mixed, examples))
+    for _, resources in measured:  # compile every expression once, outside the timing
+        for resource in resources:
+            _rows(resource)
     print(f"{'resources':<32}{'n':>6}{'extract_all ms':>16}{'table_rows ms':>15}")
-    for name, resources in groups(synthea, examples):
+    for name, resources in measured:
         extract_ms = best_ms(extract_all, resources, args.runs)
         rows_ms = best_ms(_rows, resources, args.runs)
         print(f"{name:<32}{len(resources):>6}{extract_ms:>16.3f}{rows_ms:>15.3f}")

@@ -51,25 +51,29 @@ def walk(
 
 
 def walk_from(start: Item, steps: tuple[str, ...], model: Mapping[str, Any]) -> list[Item]:
-    """The items the relative path ``steps`` selects from ``start`` (JSON and its path)."""
+    """The items the relative path ``steps`` selects from ``start`` (JSON and its path).
+
+    Of a choice element, the first type present in the JSON is taken; a primitive's value and
+    its ``_key`` extension are separate items. Written for speed: every write runs it for
+    every parameter of the resource's type.
+    """
+    plans = _plans(model)
     items: list[Item] = [start]
     for key in steps:
         found: list[Item] = []
         for data, path in items:
-            if type(data) is dict or isinstance(data, Mapping):  # dict first: the usual case
-                _add_members(found, data, member_plan(path, key, model))
+            if type(data) is not dict and not isinstance(data, Mapping):  # dict: the usual case
+                continue
+            members = plans.get((path, key)) or member_plan(path, key, model)
+            for name, extension_name, child_path in members:
+                value, extension = data.get(name), data.get(extension_name)
+                if value is not None or extension is not None:
+                    _add_items(found, value, child_path)
+                    if extension is not None:
+                        _add_items(found, extension, child_path)
+                    break
         items = found
     return items
-
-
-def _add_members(found: list[Item], data: Mapping[str, Any], members: tuple[Member, ...]) -> None:
-    """The value and the primitive extension of the first member (of a choice) present."""
-    for name, extension_name, child_path in members:
-        value, extension = data.get(name), data.get(extension_name)
-        if value is not None or extension is not None:
-            _add_items(found, value, child_path)
-            _add_items(found, extension, child_path)
-            return
 
 
 def _add_items(found: list[Item], value: object, path: str) -> None:
@@ -81,13 +85,18 @@ def _add_items(found: list[Item], value: object, path: str) -> None:
         found.append((value, path))
 
 
-def member_plan(path: str, key: str, model: Mapping[str, Any]) -> tuple[Member, ...]:
-    """How step ``key`` navigates from an item of ``path``: the JSON keys to read (one per
-    type of a choice element, in the model's order) and the child's path (cached)."""
+def _plans(model: Mapping[str, Any]) -> dict[tuple[str, str], tuple[Member, ...]]:
+    """The resolved member steps of ``model`` so far (``member_plan``)."""
     cached = _PLANS.get(id(model))
     if cached is None or cached[0] is not model:
         cached = _PLANS[id(model)] = (model, {})
-    plans = cached[1]
+    return cached[1]
+
+
+def member_plan(path: str, key: str, model: Mapping[str, Any]) -> tuple[Member, ...]:
+    """How step ``key`` navigates from an item of ``path``: the JSON keys to read (one per
+    type of a choice element, in the model's order) and the child's path (cached)."""
+    plans = _plans(model)
     plan = plans.get((path, key))
     if plan is None:
         plan = plans[(path, key)] = _member_plan(path, key, model)
