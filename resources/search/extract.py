@@ -214,15 +214,30 @@ def _composites(
         if definition is None:
             return []
         parts.append((definition.type, component.expression))
+    walks = _walks_only(tuple(expression for _, expression in parts))
+    # walked components raise nothing, so the first empty one settles it; the value, last,
+    # is the one most often absent (code-value-date on a valueQuantity)
+    order = range(len(parts) - 1, -1, -1) if walks else range(len(parts))
     combos: list[CompositeValue] = []
     for root in roots:
         key = item_key(root)
-        if key is None:
-            per_part = [simple_values(t, expr, root, resource, memo) for t, expr in parts]
-        else:
-            per_part = [_memoised(memo, type_, expr, root, key, resource) for type_, expr in parts]
+        per_part: list[list[SimpleValue]] = [[] for _ in parts]
+        for index in order:
+            type_, expression = parts[index]
+            if key is None:
+                per_part[index] = simple_values(type_, expression, root, resource, memo)
+            else:
+                per_part[index] = _memoised(memo, type_, expression, root, key, resource)
+            if walks and not per_part[index]:
+                break
         combos.extend(CompositeValue(combo) for combo in itertools.product(*per_part))
     return combos
+
+
+@functools.lru_cache(maxsize=1024)
+def _walks_only(expressions: tuple[str, ...]) -> bool:
+    """Whether every branch of every expression is walked, never interpreted."""
+    return all(compile_path(expression).walks_only for expression in expressions)
 
 
 def _memoised(

@@ -172,6 +172,12 @@ class CompiledPath:
         """Each union branch's fast form, None for one that is interpreted (or relative)."""
         return tuple(b if isinstance(b, PathBranch) else None for b in self._branches)
 
+    @property
+    def walks_only(self) -> bool:
+        """Whether no branch is left to the interpreter (a relative one may still ask it,
+        on a root without a path, for the same plain navigation)."""
+        return not any(isinstance(branch, dict) for branch in self._branches)
+
     def branch_nodes(
         self, index: int, data: object, resource: Json, variables: Mapping[str, object]
     ) -> list[Node]:
