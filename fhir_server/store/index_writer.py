@@ -65,14 +65,16 @@ def _value_fields(row_type: type[SimpleRow]) -> tuple[tuple[str, bool], ...]:
 
 
 _FIELDS = {row_type: _value_fields(row_type) for row_type in _TABLE_OF}
+_TABLES = {row_type: INDEX_TABLES[name] for row_type, name in _TABLE_OF.items()}
 
 
 def _row(row: SimpleRow, param: str, owner: Owner, ord_: int | None) -> dict[str, Any]:
-    values = {
-        name: clip(getattr(row, name)) if is_text else getattr(row, name)
-        for name, is_text in _FIELDS[type(row)]
-    }
-    return {**owner, "param": param, **values, "composite_ord": ord_}
+    laid_out: dict[str, Any] = {**owner, "param": param}
+    for name, is_text in _FIELDS[type(row)]:
+        value = getattr(row, name)
+        laid_out[name] = clip(value) if is_text else value
+    laid_out["composite_ord"] = ord_
+    return laid_out
 
 
 def _extract(resource: dict[str, Any], registry: SearchRegistry) -> dict[str, list[IndexValue]]:
@@ -94,8 +96,7 @@ def _extract(resource: dict[str, Any], registry: SearchRegistry) -> dict[str, li
 
 
 def _add(tables: TableRows, row: SimpleRow, param: str, owner: Owner, ord_: int | None) -> None:
-    table = INDEX_TABLES[_TABLE_OF[type(row)]]
-    tables.setdefault(table, []).append(_row(row, param, owner, ord_))
+    tables.setdefault(_TABLES[type(row)], []).append(_row(row, param, owner, ord_))
 
 
 def _laid_out(rows: IndexRows, owner: Owner) -> TableRows:

@@ -11,6 +11,7 @@ Text that is not a valid FHIR date gives no value.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
@@ -63,20 +64,28 @@ def _range(parts: dict[str, str | None]) -> DateValue:
         return DateValue(low, _shift(low, months=1))
     if parts["hour"] is None:
         low = datetime(year, month, day, tzinfo=UTC)
-        return DateValue(low, _add(low, timedelta(days=1)))
+        return DateValue(low, _add(low, _DAY))
     zone = _zone(parts["zone"])
     hour, minute = int(parts["hour"] or 0), int(parts["minute"] or 0)
     if parts["second"] is None:
         low = datetime(year, month, day, hour, minute, tzinfo=zone).astimezone(UTC)
-        return DateValue(low, _add(low, timedelta(minutes=1)))
+        return DateValue(low, _add(low, _MINUTE))
     fraction = (parts["fraction"] or "")[:6]
     micro = int(fraction.ljust(6, "0")) if fraction else 0
-    low = datetime(year, month, day, hour, minute, int(parts["second"] or 0), micro, tzinfo=zone)
-    step = timedelta(microseconds=10 ** (6 - len(fraction))) if fraction else timedelta(seconds=1)
-    return DateValue(low.astimezone(UTC), _add(low.astimezone(UTC), step))
+    second = int(parts["second"] or 0)
+    low = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone).astimezone(UTC)
+    return DateValue(low, _add(low, _STEPS[len(fraction)]))
 
 
+_DAY, _MINUTE = timedelta(days=1), timedelta(minutes=1)
+_STEPS = [timedelta(microseconds=10 ** (6 - digits)) if digits else timedelta(seconds=1)
+          for digits in range(7)]  # fmt: skip
+"""The precision of a time with 0 to 6 fraction digits (0: to the second)."""
+
+
+@functools.lru_cache(maxsize=64)
 def _zone(text: str | None) -> timezone:
+    """The zone of an offset (a handful of distinct ones: cached)."""
     if text is None or text == "Z":
         return UTC
     sign = -1 if text[0] == "-" else 1
@@ -92,6 +101,8 @@ def _shift(low: datetime, years: int = 0, months: int = 0) -> datetime:
 
 
 def _add(low: datetime, step: timedelta) -> datetime:
+    if low.year < DATE_MAX.year:  # a year or more from the end, and a step is a day at most
+        return low + step
     return low + step if DATE_MAX - low > step else DATE_MAX
 
 

@@ -8,8 +8,9 @@ fhirpathpy's internals are untyped, and it has gaps this adapter fills:
   on its own and the results concatenated (index values need no union de-duplication);
 - R4 search expressions use ``as`` on collections, which it rightly refuses (``lenient_as``);
 - interpreting is slow (~50 us a path), so plain paths are walked directly (``fastpath``),
-  as are plain paths with one ``ofType(T)`` or ``where(resolve() is T)`` filter, and
-  relative plain paths (a composite's components) from an item whose path is known.
+  as are plain paths with one ``ofType(T)``, ``where(resolve() is T)`` or
+  ``where(element = 'text')`` filter (and more steps after it), and relative plain paths
+  (a composite's components) from an item whose path is known.
 The R4 model that fhirpathpy ships (choice types, ``as``/``is``/``ofType``) is used, extended
 with NutritionIntake's paths from its R5 model. Evaluation keeps no state between calls apart
 from fhirpathpy's module globals, which it sets to the same values every time.
@@ -29,14 +30,13 @@ from fhirpathpy.engine.nodes import FP_Type, ResourceNode
 from fhirpathpy.models import models
 
 from resources.search.expressions import lenient_as, split_union
-from resources.search.fastpath import simple_steps, walk, walk_from
+from resources.search.fastpath import REFERENCE_TAIL, PathBranch, extension_only, walk_from
 from resources.search.presence import has_element, required_element
 
 Json = Mapping[str, Any]
 _P: Any = fhirpathpy.parser  # antlr-generated and untyped
 _apply = cast(Callable[..., list[Any]], fhirpathpy.apply_parsed_path)
 _make_node = cast(Callable[[Any, str], object], ResourceNode.create_node)
-_REFERENCE_TAIL = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
 _R5_ADDITIONS = ("NutritionIntake", "CodeableReference")
 FHIR_VARIABLES: Mapping[str, str] = {"sct": "http://snomed.info/sct", "loinc": "http://loinc.org"}
 """The fixed environment variables FHIR defines (``%ucum`` and ``%context`` fhirpathpy sets)."""
@@ -95,14 +95,9 @@ def fhir_model() -> dict[str, Any]:
     return merged
 
 
-_FILTERED = re.compile(
-    r"^\(?\s*([A-Z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)+)\s*\."
-    r"(?:ofType\(([A-Za-z]+)\)|where\(resolve\(\) is ([A-Z][A-Za-z]+)\))\s*\)?$"
-)
 _RELATIVE = re.compile(
     r"^\(?\s*([a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*)\s*(?:\.ofType\(([A-Za-z]+)\))?\s*\)?$"
 )
-_TYPE_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _NOT_ELEMENTS = frozenset({"true", "false", "and", "or", "xor", "implies", "div", "mod", "in"})
 """Lowercase words that a bare expression may be but that are not element names."""
 
@@ -138,31 +133,6 @@ class _Relative:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Filtered:
-    """A plain path with one filter, the two commonest in R4 search expressions:
-    ``Observation.subject.where(resolve() is Patient)`` (a reference of one target type)
-    and ``Observation.value.ofType(Quantity)`` (one type of a choice, from ``as``)."""
-
-    steps: tuple[str, ...]
-    of_type: str | None
-    resolves_to: str | None
-
-    @staticmethod
-    def parse(branch: str) -> _Filtered | None:
-        match = _FILTERED.match(branch)
-        if match is None or branch.count("(") != branch.count(")"):
-            return None
-        steps = simple_steps(match.group(1))
-        return _Filtered(steps, match.group(2), match.group(3)) if steps else None
-
-    def keeps(self, node: Node, resource: Json) -> bool:
-        if self.of_type is not None:
-            return node.type == self.of_type
-        target = _resolve_one(node.value, resource)
-        return getattr(target, "path", None) == self.resolves_to
-
-
 class CompiledPath:
     """An expression parsed once (per top-level union branch), ready to evaluate many times.
 
@@ -193,27 +163,41 @@ class CompiledPath:
         """
         data = root.handle if isinstance(root, Node) else root
         nodes: list[Node] = []
-        for branch, needs in zip(self._branches, self._needs, strict=True):
-            if isinstance(branch, tuple):
-                nodes.extend(self._walk(branch, data))
-            elif isinstance(branch, _Filtered):
-                walked = self._walk(branch.steps, data)
-                nodes.extend(node for node in walked if branch.keeps(node, resource))
-            elif isinstance(branch, _Relative):
-                nodes.extend(self._relative(branch, data, resource, variables or {}))
-            elif needs is None or not isinstance(data, Mapping) or has_element(data, needs):
-                found = self._interpret(branch, data, resource, variables or {})
-                nodes.extend(_node(item) for item in found)
-        return [node for node in nodes if node.value is not None]
+        for index in range(len(self._branches)):
+            nodes.extend(self.branch_nodes(index, data, resource, variables or {}))
+        return nodes
 
-    @staticmethod
-    def _walk(steps: tuple[str, ...], data: object) -> list[Node]:
-        # a plain path starts with a type name, so only the resource's JSON matters
-        json_data = data.data if isinstance(data, ResourceNode) else data
-        if not isinstance(json_data, Mapping):
+    @property
+    def branches(self) -> tuple[PathBranch | None, ...]:
+        """Each union branch's fast form, None for one that is interpreted (or relative)."""
+        return tuple(b if isinstance(b, PathBranch) else None for b in self._branches)
+
+    @property
+    def walks_only(self) -> bool:
+        """Whether no branch is left to the interpreter (a relative one may still ask it,
+        on a root without a path, for the same plain navigation)."""
+        return not any(isinstance(branch, dict) for branch in self._branches)
+
+    def branch_nodes(
+        self, index: int, data: object, resource: Json, variables: Mapping[str, object]
+    ) -> list[Node]:
+        """The non-null items of union branch ``index`` on the root ``data`` (a resource or an
+        engine item), as ``evaluate`` gives them."""
+        branch, needs = self._branches[index], self._needs[index]
+        if isinstance(branch, PathBranch):
+            # a path from a type name: only the resource's JSON matters
+            json_data = data.data if isinstance(data, ResourceNode) else data
+            if not isinstance(json_data, Mapping):
+                return []
+            items = branch.items(json_data, resource, fhir_model())
+            return [_node(_make_node(value, path)) for value, path in items]
+        if isinstance(branch, _Relative):
+            nodes = self._relative(branch, data, resource, variables)
+        elif needs is None or not isinstance(data, Mapping) or has_element(data, needs):
+            nodes = [_node(item) for item in self._interpret(branch, data, resource, variables)]
+        else:
             return []
-        items = walk(json_data, steps, fhir_model())
-        return [_node(_make_node(v, path)) for v, path in items if not _extension_only(v)]
+        return [node for node in nodes if node.value is not None]
 
     def _relative(
         self, branch: _Relative, data: object, resource: Json, variables: Mapping[str, object]
@@ -223,7 +207,7 @@ class CompiledPath:
             found = self._interpret(branch.parsed, data, resource, variables)
             return [_node(item) for item in found]
         items = walk_from(start, branch.steps, fhir_model())
-        walked = [_node(_make_node(v, path)) for v, path in items if not _extension_only(v)]
+        walked = [_node(_make_node(v, path)) for v, path in items if not extension_only(v)]
         return [node for node in walked if branch.of_type in (None, node.type)]
 
     def _interpret(
@@ -237,11 +221,9 @@ class CompiledPath:
             raise FhirPathEvaluationError(f"{self.expression}: {error}") from error
 
 
-def _fast_form(branch: str) -> tuple[str, ...] | _Filtered | _Relative | None:
+def _fast_form(branch: str) -> PathBranch | _Relative | None:
     """How a branch can be evaluated without the interpreter, if it can."""
-    if _TYPE_NAME.match(branch):  # the resource itself: the base of most composites
-        return (branch,)
-    return simple_steps(branch) or _Filtered.parse(branch) or _Relative.parse(branch)
+    return PathBranch.parse(branch) or _Relative.parse(branch)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -259,9 +241,16 @@ def typed_root(value: object, fhir_type: str) -> Node:
     return Node(value, fhir_type, _make_node(value, fhir_type))
 
 
-def _extension_only(value: object) -> bool:
-    """What fhirpathpy leaves out of raw results: a primitive's ``_x`` with only extensions."""
-    return isinstance(value, Mapping) and list(value) == ["extension"]
+def item_key(node: Node) -> tuple[int, str] | None:
+    """What a relative expression's result on ``node`` depends on, within one resource: its
+    JSON object's identity and its path, for an item the fast path made (``_make_node``);
+    None for another engine item, whose state may hold more."""
+    handle = node.handle
+    if type(handle) is not ResourceNode or not isinstance(handle.path, str):
+        return None
+    if handle._data is not None or handle.propName is not None or handle.index is not None:
+        return None
+    return id(handle.data), handle.path
 
 
 def _node(item: object) -> Node:
@@ -290,7 +279,7 @@ def _resolve_one(item: object, resource: Json) -> object | None:
             if isinstance(contained, Mapping) and contained.get("id") == reference[1:]:
                 return _make_node(contained, str(contained.get("resourceType")))
         return None
-    match = _REFERENCE_TAIL.search(reference) if isinstance(reference, str) else None
+    match = REFERENCE_TAIL.search(reference) if isinstance(reference, str) else None
     if match is not None:
         stub = {"resourceType": match.group(1), "id": match.group(2)}
         return _make_node(stub, match.group(1))

@@ -107,6 +107,8 @@ def fulltext_values(resource: Mapping[str, object], code: str) -> list[WordsValu
             texts.append(narrative_text(text["div"]))
     else:
         _strings(resource, texts, narrative=False)
+        # a text met again adds no word, nor changes the first-seen order: split each once
+        texts = list(dict.fromkeys(texts))
     found: dict[str, None] = {}
     for chunk in _chunks(texts):
         found.update(dict.fromkeys(words(chunk)))
@@ -130,18 +132,20 @@ def _chunks(texts: list[str]) -> Iterator[str]:
 def _strings(value: object, out: list[str], *, narrative: bool) -> None:
     """Every string value under ``value`` into ``out``; a narrative ``div`` as its text
     (``narrative``: ``value`` is the element under a ``text`` key). Written for speed: every
-    write runs it over the whole resource."""
+    write runs it over the whole resource (exact type checks first, the usual JSON types)."""
     if isinstance(value, dict):
         for key, item in value.items():
             if key in SKIPPED_KEYS:
                 continue
-            if isinstance(item, str):
+            kind = type(item)
+            if kind is str or (kind is not dict and kind is not list and isinstance(item, str)):
                 out.append(narrative_text(item) if narrative and key == "div" else item)
-            else:
+            elif kind is dict or kind is list or isinstance(item, dict | list):
                 _strings(item, out, narrative=key == "text")
     elif isinstance(value, list):
         for item in value:
-            if isinstance(item, str):
+            kind = type(item)
+            if kind is str or (kind is not dict and kind is not list and isinstance(item, str)):
                 out.append(item)
-            else:
+            elif kind is dict or kind is list or isinstance(item, dict | list):
                 _strings(item, out, narrative=False)

@@ -8,6 +8,7 @@ float carrying its source text (``resources.fhir_json.JsonDecimal``), keeps ever
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -41,9 +42,14 @@ def as_decimal(value: object) -> Decimal | None:
 
 def precision_range(number: Decimal) -> tuple[Decimal, Decimal]:
     """[low, high): the number plus or minus half a unit of its last digit."""
-    exponent = number.as_tuple().exponent
-    half = Decimal(5).scaleb(int(exponent) - 1)
+    half = _half_unit(int(number.as_tuple().exponent))
     return number - half, number + half
+
+
+@functools.lru_cache(maxsize=256)
+def _half_unit(exponent: int) -> Decimal:
+    """Half a unit of the digit at ``exponent`` (a few distinct ones: cached)."""
+    return Decimal(5).scaleb(exponent - 1)
 
 
 def number_values(node: Node, _resource: Json) -> list[NumberValue]:

@@ -16,8 +16,11 @@ _PARTS = tuple(dict.fromkeys(NAME_PARTS + ADDRESS_PARTS))
 def normalise(text: str) -> str:
     """Lowercase with accents stripped: NFKD, then combining marks dropped (``É`` -> ``e``).
 
-    The query side must apply the same function to the searched text.
+    The query side must apply the same function to the searched text. ASCII text (the usual
+    case) has no decompositions nor combining marks, so it is only lowercased.
     """
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 

@@ -3,7 +3,9 @@
 For every parameter whose expression is a plain path (or a union of them), three things agree:
 fhirpathpy's items (the interpreter, ``fast=False``), the items of the independent walk in
 ``path_walk``, and the extracted index values against those of the walked items. And for every
-parameter, the production evaluator (with its fast path) gives fhirpathpy's items and types.
+parameter, the production evaluator (with its fast path) gives fhirpathpy's items and types,
+and the production extraction (per-type plans, presence pre-checks, fast-path items converted
+without an engine item) gives the values of fhirpathpy's items run through the converters.
 The copied subset (tests/fixtures/search, 40 files) always runs; all 466 R4 examples under
 ../shared/fixtures run when that folder is present.
 """
@@ -11,7 +13,9 @@ The copied subset (tests/fixtures/search, 40 files) always runs; all 466 R4 exam
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,16 +24,21 @@ import pytest
 
 from resources.crypto.phi_params import COVERED_BY, NOT_STORED
 from resources.search.extract import CONVERTERS, extract, extract_all
+from resources.search.fastpath import PathBranch
 from resources.search.fhirpath import CompiledPath, Node, compile_path
 from resources.search.index_rows import index_rows
 from resources.search.registry import default_registry
+from resources.search.values import CompositeValue, IndexValue
 from tests.unit.search.path_walk import simple_branches, walk
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "search"
 SUBSET = sorted(FIXTURES.glob("*.json"))
-SHARED_EXAMPLES = (
-    Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "fhir-r4-examples" / "resources"
+SHARED = Path(
+    os.environ.get("NUTRIVISION_SHARED_FIXTURES")
+    or Path(__file__).resolve().parents[4] / "shared" / "fixtures"
 )
+"""``../shared/fixtures`` from the repository root (or where the variable says)."""
+SHARED_EXAMPLES = SHARED / "fhir-r4-examples" / "resources"
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -74,6 +83,45 @@ def compare_fast_path(resource: dict[str, Any]) -> list[str]:
                     mismatches.append(
                         f"{resource_type}.{code}: fast path differs for {component.expression}"
                     )
+    return mismatches
+
+
+def _interpreted_values(code: str, resource: dict[str, Any]) -> list[IndexValue]:
+    """One parameter's values with fhirpathpy evaluating every expression (no fast path)."""
+    registry = default_registry()
+    resource_type = resource["resourceType"]
+    param = registry.get(resource_type, code)
+    assert param is not None
+    expression = param.expression_for(resource_type)
+    converter = CONVERTERS.get(param.type)
+    if expression is None:
+        return extract(resource, param)  # full text: no expression to compare
+    roots = _interpreter(expression).evaluate(resource, resource)
+    if param.type != "composite":
+        if converter is None:
+            return []
+        return list(dict.fromkeys(v for node in roots for v in converter(node, resource)))
+    found: list[IndexValue] = []
+    for root in roots:
+        per_part = []
+        for component in param.component:
+            definition = registry.by_url(component.definition)
+            assert definition is not None
+            part_converter = CONVERTERS[definition.type]
+            nodes = _interpreter(component.expression).evaluate(root, resource)
+            per_part.append([v for node in nodes for v in part_converter(node, resource)])
+        found.extend(CompositeValue(combo) for combo in itertools.product(*per_part))
+    return list(dict.fromkeys(found))
+
+
+def compare_extraction(resource: dict[str, Any]) -> list[str]:
+    """Mismatches between ``extract_all`` and the interpreter's values, for every parameter."""
+    extracted = extract_all(resource)
+    mismatches = []
+    for code in default_registry().params_for(resource["resourceType"]):
+        expected = _interpreted_values(code, resource)
+        if [repr(v) for v in extracted.get(code, [])] != [repr(v) for v in expected]:
+            mismatches.append(f"{resource['resourceType']}.{code}: extracted values differ")
     return mismatches
 
 
@@ -145,6 +193,88 @@ def test_fast_path_equals_fhirpathpy(path: Path) -> None:
     assert compare_fast_path(_load(path)) == []
 
 
+@pytest.mark.parametrize("path", SUBSET, ids=[path.stem for path in SUBSET])
+def test_extraction_equals_fhirpathpy_values(path: Path) -> None:
+    assert compare_extraction(_load(path)) == []
+
+
+FILTERED_SHAPES = [
+    "(Observation.value as CodeableConcept).text",
+    "Patient.telecom.where(system='phone')",
+    "PlanDefinition.relatedArtifact.where(type='composed-of').resource",
+    "Observation.subject.where(resolve() is Patient)",
+    "(Observation.component.value as Quantity)",
+    "Condition.onset.as(Age)",
+    "Observation",
+]
+
+
+@pytest.mark.parametrize("expression", FILTERED_SHAPES)
+def test_filtered_shapes_take_the_fast_path(expression: str) -> None:
+    assert all(isinstance(b, PathBranch) for b in compile_path(expression).branches)
+
+
+def test_few_registry_branches_are_interpreted() -> None:
+    """Only shapes no search needs fast are left to the interpreter (R4 and NutritionIntake)."""
+    interpreted = set()
+    registry = default_registry()
+    for param in registry:
+        for base in param.base:
+            expression = param.expression_for(base)
+            if expression is None:
+                continue
+            compiled = compile_path(expression)
+            if None in compiled.branches:
+                interpreted.add(f"{param.code}: {expression}")
+    assert interpreted == {
+        "composition: Bundle.entry[0].resource",
+        "deceased: Patient.deceased.exists() and Patient.deceased != false",
+        "message: Bundle.entry[0].resource",
+        "name: name | alias",  # relative paths: fast from a resource, not a ``PathBranch``
+    }
+
+
+WHERE_CASES = [
+    {"telecom": [{"system": "phone", "value": "1"}, {"system": "email", "value": "a@b"}]},
+    {"telecom": [{"system": "Phone", "value": "1"}, {"value": "2"}]},
+    {"telecom": [{"_system": {"extension": [{"url": "u", "valueString": "x"}]}, "value": "3"}]},
+    {"telecom": [{"system": "phone", "_system": {"id": "s1"}, "value": "4"}]},
+    {"telecom": {"system": "phone", "value": "5"}},
+    {"telecom": []},
+    {},
+]
+
+
+@pytest.mark.parametrize("case", WHERE_CASES)
+def test_where_equals_matches_fhirpathpy(case: dict[str, Any]) -> None:
+    patient = {"resourceType": "Patient", **case}
+    expression = "Patient.telecom.where(system='phone')"
+    fast = compile_path(expression).evaluate(patient, patient)
+    slow = _interpreter(expression).evaluate(patient, patient)
+    assert [(n.value, n.type) for n in fast] == [(n.value, n.type) for n in slow]
+    assert compare_extraction(patient) == []
+
+
+OF_TYPE_TAIL_CASES = [
+    {"valueCodeableConcept": {"text": "high", "coding": [{"code": "H"}]}},
+    {"valueCodeableConcept": {"coding": [{"code": "H"}]}},
+    {"valueCodeableConcept": {"_text": {"extension": [{"url": "u", "valueString": "x"}]}}},
+    {"valueString": "plain"},
+    {"valueQuantity": {"value": 1, "unit": "mg"}},
+    {},
+]
+
+
+@pytest.mark.parametrize("case", OF_TYPE_TAIL_CASES)
+def test_of_type_then_steps_matches_fhirpathpy(case: dict[str, Any]) -> None:
+    observation = {"resourceType": "Observation", "status": "final", **case}
+    expression = "(Observation.value as string) | (Observation.value as CodeableConcept).text"
+    fast = compile_path(expression).evaluate(observation, observation)
+    slow = _interpreter(expression).evaluate(observation, observation)
+    assert [(n.value, n.type) for n in fast] == [(n.value, n.type) for n in slow]
+    assert compare_extraction(observation) == []
+
+
 def test_composite_components_take_the_fast_path() -> None:
     """The components of the commonest composites are walked, not interpreted."""
     observation = next(
@@ -178,4 +308,24 @@ def test_all_r4_examples_extract_and_match() -> None:
             failures.append(f"{path.name}: {error}")
         failures.extend(f"{path.name}: {m}" for m in compare_simple_paths(resource)[1])
         failures.extend(f"{path.name}: {m}" for m in compare_fast_path(resource))
+        failures.extend(f"{path.name}: {m}" for m in compare_extraction(resource))
     assert failures == []
+
+
+SPARSE_CASES = [
+    {"resourceType": "Patient", "_birthDate": {"id": "b1"}},
+    {"resourceType": "Patient", "_gender": {"extension": [{"url": "u", "valueCode": "x"}]}},
+    {"resourceType": "Patient", "deceasedBoolean": False, "multipleBirthInteger": 2},
+    {"resourceType": "Observation", "status": "final", "_effectiveDateTime": {"id": "e"}},
+    {"resourceType": "Observation", "status": "final", "valueQuantity": None, "code": {}},
+    {"resourceType": "Observation", "component": [None, {"code": {"text": "c"}}]},
+    {"resourceType": "Observation", "effectivePeriod": {"start": "2020"}, "valueBoolean": True},
+    {"resourceType": "Condition", "onsetAge": {"value": 3, "unit": "a"}},
+]
+
+
+@pytest.mark.parametrize("resource", SPARSE_CASES)
+def test_presence_pre_check_skips_only_empty_parameters(resource: dict[str, Any]) -> None:
+    """Parameters skipped for want of their first key (choice types and ``_x`` extensions
+    count as present) give what fhirpathpy gives."""
+    assert compare_extraction(resource) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
@@ -183,3 +184,13 @@ def test_empty_and_missing_elements_give_nothing() -> None:
     assert values_of(patient, "name") == []
     assert values_of(patient, "telecom") == []
     assert values_of(patient, "gender") == []
+
+
+def test_normalise_of_ascii_is_the_full_normalisation() -> None:
+    """ASCII text takes a shortcut (lowercase only); it must give what NFKD and dropping
+    combining marks give."""
+    text = "".join(chr(c) for c in range(128))
+    decomposed = unicodedata.normalize("NFKD", text)
+    full = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    assert normalise(text) == full
+    assert normalise("Ärger É") == "arger e"  # not ASCII: the full path

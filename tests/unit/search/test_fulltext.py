@@ -156,3 +156,13 @@ def test_parse_gives_all_words_per_value_or_between_values() -> None:
         with pytest.raises(Invalid) as raised:
             parse_search(("Observation",), [(name, "fish")], registry)
         assert raised.value.nv_code == FULLTEXT_MODIFIER
+
+
+def test_repeated_texts_give_the_words_of_their_first_place() -> None:
+    """Texts met again are split once; the words and their order are those of every text in
+    document order, the first ``MAX_WORDS`` distinct ones kept."""
+    notes = ["Alpha beta", "alpha beta", "Alpha beta", "gamma"]
+    resource = {"resourceType": "Basic", "note": [*notes, *[f"x{n}" for n in range(MAX_WORDS)]]}
+    (value,) = fulltext_values(resource, "_content")
+    expected = ["basic", "alpha", "beta", "gamma", *[f"x{n}" for n in range(MAX_WORDS)]]
+    assert value.words == tuple(expected[:MAX_WORDS])
