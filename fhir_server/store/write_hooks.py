@@ -17,7 +17,14 @@ from datetime import datetime
 from typing import Any
 
 from fhir_server.store.resource_store import PostgresResourceStore
-from resources.ports import DeleteHook, Mutation, StoreTransaction, WriteHook
+from resources.ports import (
+    BatchWriteHook,
+    DeleteHook,
+    Mutation,
+    NewResource,
+    StoreTransaction,
+    WriteHook,
+)
 from resources.search.query import SearchQuery
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 
@@ -47,6 +54,25 @@ async def _after_delete(
         await hook.after_delete(tx, deleted)
 
 
+def _batches(hooks: Sequence[WriteHook], resource_type: str) -> bool:
+    """Every hook watching the type takes its creates together."""
+    return all(
+        isinstance(hook, BatchWriteHook) and hook.batches(resource_type)
+        for hook in hooks
+        if hook.watches(resource_type)
+    )
+
+
+async def _after_writes(
+    hooks: Sequence[WriteHook], tx: StoreTransaction, written: list[StoredVersion]
+) -> None:
+    for hook in hooks:
+        if isinstance(hook, BatchWriteHook):
+            watched = [v for v in written if hook.watches(v.resource_type)]
+            if watched:
+                await hook.after_writes(tx, watched)
+
+
 class HookedTransaction:
     """A ``StoreTransaction`` whose writes run the hooks on this same transaction."""
 
@@ -69,6 +95,18 @@ class HookedTransaction:
     ) -> WriteResult:
         result = await self._inner.create(resource_type, resource, if_none_exist, id_)
         return await _hooked(self._hooks, self._inner, result, result.created)
+
+    def batches(self, resource_type: str) -> bool:
+        return self._inner.batches(resource_type) and _batches(self._hooks, resource_type)
+
+    async def create_many(self, items: Sequence[NewResource]) -> list[WriteResult]:
+        """Written together and told to the hooks together when every item ``batches``;
+        else one by one, each with its hooks, as ``create`` does."""
+        if not all(self.batches(item.resource_type) for item in items):
+            return [await self.create(i.resource_type, i.body, None, i.id_) for i in items]
+        results = await self._inner.create_many(items)
+        await _after_writes(self._hooks, self._inner, [r.stored for r in results])
+        return results
 
     async def update(
         self, resource_type: str, id_: str, mutate: Mutation, if_match: int | None, method: Method
