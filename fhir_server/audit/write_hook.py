@@ -36,6 +36,11 @@ def _patient_of(written: StoredVersion) -> str | None:
     return None
 
 
+def _subtype(written: StoredVersion) -> tuple[str, int]:
+    """A first version is a create (201), a later one an update (200)."""
+    return ("create", 201) if written.version == 1 else ("update", 200)
+
+
 def _connection_of(tx: StoreTransaction) -> AsyncConnection | None:
     """The unit of work's own connection (one transaction, one handle)."""
     conn = getattr(tx, "_conn", None) if isinstance(tx, UnitOfWork) else None
@@ -56,17 +61,15 @@ class AuditWriteHook:
             raise MethodNotAllowed(
                 "AuditEvents are written by the server only", error_codes.AUDIT_READ_ONLY
             )
-        subtype = "create" if written.version == 1 else "update"
-        status = 201 if subtype == "create" else 200
-        await _record(tx, written, subtype, status, _patient_of(written))
+        await _record(tx, written, *_subtype(written), _patient_of(written))
         return []
 
     def batches(self, resource_type: str) -> bool:
-        """Creates of every type but AuditEvent (refused one by one, naming the entry)."""
+        """Writes of every type but AuditEvent (refused one by one, naming the entry)."""
         return resource_type != "AuditEvent"
 
     async def after_writes(self, tx: StoreTransaction, written: Sequence[StoredVersion]) -> None:
-        """The events of many created versions, in one insert on the transaction."""
+        """The events of many written versions, in one insert on the transaction."""
         for version in written:
             if version.resource_type == "AuditEvent":
                 await self.after_write(tx, version)  # refused, as one write is
@@ -74,7 +77,7 @@ class AuditWriteHook:
         if conn is None:
             return
         audit = current.get()
-        rows = [_row(audit, version, "create", 201, _patient_of(version)) for version in written]
+        rows = [_row(audit, v, *_subtype(v), _patient_of(v)) for v in written]
         await insert_rows(conn, rows)
         if audit:
             audit.recorded = True

@@ -29,7 +29,7 @@ from fhir_server.http.bundle_entries import (
 from fhir_server.http.entry_actions import (
     Context,
     EntryResult,
-    batched_post,
+    batched_write,
     criteria,
     execute,
     new_resource,
@@ -103,11 +103,12 @@ async def _run_in_order(
     targets: set[str],
     results: dict[int, EntryResult],
 ) -> None:
-    """Run ``entries`` in order, each run of unconditional POSTs written together
-    (``create_many``): everything else, and any error, comes after the creates before it."""
+    """Run ``entries`` in order, each run of unconditional POSTs and of PUTs to an id written
+    together (``create_many``): everything else, and any error, comes after the writes
+    before it, so what a hook or a conditional entry reads is what it read one by one."""
     pending: list[tuple[Entry, NewResource]] = []
     for entry in entries:
-        if not batched_post(tx, entry):
+        if not batched_write(tx, entry):
             await _create_pending(tx, pending, targets, results)
             results[entry.index] = await _run(tx, entry, ctx, targets)
             continue
@@ -126,17 +127,16 @@ async def _create_pending(
     targets: set[str],
     results: dict[int, EntryResult],
 ) -> None:
-    """Create the pending POSTs (one alone as ``create`` would, naming its entry on error)."""
+    """Write the pending POSTs and PUTs (an error of one alone names its entry; ``batches``
+    keeps those that a hook or the policy may refuse out of a run of several)."""
     if not pending:
         return
-    if len(pending) == 1:
-        entry, item = pending[0]
-        try:
-            created = [await tx.create(item.resource_type, item.body, None, item.id_)]
-        except FhirError as error:
-            raise at_entry(entry, entry.full_url, error) from None
-    else:
+    try:
         created = await tx.create_many([item for _, item in pending])
+    except FhirError as error:
+        if len(pending) > 1:
+            raise
+        raise at_entry(pending[0][0], pending[0][0].full_url, error) from None
     for (entry, _), result in zip(pending, created, strict=True):
         results[entry.index] = _claimed(entry, written(result), targets)
     pending.clear()

@@ -82,19 +82,38 @@ def written(result: WriteResult, wrote: bool = True) -> EntryResult:
     return EntryResult(status, stored, stored.body, outcome, wrote=wrote, location=True)
 
 
-def batched_post(tx: StoreTransaction, entry: Entry) -> bool:
-    """An unconditional POST of a type the transaction creates together (``create_many``)."""
-    return (
-        entry.method == "POST" and entry.if_none_exist is None and tx.batches(entry.resource_type)
-    )
+def batched_write(tx: StoreTransaction, entry: Entry) -> bool:
+    """An unconditional POST, or a PUT to an id without If-Match, of a type the transaction
+    writes together (``create_many``)."""
+    if entry.method == "POST":
+        plain = entry.if_none_exist is None
+    elif entry.method == "PUT":
+        plain = entry.id_ is not None and entry.if_match is None
+    else:
+        return False
+    return plain and tx.batches(entry.resource_type)
 
 
 def new_resource(entry: Entry, ctx: Context) -> NewResource:
-    """A POST entry's resource, validated as the create route does, with its id (assigned
-    ahead) in place of the body's."""
+    """A POST's or a PUT's resource, validated as its route does, with its id: for a POST
+    the one assigned ahead in place of the body's, for a PUT the url's."""
+    if entry.method == "PUT" and entry.id_ is not None:
+        resource = entry.resource or {}
+        validate(entry.resource_type, resource)
+        _check_body_id(entry, resource)
+        return NewResource(entry.resource_type, resource, entry.id_, "PUT")
     resource = {k: v for k, v in (entry.resource or {}).items() if k != "id"}
     validate(entry.resource_type, resource)
     return NewResource(entry.resource_type, resource, ctx.ids.get(entry.index))
+
+
+def _check_body_id(entry: Entry, resource: dict[str, Any]) -> None:
+    if resource.get("id") != entry.id_:
+        raise Invalid(
+            f"Body id {resource.get('id')!r} does not match the url id {entry.id_!r}",
+            error_codes.ID_MISMATCH,
+            ("id",),
+        )
 
 
 async def _post(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:
@@ -116,12 +135,7 @@ async def _put(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:
             condition, replacement(resource), entry.if_match, "PUT", new_id
         )
         return written(result)
-    if resource.get("id") != entry.id_:
-        raise Invalid(
-            f"Body id {resource.get('id')!r} does not match the url id {entry.id_!r}",
-            error_codes.ID_MISMATCH,
-            ("id",),
-        )
+    _check_body_id(entry, resource)
     result = await tx.update(
         entry.resource_type, entry.id_, lambda _current: resource, entry.if_match, "PUT"
     )

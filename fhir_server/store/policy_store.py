@@ -99,14 +99,16 @@ class PolicyTransaction(_PolicyView):
         return await self.inner.create(resource_type, resource, condition, id_)
 
     def batches(self, resource_type: str) -> bool:
-        """Only types the token may create with no restriction: a create the policy judges
-        by its content is checked, and refused, on its own."""
-        if self.policy.restriction("c", resource_type) is not None:
-            return False
-        return self.inner.batches(resource_type)
+        """Only types the token may create and update with no restriction: a write the
+        policy judges by its content is checked, and refused, on its own."""
+        writes: tuple[Interaction, ...] = ("c", "u")
+        unrestricted = all(self.policy.restriction(i, resource_type) is None for i in writes)
+        return unrestricted and self.inner.batches(resource_type)
 
     async def create_many(self, items: Sequence[NewResource]) -> list[WriteResult]:
         for item in items:
+            if item.method == "PUT":
+                self.policy.require("u", item.resource_type)
             self.creatable(item.resource_type, item.body, None, item.id_)
         return await self.inner.create_many(items)
 

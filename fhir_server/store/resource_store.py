@@ -103,7 +103,7 @@ class PostgresResourceStore:
     async def _create_many_in(
         self, conn: AsyncConnection, items: Sequence[NewResource]
     ) -> list[WriteResult]:
-        return await create_many(conn, items, self.registry)
+        return await create_many(conn, items, self.registry, self._update_in)
 
     async def update(
         self,

@@ -103,10 +103,16 @@ class HookedTransaction:
         """Written together and told to the hooks together when every item ``batches``;
         else one by one, each with its hooks, as ``create`` does."""
         if not all(self.batches(item.resource_type) for item in items):
-            return [await self.create(i.resource_type, i.body, None, i.id_) for i in items]
+            return [await self._write_one(item) for item in items]
         results = await self._inner.create_many(items)
         await _after_writes(self._hooks, self._inner, [r.stored for r in results])
         return results
+
+    async def _write_one(self, item: NewResource) -> WriteResult:
+        if item.method == "PUT" and item.id_ is not None:
+            body = item.body
+            return await self.update(item.resource_type, item.id_, lambda _: body, None, "PUT")
+        return await self.create(item.resource_type, item.body, None, item.id_)
 
     async def update(
         self, resource_type: str, id_: str, mutate: Mutation, if_match: int | None, method: Method

@@ -211,3 +211,49 @@ def test_create_many_without_ids_gives_new_ids_in_order(opened: Opened) -> None:
 
 def test_create_many_of_nothing_writes_nothing(opened: Opened) -> None:
     assert opened.runner.run(_write(opened.store, [], many=True)) == []
+
+
+def test_a_put_creates_a_new_id_and_updates_an_existing_one(opened: Opened) -> None:
+    """PUTs to ids: a new id is created (version 1, method PUT), an existing one gets its
+    next version and a deleted one comes back, as ``update`` does; one audit event each."""
+    system = f"urn:test:{uuid.uuid4().hex}"
+    bodies = _bodies(system, f"cm-{uuid.uuid4().hex[:12]}")[1:3]
+    ids = [f"cm-{uuid.uuid4().hex[:12]}" for _ in range(3)]
+    opened.runner.run(
+        _write(
+            opened.store,
+            [NewResource(b["resourceType"], b, i) for b, i in zip(bodies, ids[1:], strict=True)],
+            many=False,
+        )
+    )
+    opened.runner.run(opened.store.delete("Condition", ids[2], None))
+    puts = [
+        NewResource(b["resourceType"], {**b, "id": i}, i, "PUT")
+        for b, i in zip([bodies[0], *bodies], ids, strict=True)
+    ]
+    together = opened.runner.run(_write(opened.store, puts, many=True))
+    assert [(r.stored.id, r.stored.version, r.created) for r in together] == [
+        (ids[0], 1, True),
+        (ids[1], 2, False),
+        (ids[2], 3, False),
+    ]
+    assert {r.stored.method for r in together} == {"PUT"}
+    with psycopg.connect(opened.database_url.replace("+psycopg", ""), autocommit=True) as conn:
+        for result in together:
+            history = conn.execute(
+                "SELECT version_id, method FROM resource_version WHERE resource_type = %s"
+                " AND id = %s ORDER BY txid",
+                (result.stored.resource_type, result.stored.id),
+            ).fetchall()
+            assert history[-1] == (result.stored.version, "PUT")
+            current = conn.execute(
+                "SELECT version_id, deleted FROM resource WHERE resource_type = %s AND id = %s",
+                (result.stored.resource_type, result.stored.id),
+            ).fetchall()
+            assert current == [(result.stored.version, False)]
+            assert _index_rows(conn, result.stored.resource_type, result.stored.id)["search_token"]
+            subtypes = conn.execute(
+                "SELECT subtype FROM audit_event WHERE %s = ANY(entities)",
+                (f"{result.stored.reference}/_history/{result.stored.version}",),
+            ).fetchall()
+            assert subtypes == [("create",) if result.created else ("update",)]

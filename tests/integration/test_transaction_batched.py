@@ -173,3 +173,43 @@ def test_a_hook_that_reads_sees_the_creates_before_it(client: httpx.Client) -> N
     issues = _search(client, f"/DetectedIssue?patient={patient}")
     assert [issue["severity"] for issue in issues] == ["high"]
     assert len(_search(client, f"/Observation?subject={patient}&_count=50")) == 7
+
+
+def _put(resource: dict[str, Any]) -> dict[str, Any]:
+    url = f"{resource['resourceType']}/{resource['id']}"
+    return {"resource": resource, "request": {"method": "PUT", "url": url}}
+
+
+def test_puts_to_ids_create_the_new_and_update_the_existing(
+    client: httpx.Client, services: ServiceUrls
+) -> None:
+    system = unique_system()
+    subject = f"Patient/{create_patient(client)['id']}"
+    ids = [f"bp-{uuid.uuid4().hex[:16]}" for _ in range(6)]
+    bodies = [{**_observation(subject, system, n), "id": id_} for n, id_ in enumerate(ids)]
+    assert client.put(f"/Observation/{ids[2]}", json=bodies[2]).status_code == 201
+    answer = post_bundle(client, bundle("transaction", [_put(b) for b in bodies]))
+    assert statuses(answer) == ["201 Created"] * 2 + ["200 OK"] + ["201 Created"] * 3
+    assert [e["response"]["etag"] for e in answer["entry"]] == ['W/"1"'] * 2 + ['W/"2"'] + [
+        'W/"1"'
+    ] * 3
+    assert len(_search(client, f"/Observation?identifier={system}|&_count=50")) == len(ids)
+    with _connect(services) as conn:
+        query = "SELECT subtype FROM audit_event WHERE %s = ANY(entities)"
+        assert conn.execute(query, (f"Observation/{ids[2]}/_history/2",)).fetchall() == [
+            ("update",)
+        ]
+        for id_ in ids[:2] + ids[3:]:
+            assert _created_events(conn, f"Observation/{id_}") == [("create",)]
+
+
+def test_two_puts_to_one_id_are_refused_naming_the_second(client: httpx.Client) -> None:
+    system = unique_system()
+    subject = f"Patient/{create_patient(client)['id']}"
+    id_ = f"bp-{uuid.uuid4().hex[:16]}"
+    body = {**_observation(subject, system, 1), "id": id_}
+    other = {**_observation(subject, system, 2), "id": f"bp-{uuid.uuid4().hex[:16]}"}
+    failing = post_bundle(client, bundle("transaction", [_put(body), _put(other), _put(body)]), 400)
+    assert error_codes.BUNDLE_DUPLICATE_TARGET in outcome_codes(failing)
+    assert "Bundle.entry[2]" in failing["issue"][0]["diagnostics"]
+    assert client.get(f"/Observation/{id_}").status_code == 404
