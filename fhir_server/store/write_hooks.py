@@ -79,6 +79,7 @@ class HookedTransaction:
     def __init__(self, inner: StoreTransaction, hooks: Sequence[WriteHook]) -> None:
         self._inner = inner
         self._hooks = hooks
+        self._batched: dict[str, bool] = {}  # per type: asked once per entry otherwise
 
     async def read(self, resource_type: str, id_: str) -> StoredVersion | None:
         return await self._inner.read(resource_type, id_)
@@ -97,7 +98,11 @@ class HookedTransaction:
         return await _hooked(self._hooks, self._inner, result, result.created)
 
     def batches(self, resource_type: str) -> bool:
-        return self._inner.batches(resource_type) and _batches(self._hooks, resource_type)
+        if resource_type not in self._batched:
+            self._batched[resource_type] = self._inner.batches(resource_type) and _batches(
+                self._hooks, resource_type
+            )
+        return self._batched[resource_type]
 
     async def create_many(self, items: Sequence[NewResource]) -> list[WriteResult]:
         """Written together and told to the hooks together when every item ``batches``;
