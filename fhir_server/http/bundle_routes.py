@@ -8,6 +8,8 @@ any write, each POST (and each PUT) gets its id, so ``urn:uuid:``/``urn:oid:`` f
 ``Type/id`` and every ``reference`` naming them is rewritten; conditional references
 (``Patient?identifier=a|b``) are searched, and anything but one match is 412. Any error
 rolls everything back and is answered as an OperationOutcome naming the entry.
+Runs of unconditional POSTs and of PUTs to an id are written together (``create_many``),
+each run before the entry that ends it, so every entry still sees the writes before it.
 
 A batch runs each entry in its own transaction, in order; an entry's failure is its own
 ``response.outcome``. Placeholder references between batch entries are not resolved (400).
