@@ -48,6 +48,10 @@ from resources.errors import FhirError, Invalid, PreconditionFailed
 from resources.identity import instant, new_id, now
 from resources.ports import NewResource, ResourceStore, StoreTransaction
 
+WRITE_BATCH = 1000
+"""Creates written together at most: a Bundle file of a million entries (``nutrivision
+import``) is not held as one statement's parameters."""
+
 
 async def bundle_endpoint(request: Request) -> Response:
     """``POST [base]``: process a transaction or batch Bundle."""
@@ -120,6 +124,8 @@ async def _run_in_order(
             await _create_pending(tx, pending, targets, results)
             raise at_entry(entry, entry.full_url, error) from None
         pending.append((entry, item))
+        if len(pending) >= WRITE_BATCH:
+            await _create_pending(tx, pending, targets, results)
     await _create_pending(tx, pending, targets, results)
 
 

@@ -156,7 +156,10 @@ async def _insert_resources(
     """Each item's id and time, and the (type, id) of those whose resource row is new."""
     ids = [item.id_ or new_id() for item in items]
     times = [now() for _ in items]
-    values = {"type": [item.resource_type for item in items], "id": ids, "at": times}
+    # In key order: two transactions inserting the same new ids wait on each other in
+    # the same order, not in a deadlock. The version rows keep the items' order.
+    rows = sorted(zip((item.resource_type for item in items), ids, times, strict=True))
+    values = {name: [row[n] for row in rows] for n, name in enumerate(("type", "id", "at"))}
     inserted = await conn.execute(resources_statement(), values)
     return ids, times, {(row[0], row[1]) for row in inserted}
 
