@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from resources.errors import Issue
 from resources.jobs import JobInfo
@@ -14,6 +15,18 @@ from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, Wri
 
 Mutation = Callable[[StoredVersion | None], dict[str, Any]]
 """Given the current version (or None), return the new resource JSON (without meta)."""
+
+
+@dataclass(frozen=True)
+class NewResource:
+    """One write of ``StoreTransaction.create_many``: the resource JSON (without meta) and
+    the id to give, when assigned ahead of time. ``PUT`` (with an id) is an update-as-create:
+    it creates the id when it does not exist, and else updates it as ``update`` would."""
+
+    resource_type: str
+    body: dict[str, Any]
+    id_: str | None = None
+    method: Literal["POST", "PUT"] = "POST"
 
 
 class StoreTransaction(Protocol):
@@ -34,6 +47,17 @@ class StoreTransaction(Protocol):
         id_: str | None = None,
     ) -> WriteResult:
         """``ResourceStore.create``; ``id_`` is the id to give (assigned ahead of time)."""
+
+    def batches(self, resource_type: str) -> bool:
+        """Whether creates of ``resource_type`` may go through ``create_many``: no write hook
+        needs to see them one at a time (a hook that reads the store, or one that may refuse
+        a single resource, does), and nothing about them needs a check of its own."""
+
+    async def create_many(self, items: Sequence[NewResource]) -> list[WriteResult]:
+        """Unconditional creates (and PUTs to an id), written together: the same versions,
+        index rows and hook effects as ``create`` (``update`` for a PUT) once per item, in
+        order, at a fraction of the statements. Items whose type does not ``batch`` are still
+        correct, written one by one."""
 
     async def update(
         self, resource_type: str, id_: str, mutate: Mutation, if_match: int | None, method: Method
@@ -159,6 +183,21 @@ class DeleteHook(Protocol):
 
     async def after_delete(self, tx: StoreTransaction, deleted: StoredVersion) -> None:
         """React to the deletion marker ``deleted`` inside ``tx``."""
+
+
+@runtime_checkable
+class BatchWriteHook(Protocol):
+    """A ``WriteHook`` that can be told of many written versions at once (``create_many``:
+    the audit trail writes all their events in one statement). It tells the writer nothing."""
+
+    def watches(self, resource_type: str) -> bool:
+        """True when writes of ``resource_type`` concern this hook."""
+
+    def batches(self, resource_type: str) -> bool:
+        """True when writes of ``resource_type`` may be told to ``after_writes`` together."""
+
+    async def after_writes(self, tx: StoreTransaction, written: Sequence[StoredVersion]) -> None:
+        """React to the versions ``written``, in order, inside ``tx``."""
 
 
 class JobQueue(Protocol):

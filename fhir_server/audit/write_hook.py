@@ -6,11 +6,12 @@ the AuditEvent row commits or rolls back with the write (sealed into the chain a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fhir_server.audit.context import current
+from fhir_server.audit.context import RequestAudit, current
 from fhir_server.audit.events import Actor, EventFacts, build_event
 from fhir_server.audit.recorder import insert_rows
 from fhir_server.store.unit_of_work import StoreTransaction as UnitOfWork
@@ -35,6 +36,11 @@ def _patient_of(written: StoredVersion) -> str | None:
     return None
 
 
+def _subtype(written: StoredVersion) -> tuple[str, int]:
+    """A first version is a create (201), a later one an update (200)."""
+    return ("create", 201) if written.version == 1 else ("update", 200)
+
+
 def _connection_of(tx: StoreTransaction) -> AsyncConnection | None:
     """The unit of work's own connection (one transaction, one handle)."""
     conn = getattr(tx, "_conn", None) if isinstance(tx, UnitOfWork) else None
@@ -55,10 +61,26 @@ class AuditWriteHook:
             raise MethodNotAllowed(
                 "AuditEvents are written by the server only", error_codes.AUDIT_READ_ONLY
             )
-        subtype = "create" if written.version == 1 else "update"
-        status = 201 if subtype == "create" else 200
-        await _record(tx, written, subtype, status, _patient_of(written))
+        await _record(tx, written, *_subtype(written), _patient_of(written))
         return []
+
+    def batches(self, resource_type: str) -> bool:
+        """Writes of every type but AuditEvent (refused one by one, naming the entry)."""
+        return resource_type != "AuditEvent"
+
+    async def after_writes(self, tx: StoreTransaction, written: Sequence[StoredVersion]) -> None:
+        """The events of many written versions, in one insert on the transaction."""
+        for version in written:
+            if version.resource_type == "AuditEvent":
+                await self.after_write(tx, version)  # refused, as one write is
+        conn = _connection_of(tx)
+        if conn is None:
+            return
+        audit = current.get()
+        rows = [_row(audit, v, *_subtype(v), _patient_of(v)) for v in written]
+        await insert_rows(conn, rows)
+        if audit:
+            audit.recorded = True
 
     async def after_delete(self, tx: StoreTransaction, deleted: StoredVersion) -> None:
         """Insert the delete's event on its transaction; the patient is read from the version
@@ -77,9 +99,19 @@ async def _record(
     if conn is None:  # not our unit of work: the middleware records the write instead
         return
     audit = current.get()
-    actor = audit.actor if audit else Actor()
-    reference = f"{version.reference}/_history/{version.version}"
-    row = build_event(EventFacts(subtype, actor, status, (reference,), None, patient))
+    row = _row(audit, version, subtype, status, patient)
     await insert_rows(conn, [row])  # the unit of work's own handle: same transaction
     if audit:
         audit.recorded = True
+
+
+def _row(
+    audit: RequestAudit | None,
+    version: StoredVersion,
+    subtype: str,
+    status: int,
+    patient: str | None,
+) -> dict[str, Any]:
+    actor = audit.actor if audit else Actor()
+    reference = f"{version.reference}/_history/{version.version}"
+    return build_event(EventFacts(subtype, actor, status, (reference,), None, patient))

@@ -8,6 +8,8 @@ any write, each POST (and each PUT) gets its id, so ``urn:uuid:``/``urn:oid:`` f
 ``Type/id`` and every ``reference`` naming them is rewritten; conditional references
 (``Patient?identifier=a|b``) are searched, and anything but one match is 412. Any error
 rolls everything back and is answered as an OperationOutcome naming the entry.
+Runs of unconditional POSTs and of PUTs to an id are written together (``create_many``),
+each run before the entry that ends it, so every entry still sees the writes before it.
 
 A batch runs each entry in its own transaction, in order; an entry's failure is its own
 ``response.outcome``. Placeholder references between batch entries are not resolved (400).
@@ -29,10 +31,13 @@ from fhir_server.http.bundle_entries import (
 from fhir_server.http.entry_actions import (
     Context,
     EntryResult,
+    batched_write,
     criteria,
     execute,
+    new_resource,
     query_text,
     response_entry,
+    written,
 )
 from fhir_server.http.negotiation import preferences, require_content_type, response_media_type
 from fhir_server.http.responses import base_url, fhir_response
@@ -41,7 +46,11 @@ from resources import error_codes
 from resources.bundle_references import is_conditional, is_placeholder, references, rewrite
 from resources.errors import FhirError, Invalid, PreconditionFailed
 from resources.identity import instant, new_id, now
-from resources.ports import ResourceStore, StoreTransaction
+from resources.ports import NewResource, ResourceStore, StoreTransaction
+
+WRITE_BATCH = 1000
+"""Creates written together at most: a Bundle file of a million entries (``nutrivision
+import``) is not held as one statement's parameters."""
 
 
 async def bundle_endpoint(request: Request) -> Response:
@@ -89,9 +98,56 @@ async def run_transaction(
         results[entry.index] = await _run(tx, entry, ctx, targets)
     mapping = await _assign_ids(tx, entries, ctx)
     await _resolve_references(tx, entries, ctx, mapping)
-    for entry in ordered[len(deletes) :]:
-        results[entry.index] = await _run(tx, entry, ctx, targets)
+    await _run_in_order(tx, ordered[len(deletes) :], ctx, targets, results)
     return [results[entry.index] for entry in entries]
+
+
+async def _run_in_order(
+    tx: StoreTransaction,
+    entries: list[Entry],
+    ctx: Context,
+    targets: set[str],
+    results: dict[int, EntryResult],
+) -> None:
+    """Run ``entries`` in order, each run of unconditional POSTs and of PUTs to an id written
+    together (``create_many``): everything else, and any error, comes after the writes
+    before it, so what a hook or a conditional entry reads is what it read one by one."""
+    pending: list[tuple[Entry, NewResource]] = []
+    for entry in entries:
+        if not batched_write(tx, entry):
+            await _create_pending(tx, pending, targets, results)
+            results[entry.index] = await _run(tx, entry, ctx, targets)
+            continue
+        try:
+            item = new_resource(entry, ctx)
+        except FhirError as error:
+            await _create_pending(tx, pending, targets, results)
+            raise at_entry(entry, entry.full_url, error) from None
+        pending.append((entry, item))
+        if len(pending) >= WRITE_BATCH:
+            await _create_pending(tx, pending, targets, results)
+    await _create_pending(tx, pending, targets, results)
+
+
+async def _create_pending(
+    tx: StoreTransaction,
+    pending: list[tuple[Entry, NewResource]],
+    targets: set[str],
+    results: dict[int, EntryResult],
+) -> None:
+    """Write the pending POSTs and PUTs (an error of one alone names its entry; ``batches``
+    keeps those that a hook or the policy may refuse out of a run of several)."""
+    if not pending:
+        return
+    try:
+        created = await tx.create_many([item for _, item in pending])
+    except FhirError as error:
+        if len(pending) > 1:
+            raise
+        raise at_entry(pending[0][0], pending[0][0].full_url, error) from None
+    for (entry, _), result in zip(pending, created, strict=True):
+        results[entry.index] = _claimed(entry, written(result), targets)
+    pending.clear()
 
 
 async def run_batch_entry(store: ResourceStore, entry: Entry, ctx: Context) -> EntryResult:
@@ -108,15 +164,21 @@ async def run_batch_entry(store: ResourceStore, entry: Entry, ctx: Context) -> E
 async def _run(tx: StoreTransaction, entry: Entry, ctx: Context, targets: set[str]) -> EntryResult:
     try:
         result = await execute(tx, entry, ctx)
-        if result.wrote and result.stored is not None:
-            if result.stored.reference in targets:
-                raise Invalid(
-                    f"{result.stored.reference} is written by another entry too",
-                    error_codes.BUNDLE_DUPLICATE_TARGET,
-                )
-            targets.add(result.stored.reference)
     except FhirError as error:
         raise at_entry(entry, entry.full_url, error) from None
+    return _claimed(entry, result, targets)
+
+
+def _claimed(entry: Entry, result: EntryResult, targets: set[str]) -> EntryResult:
+    """``result``, its target taken; a target another entry wrote is refused."""
+    if result.wrote and result.stored is not None:
+        if result.stored.reference in targets:
+            error = Invalid(
+                f"{result.stored.reference} is written by another entry too",
+                error_codes.BUNDLE_DUPLICATE_TARGET,
+            )
+            raise at_entry(entry, entry.full_url, error)
+        targets.add(result.stored.reference)
     return result
 
 

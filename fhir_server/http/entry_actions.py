@@ -29,7 +29,7 @@ from fhir_server.http.rest_routes import patch_mutation, patch_of, validate
 from resources import error_codes, fhir_json
 from resources.errors import Gone, Invalid, NotFound, information, operation_outcome
 from resources.identity import etag, instant
-from resources.ports import StoreTransaction
+from resources.ports import NewResource, StoreTransaction
 from resources.search.parse import parse_search
 from resources.search.query import SearchQuery
 from resources.search.registry import SearchRegistry
@@ -74,21 +74,55 @@ def criteria(resource_type: str, text: str, registry: SearchRegistry) -> SearchQ
     return parse_search((resource_type,), pairs, registry, strict=True)
 
 
-def _written(result: WriteResult, wrote: bool = True) -> EntryResult:
+def written(result: WriteResult, wrote: bool = True) -> EntryResult:
+    """The entry's answer to a write: 201 when it created, 200 else, hook findings kept."""
     stored = result.stored
     status = 201 if result.created else 200
     outcome = operation_outcome(result.issues) if result.issues else None  # write-hook findings
     return EntryResult(status, stored, stored.body, outcome, wrote=wrote, location=True)
 
 
-async def _post(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:
+def batched_write(tx: StoreTransaction, entry: Entry) -> bool:
+    """An unconditional POST, or a PUT to an id without If-Match, of a type the transaction
+    writes together (``create_many``)."""
+    if entry.method == "POST":
+        plain = entry.if_none_exist is None
+    elif entry.method == "PUT":
+        plain = entry.id_ is not None and entry.if_match is None
+    else:
+        return False
+    return plain and tx.batches(entry.resource_type)
+
+
+def new_resource(entry: Entry, ctx: Context) -> NewResource:
+    """A POST's or a PUT's resource, validated as its route does, with its id: for a POST
+    the one assigned ahead in place of the body's, for a PUT the url's."""
+    if entry.method == "PUT" and entry.id_ is not None:
+        resource = entry.resource or {}
+        validate(entry.resource_type, resource)
+        _check_body_id(entry, resource)
+        return NewResource(entry.resource_type, resource, entry.id_, "PUT")
     resource = {k: v for k, v in (entry.resource or {}).items() if k != "id"}
     validate(entry.resource_type, resource)
+    return NewResource(entry.resource_type, resource, ctx.ids.get(entry.index))
+
+
+def _check_body_id(entry: Entry, resource: dict[str, Any]) -> None:
+    if resource.get("id") != entry.id_:
+        raise Invalid(
+            f"Body id {resource.get('id')!r} does not match the url id {entry.id_!r}",
+            error_codes.ID_MISMATCH,
+            ("id",),
+        )
+
+
+async def _post(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:
+    item = new_resource(entry, ctx)
     condition = None
     if entry.if_none_exist is not None:
         condition = criteria(entry.resource_type, entry.if_none_exist, ctx.registry)
-    result = await tx.create(entry.resource_type, resource, condition, ctx.ids.get(entry.index))
-    return _written(result, wrote=result.created)
+    result = await tx.create(entry.resource_type, item.body, condition, item.id_)
+    return written(result, wrote=result.created)
 
 
 async def _put(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:
@@ -100,17 +134,12 @@ async def _put(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:
         result = await tx.update_matching(
             condition, replacement(resource), entry.if_match, "PUT", new_id
         )
-        return _written(result)
-    if resource.get("id") != entry.id_:
-        raise Invalid(
-            f"Body id {resource.get('id')!r} does not match the url id {entry.id_!r}",
-            error_codes.ID_MISMATCH,
-            ("id",),
-        )
+        return written(result)
+    _check_body_id(entry, resource)
     result = await tx.update(
         entry.resource_type, entry.id_, lambda _current: resource, entry.if_match, "PUT"
     )
-    return _written(result)
+    return written(result)
 
 
 def _patch_document(resource: dict[str, Any]) -> tuple[str, Any]:
@@ -128,10 +157,8 @@ async def _patch(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResul
     mutate = patch_mutation(entry.resource_type, patch_of(*_patch_document(entry.resource or {})))
     if entry.id_ is None:
         condition = criteria(entry.resource_type, query_text(entry), ctx.registry)
-        return _written(await tx.update_matching(condition, mutate, entry.if_match, "PATCH", None))
-    return _written(
-        await tx.update(entry.resource_type, entry.id_, mutate, entry.if_match, "PATCH")
-    )
+        return written(await tx.update_matching(condition, mutate, entry.if_match, "PATCH", None))
+    return written(await tx.update(entry.resource_type, entry.id_, mutate, entry.if_match, "PATCH"))
 
 
 async def _delete(tx: StoreTransaction, entry: Entry, ctx: Context) -> EntryResult:

@@ -72,7 +72,8 @@ def _statement(tables: tuple[Table, ...], *, clear: bool, omit: frozenset[str]) 
     return _insert(tables[-1], omit).add_cte(*(p.cte(f"p{n}") for n, p in enumerate(parts)))
 
 
-def _json(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """orjson's ``default`` for index rows: a ``Decimal`` as its text."""
     if isinstance(value, Decimal):
         return str(value)  # as text: jsonb_to_recordset reads it into numeric, digits kept
     raise TypeError(type(value).__name__)
@@ -93,5 +94,5 @@ def replace_statement(
     values: dict[str, Any] = {"owner_type": resource_type, "owner_id": id_}
     for table in tables:
         items = [{k: v for k, v in item.items() if k not in OWNER} for item in rows.get(table, [])]
-        values[f"{table.name}_rows"] = orjson.dumps(items, default=_json).decode()
+        values[f"{table.name}_rows"] = orjson.dumps(items, default=json_default).decode()
     return _statement(tables, clear=clear, omit=omit), values

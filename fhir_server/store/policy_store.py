@@ -28,13 +28,13 @@ the token's scopes; none can forget a check.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from fhir_server.store.policy_guard import PolicyGuard, outside_access
-from resources.ports import Mutation, ResourceStore, StoreTransaction
+from resources.ports import Mutation, NewResource, ResourceStore, StoreTransaction
 from resources.search.query import SearchQuery
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 from smart_auth.policy import AccessPolicy
@@ -97,6 +97,20 @@ class PolicyTransaction(_PolicyView):
     ) -> WriteResult:
         condition = self.creatable(resource_type, resource, if_none_exist, id_)
         return await self.inner.create(resource_type, resource, condition, id_)
+
+    def batches(self, resource_type: str) -> bool:
+        """Only types the token may create and update with no restriction: a write the
+        policy judges by its content is checked, and refused, on its own."""
+        writes: tuple[Interaction, ...] = ("c", "u")
+        unrestricted = all(self.policy.restriction(i, resource_type) is None for i in writes)
+        return unrestricted and self.inner.batches(resource_type)
+
+    async def create_many(self, items: Sequence[NewResource]) -> list[WriteResult]:
+        for item in items:
+            if item.method == "PUT":
+                self.policy.require("u", item.resource_type)
+            self.creatable(item.resource_type, item.body, None, item.id_)
+        return await self.inner.create_many(items)
 
     async def delete(
         self, resource_type: str, id_: str, if_match: int | None

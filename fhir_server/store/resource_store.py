@@ -9,6 +9,7 @@ rows of the new version are written in that same transaction (``index_writer``).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fhir_server.db.schema import resource, resource_version
+from fhir_server.store.create_many import create_many, with_meta
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.index_writer import replace_index
 from fhir_server.store.rows import CURRENT_JOIN, VERSION_COLUMNS, R, V, stored
@@ -28,20 +30,10 @@ from resources import error_codes, fhir_json
 from resources.crypto.protection import seal_body
 from resources.errors import Invalid, NotFound, PreconditionFailed
 from resources.identity import instant, new_id, now
-from resources.ports import Mutation
+from resources.ports import Mutation, NewResource
 from resources.search.query import SearchQuery
 from resources.search.registry import SearchRegistry
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
-
-
-def _with_meta(
-    resource_type: str, id_: str, version: int, at: datetime, body: dict[str, Any]
-) -> dict[str, Any]:
-    meta = dict(body.get("meta") or {})
-    meta["versionId"] = str(version)
-    meta["lastUpdated"] = instant(at)
-    rest = {k: v for k, v in body.items() if k not in ("resourceType", "id", "meta")}
-    return {"resourceType": resource_type, "id": id_, "meta": meta, **rest}
 
 
 def _check_version(if_match: int | None, current: int | None, id_: str) -> None:
@@ -107,6 +99,11 @@ class PostgresResourceStore:
         )
         written = await self._write_version(conn, resource_type, id_, 1, at, "POST", body)
         return WriteResult(written, created=True)
+
+    async def _create_many_in(
+        self, conn: AsyncConnection, items: Sequence[NewResource]
+    ) -> list[WriteResult]:
+        return await create_many(conn, items, self.registry, self._update_in)
 
     async def update(
         self,
@@ -336,7 +333,7 @@ class PostgresResourceStore:
         method: Method,
         body: dict[str, Any],
     ) -> StoredVersion:
-        document = _with_meta(resource_type, id_, version, at, body)
+        document = with_meta(resource_type, id_, version, instant(at), body)
         data = fhir_json.dumps(document)
         sealed, key_id = seal_body(resource_type, id_, version, data)
         await conn.execute(

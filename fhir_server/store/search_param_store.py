@@ -21,7 +21,7 @@ from fhir_server.store.write_hooks import HookedStore, HookedTransaction
 from profiles_ig.search_params import is_builtin
 from resources import error_codes, fhir_json
 from resources.errors import Invalid, Issue, Unprocessable
-from resources.ports import Mutation, StoreTransaction, WriteHook
+from resources.ports import Mutation, NewResource, StoreTransaction, WriteHook
 from resources.resource_types import SERVED_TYPES
 from resources.search.custom import custom_param
 from resources.search.param_def import ABSTRACT_BASES, SearchParamDef
@@ -94,6 +94,11 @@ class _WatchedTransaction(HookedTransaction):
         result = await super().create(resource_type, resource, if_none_exist, id_)
         self.touched |= result.created and resource_type == SEARCH_PARAMETER
         return result
+
+    async def create_many(self, items: Sequence[NewResource]) -> list[WriteResult]:
+        results = await super().create_many(items)
+        self.touched |= any(item.resource_type == SEARCH_PARAMETER for item in items)
+        return results
 
     async def update(
         self, resource_type: str, id_: str, mutate: Mutation, if_match: int | None, method: Method

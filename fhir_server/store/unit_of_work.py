@@ -8,7 +8,7 @@ of ``PostgresResourceStore`` use the same private bodies, so they behave identic
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fhir_server.store.rows import READ_CURRENT, READ_VERSION, stored
 from fhir_server.store.search_engine import match_at_most, run_search
-from resources.ports import Mutation
+from resources.ports import Mutation, NewResource
 from resources.search.query import SearchQuery
 from resources.stored import Method, SearchPage, StoredVersion, WriteResult
 
@@ -48,6 +48,13 @@ class StoreTransaction:
         id_: str | None = None,
     ) -> WriteResult:
         return await self._store._create_in(self._conn, resource_type, resource, if_none_exist, id_)
+
+    def batches(self, resource_type: str) -> bool:
+        """Every type: the store itself needs no create alone."""
+        return True
+
+    async def create_many(self, items: Sequence[NewResource]) -> list[WriteResult]:
+        return await self._store._create_many_in(self._conn, items)
 
     async def update(
         self, resource_type: str, id_: str, mutate: Mutation, if_match: int | None, method: Method

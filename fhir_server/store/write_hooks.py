@@ -17,7 +17,14 @@ from datetime import datetime
 from typing import Any
 
 from fhir_server.store.resource_store import PostgresResourceStore
-from resources.ports import DeleteHook, Mutation, StoreTransaction, WriteHook
+from resources.ports import (
+    BatchWriteHook,
+    DeleteHook,
+    Mutation,
+    NewResource,
+    StoreTransaction,
+    WriteHook,
+)
 from resources.search.query import SearchQuery
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
 
@@ -47,12 +54,32 @@ async def _after_delete(
         await hook.after_delete(tx, deleted)
 
 
+def _batches(hooks: Sequence[WriteHook], resource_type: str) -> bool:
+    """Every hook watching the type takes its creates together."""
+    return all(
+        isinstance(hook, BatchWriteHook) and hook.batches(resource_type)
+        for hook in hooks
+        if hook.watches(resource_type)
+    )
+
+
+async def _after_writes(
+    hooks: Sequence[WriteHook], tx: StoreTransaction, written: list[StoredVersion]
+) -> None:
+    for hook in hooks:
+        if isinstance(hook, BatchWriteHook):
+            watched = [v for v in written if hook.watches(v.resource_type)]
+            if watched:
+                await hook.after_writes(tx, watched)
+
+
 class HookedTransaction:
     """A ``StoreTransaction`` whose writes run the hooks on this same transaction."""
 
     def __init__(self, inner: StoreTransaction, hooks: Sequence[WriteHook]) -> None:
         self._inner = inner
         self._hooks = hooks
+        self._batched: dict[str, bool] = {}  # per type: asked once per entry otherwise
 
     async def read(self, resource_type: str, id_: str) -> StoredVersion | None:
         return await self._inner.read(resource_type, id_)
@@ -69,6 +96,28 @@ class HookedTransaction:
     ) -> WriteResult:
         result = await self._inner.create(resource_type, resource, if_none_exist, id_)
         return await _hooked(self._hooks, self._inner, result, result.created)
+
+    def batches(self, resource_type: str) -> bool:
+        if resource_type not in self._batched:
+            self._batched[resource_type] = self._inner.batches(resource_type) and _batches(
+                self._hooks, resource_type
+            )
+        return self._batched[resource_type]
+
+    async def create_many(self, items: Sequence[NewResource]) -> list[WriteResult]:
+        """Written together and told to the hooks together when every item ``batches``;
+        else one by one, each with its hooks, as ``create`` does."""
+        if not all(self.batches(item.resource_type) for item in items):
+            return [await self._write_one(item) for item in items]
+        results = await self._inner.create_many(items)
+        await _after_writes(self._hooks, self._inner, [r.stored for r in results])
+        return results
+
+    async def _write_one(self, item: NewResource) -> WriteResult:
+        if item.method == "PUT" and item.id_ is not None:
+            body = item.body
+            return await self.update(item.resource_type, item.id_, lambda _: body, None, "PUT")
+        return await self.create(item.resource_type, item.body, None, item.id_)
 
     async def update(
         self, resource_type: str, id_: str, mutate: Mutation, if_match: int | None, method: Method

@@ -76,7 +76,9 @@ def test_transaction_entry_outside_the_compartment_fails_the_bundle(
     }
     with scoped_client(scoped_url, "patient_v1") as http:
         response = http.post("", json=bundle)
-    assert_outcome(response, 403, error_codes.SCOPE_WRITE_OUTSIDE_ACCESS)
+    body = assert_outcome(response, 403, error_codes.SCOPE_WRITE_OUTSIDE_ACCESS)
+    # a create the policy judges by its content is written alone, so the refusal names it
+    assert body["issue"][0]["diagnostics"].startswith("Bundle.entry[1]")
 
 
 def test_without_a_token_the_answer_is_401_and_reveals_nothing(
