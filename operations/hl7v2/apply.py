@@ -1,7 +1,10 @@
 """Writing a ``Plan`` in one store transaction.
 
 Writes run in the plan's order; each placeholder is replaced by the reference of what was
-written, so later resources point at the Patient actually found. The Patient is found by a
+written, so later resources point at the Patient actually found. Consecutive PUTs to their
+ids of types the transaction writes together (``batches``: no hook needs them one at a time)
+go in one ``create_many``, written before the next write of another kind; their references
+are known ahead (``Type/id``). The Patient is found by a
 conditional search on each of its identifiers (system = assigning authority); when none
 matches, a conditional update on the first identifier creates it (the store serialises
 identical conditions, so two messages for a new patient cannot create it twice).
@@ -15,7 +18,7 @@ import orjson
 
 from operations.hl7v2.plan import JSON, Plan, Write
 from resources.bundle_references import rewrite
-from resources.ports import StoreTransaction
+from resources.ports import NewResource, StoreTransaction
 from resources.search.parse import parse_search
 from resources.search.query import SearchQuery
 from resources.search.registry import default_registry
@@ -152,19 +155,37 @@ async def _put(tx: StoreTransaction, write: Write, resource: JSON) -> str:
     return result.stored.reference
 
 
+def _batched(tx: StoreTransaction, write: Write) -> bool:
+    return write.action == "put" and bool(write.id) and tx.batches(write.resource_type)
+
+
+async def _flush(tx: StoreTransaction, pending: list[NewResource]) -> None:
+    if pending:
+        await tx.create_many(pending)
+        pending.clear()
+
+
 async def apply_plan(tx: StoreTransaction, plan: Plan) -> list[str]:
     """Write every resource of ``plan`` on ``tx``; returns the references written."""
     mapping: dict[str, str] = {}
     written: list[str] = []
+    pending: list[NewResource] = []
     for write in plan.writes:
         resource: JSON = rewrite(write.resource, mapping)
-        if write.action == "patient":
-            reference = await _patient(tx, write, resource)
-        elif write.action == "retire":
-            await _retire(tx, write, mapping.get(write.key, write.key))
-            continue
+        if _batched(tx, write):
+            id_ = str(write.id)
+            pending.append(NewResource(write.resource_type, {**resource, "id": id_}, id_, "PUT"))
+            reference = f"{write.resource_type}/{id_}"
         else:
-            reference = await _put(tx, write, resource)
+            await _flush(tx, pending)
+            if write.action == "patient":
+                reference = await _patient(tx, write, resource)
+            elif write.action == "retire":
+                await _retire(tx, write, mapping.get(write.key, write.key))
+                continue
+            else:
+                reference = await _put(tx, write, resource)
         mapping[write.key] = reference
         written.append(reference)
+    await _flush(tx, pending)
     return written

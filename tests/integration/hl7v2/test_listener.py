@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from operations.hl7v2.er7 import parse
 from tests.integration.hl7v2.client import FIXTURES, fields, message, send, send_raw
@@ -195,3 +196,43 @@ def test_concurrent_messages_for_a_new_patient_create_it_once(
         acks = list(pool.map(lambda text: send(mllp.port, text), texts))
     assert [fields(ack, "MSA")[1] for ack in acks] == ["AA"] * 8
     assert len(_ids(client, f"{AUTHORITY}|{mrn}")) == 1
+
+
+def _results_message(mrn: str, results: int) -> str:
+    observations = "\n".join(
+        f"OBX|{n}|NM|2345-7^Glucose^LN||{100 + n}|mg/dL^mg/dL^UCUM|70-99|H|||F"
+        for n in range(1, results + 1)
+    )
+    order = f"OBR|1|P{mrn}|F{mrn}|24331-1^Panel^LN|||20260101090000+0000||||||||||||||||||F"
+    body = f"PID|1||{mrn}^^^HOSP^MR||DOE^JANE||19800102|F\n{order}\n{observations}"
+    return message(f"R{uuid.uuid4().hex[:10]}", body, "ORU^R01")
+
+
+def _statements_for(mllp: Harness, text: str) -> int:
+    executed: list[str] = []
+    engine = mllp.flow.inbox.engine.sync_engine
+
+    def count(*args: object) -> None:
+        executed.append("statement")
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert fields(send(mllp.port, text), "MSA")[1] == "AA"
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(executed)
+
+
+def test_an_orus_results_are_written_together(mllp: Harness, client: httpx.Client) -> None:
+    """The report, its results, the MessageHeader and the Provenance are PUTs to their ids
+    written in one batch: eight results cost the statements two do."""
+    few, many = f"F{uuid.uuid4().hex[:8]}", f"M{uuid.uuid4().hex[:8]}"
+    assert _statements_for(mllp, _results_message(few, 2)) == _statements_for(
+        mllp, _results_message(many, 8)
+    )
+    (patient,) = _ids(client, f"{AUTHORITY}|{many}")
+    found = client.get("/Observation", params={"patient": patient, "_count": "50"}).json()
+    values = sorted(e["resource"]["valueQuantity"]["value"] for e in found["entry"])
+    assert values == [100 + n for n in range(1, 9)]
+    report = client.get("/DiagnosticReport", params={"patient": patient}).json()
+    assert len(report["entry"][0]["resource"]["result"]) == 8
