@@ -7,6 +7,7 @@ reference can be written (relative, absolute on this server, by identifier, to n
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,3 +235,41 @@ def test_included_resources_are_current_and_live(client: httpx.Client) -> None:
     included = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "include"]
     assert [f"{r['resourceType']}/{r['id']}" for r in included] == [g.key("p1")]
     assert included[0]["name"][0]["family"] == "Ames-Renamed"
+
+
+def test_has_follows_the_sources_writes_and_reads_their_row_when_asked(
+    client: httpx.Client,
+) -> None:
+    """``_has`` matches through the source's live index rows: a deleted or recoded source
+    no longer counts, and a test on the source's own row (``_lastUpdated``, ``_id``) works."""
+    code = f"{LOINC}|has-{uuid.uuid4().hex[:8]}"
+    patient = client.post("/Patient", json={"resourceType": "Patient"}).json()["id"]
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": code.split("|")[1]}]},
+        "subject": {"reference": f"Patient/{patient}"},
+    }
+    made = client.post("/Observation", json=observation).json()
+
+    def found(name: str, value: str) -> list[str]:
+        bundle = client.get("/Patient", params={f"_has:Observation:patient:{name}": value})
+        assert bundle.status_code == 200, bundle.text
+        return [e["resource"]["id"] for e in bundle.json().get("entry", [])]
+
+    assert found("code", code) == [patient]
+    assert patient in found("_lastUpdated", "gt2000-01-01")
+    assert found("_lastUpdated", "lt2000-01-01") == []
+    assert found("_id", made["id"]) == [patient]
+    client.put(
+        f"/Observation/{made['id']}",
+        json={**observation, "id": made["id"], "code": {"text": "recoded"}},
+    ).raise_for_status()
+    assert found("code", code) == []
+    client.put(
+        f"/Observation/{made['id']}", json={**observation, "id": made["id"]}
+    ).raise_for_status()
+    assert found("code", code) == [patient]
+    client.delete(f"/Observation/{made['id']}").raise_for_status()
+    assert found("code", code) == []
+    assert found("_id", made["id"]) == []

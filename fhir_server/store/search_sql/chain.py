@@ -9,7 +9,8 @@ the owner.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_
+from sqlalchemy import ColumnClause, ColumnElement, FromClause, and_, exists, false, or_
+from sqlalchemy.sql.visitors import iterate
 
 from fhir_server.db.schema import resource, search_reference
 from fhir_server.store.search_sql.common import Compiler, Scope, owned_by
@@ -33,19 +34,38 @@ def chain(node: Chain, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
 
 
 def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
-    """EXISTS a live ``source_type`` resource referencing the row and matching the inner."""
+    """EXISTS a live ``source_type`` resource referencing the row and matching the inner.
+
+    A reference row is the source's own index row, and only live resources' current versions
+    have index rows (a delete removes them, under the row lock a reindex also takes): the
+    source's ``resource`` row is joined only when the inner test reads it (``_lastUpdated``).
+    Without that join PostgreSQL also sees how many rows match, and for a common code walks
+    the resources in page order and stops at the page, rather than collecting every match.
+    """
     ref = scope.alias(search_reference)
     source = scope.alias(resource)
-    inner = compile_(node.inner, scope.narrowed(source, node.source_type))
-    return exists().where(
+    inner_scope = scope.narrowed(source, node.source_type, ref.c.resource_id)
+    inner = compile_(node.inner, inner_scope)
+    clauses = [
         ref.c.target_type == scope.type_column(),
-        ref.c.target_id == scope.resource.c.id,
+        ref.c.target_id == scope.id_column(),
         ref.c.param == node.reference.code,
         ref.c.resource_type == node.source_type,
-        source.c.resource_type == node.source_type,
-        source.c.id == ref.c.resource_id,
-        ~source.c.deleted,
         inner,
+    ]
+    if _reads(inner, source):
+        clauses += [
+            source.c.resource_type == node.source_type,
+            source.c.id == ref.c.resource_id,
+            ~source.c.deleted,
+        ]
+    return exists().where(*clauses)
+
+
+def _reads(clause: ColumnElement[bool], table: FromClause) -> bool:
+    """Whether ``clause`` (subqueries included) reads a column of ``table``."""
+    return any(
+        isinstance(element, ColumnClause) and element.table is table for element in iterate(clause)
     )
 
 

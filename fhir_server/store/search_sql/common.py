@@ -57,6 +57,9 @@ class Scope:
     now: datetime
     base_url: str | None = None
     aliases: Aliases = field(default_factory=Aliases)
+    row_id: ColumnElement[str] | None = None
+    """The row's id when another column holds it (a ``_has`` source's id is its reference
+    row's ``resource_id``): predicates that need only the id then leave ``resource`` out."""
 
     def type_column(self) -> ColumnElement[str] | str:
         """The row's type: a constant when the scope has one type (helps the planner)."""
@@ -65,9 +68,18 @@ class Scope:
         column: ColumnElement[str] = self.resource.c.resource_type
         return column
 
-    def narrowed(self, resource: FromClause, resource_type: str) -> Scope:
+    def id_column(self) -> ColumnElement[str]:
+        """The row's id."""
+        if self.row_id is not None:
+            return self.row_id
+        column: ColumnElement[str] = self.resource.c.id
+        return column
+
+    def narrowed(
+        self, resource: FromClause, resource_type: str, row_id: ColumnElement[str] | None = None
+    ) -> Scope:
         """The scope of another row (a chain's target, a ``_has`` source) of one type."""
-        return Scope(resource, (resource_type,), self.now, self.base_url, self.aliases)
+        return Scope(resource, (resource_type,), self.now, self.base_url, self.aliases, row_id)
 
     def alias(self, table: Table) -> FromClause:
         """An alias of ``table`` of its own in this scope's statement."""
@@ -78,7 +90,7 @@ def owned_by(table: FromClause, scope: Scope) -> ColumnElement[bool]:
     """``table``'s rows belong to the scope's resource row."""
     return and_(
         table.c.resource_type == scope.type_column(),
-        table.c.resource_id == scope.resource.c.id,
+        table.c.resource_id == scope.id_column(),
     )
 
 

@@ -20,7 +20,7 @@ def ids(match: IdMatch, scope: Scope) -> ColumnElement[bool]:
     """``_id=a,b``."""
     if not match.ids:
         return false()
-    return scope.resource.c.id.in_(match.ids)
+    return scope.id_column().in_(match.ids)
 
 
 def last_updated(match: LastUpdatedMatch, scope: Scope) -> ColumnElement[bool]:

@@ -42,3 +42,11 @@ def test_nested_subqueries_on_one_table_each_name_their_own_alias() -> None:
         assert f"search_token AS search_token_{n}" in sql, sql
     # the same search compiled again reads the same
     assert _sql("Observation", params) == sql
+
+
+def test_has_joins_the_sources_row_only_when_its_test_reads_it() -> None:
+    by_code = _sql("Patient", [("_has:Observation:patient:code", "c1")])
+    assert "resource AS resource_" not in by_code, by_code
+    by_date = _sql("Patient", [("_has:Observation:patient:_lastUpdated", "gt2020")])
+    assert "resource AS resource_1" in by_date, by_date
+    assert "resource_1.deleted" in by_date, by_date
