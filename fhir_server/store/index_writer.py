@@ -23,15 +23,9 @@ from fhir_server.store.text_limits import clip
 from resources.search.extract import extract, extract_all
 from resources.search.fhirpath import FhirPathEvaluationError
 from resources.search.index_rows import (
-    DateRow,
+    ROW_KIND,
     IndexRows,
-    NumberRow,
-    QuantityRow,
-    ReferenceRow,
     SimpleRow,
-    StringRow,
-    TokenRow,
-    UriRow,
     index_rows,
 )
 from resources.search.param_def import SearchParamDef
@@ -41,22 +35,13 @@ from resources.search.values import IndexValue
 _log = logging.getLogger(__name__)
 NOT_STORED = frozenset({"_id", "_lastUpdated"})
 """Parameters answered from the ``resource`` table."""
-_TABLE_OF: dict[type[SimpleRow], str] = {
-    StringRow: "string",
-    TokenRow: "token",
-    DateRow: "date",
-    NumberRow: "number",
-    QuantityRow: "quantity",
-    ReferenceRow: "reference",
-    UriRow: "uri",
-}
 TableRows = dict[Table, list[dict[str, Any]]]
 Owner = Mapping[str, str]
 
 
 def _value_fields(row_type: type[SimpleRow]) -> tuple[tuple[str, bool], ...]:
     """The row's value fields (its columns), each with whether it is text to clip."""
-    columns = INDEX_TABLES[_TABLE_OF[row_type]].c
+    columns = INDEX_TABLES[ROW_KIND[row_type]].c
     return tuple(
         (f.name, columns[f.name].type.python_type is str)
         for f in fields(row_type)
@@ -64,8 +49,8 @@ def _value_fields(row_type: type[SimpleRow]) -> tuple[tuple[str, bool], ...]:
     )
 
 
-_FIELDS = {row_type: _value_fields(row_type) for row_type in _TABLE_OF}
-_TABLES = {row_type: INDEX_TABLES[name] for row_type, name in _TABLE_OF.items()}
+_FIELDS = {row_type: _value_fields(row_type) for row_type in ROW_KIND}
+_TABLES = {row_type: INDEX_TABLES[name] for row_type, name in ROW_KIND.items()}
 
 
 def _row(row: SimpleRow, param: str, owner: Owner, ord_: int | None) -> dict[str, Any]:

@@ -175,7 +175,7 @@ def index_rows(resource_type: str, values: Mapping[str, Sequence[IndexValue]]) -
                 rows.composite.append(CompositeRow(param, parts))
             else:  # dispatch by exact type: every write runs this for every value
                 row = _ROW_MAKERS[type(value)](param, value)
-                getattr(rows, _TABLE_OF[type(row)]).append(row)
+                getattr(rows, ROW_KIND[type(row)]).append(row)
     return rows
 
 
@@ -233,7 +233,7 @@ _ROW_MAKERS: dict[type, Callable[[str, Any], SimpleRow]] = {
 }
 """The row of each simple value type (a lookup by exact type is several times cheaper than
 class patterns in a ``match``)."""
-_TABLE_OF: dict[type, str] = {
+ROW_KIND: dict[type[SimpleRow], str] = {
     StringRow: "string",
     TokenRow: "token",
     DateRow: "date",
@@ -242,7 +242,7 @@ _TABLE_OF: dict[type, str] = {
     ReferenceRow: "reference",
     UriRow: "uri",
 }
-"""The ``IndexRows`` list of each row type."""
+"""The ``IndexRows`` list of each row type (also the name of its index table)."""
 
 
 def _blinded(

@@ -136,16 +136,23 @@ def test_count_uses_indexes(loaded: Engine) -> None:
     assert not {r for k, r in scans if k == "Seq Scan"} & BIG_TABLES, scans
 
 
-def test_revinclude_uses_the_reverse_index(loaded: Engine) -> None:
-    query = parse_search(("Patient",), [("_revinclude", "Observation:subject")], default_registry())
+def _include_scans(engine: Engine, page_type: str, param: str, include: str) -> list[Any]:
+    """The scans of the include query of ``include`` from a page of 20 ``page_type``; none is
+    a sequential scan of a big table."""
+    query = parse_search((page_type,), [(param, include)], default_registry())
     page = [
-        StoredVersion("Patient", f"Patient{n}", 1, None, False, "POST", None)  # type: ignore[arg-type]
+        StoredVersion(page_type, f"{page_type}{n}", 1, None, False, "POST", None)  # type: ignore[arg-type]
         for n in range(1, 21)
     ]
     keys = include_keys_query(query.includes[0], page)
     assert keys is not None
-    scans = _scans(loaded, current_of(keys))
+    scans = _scans(engine, current_of(keys))
     assert not {r for k, r in scans if k == "Seq Scan"} & BIG_TABLES, scans
+    return scans
+
+
+def test_revinclude_uses_the_reverse_index(loaded: Engine) -> None:
+    scans = _include_scans(loaded, "Patient", "_revinclude", "Observation:subject")
     assert ("Index Only Scan", "search_reference") in scans or any(
         r == "search_reference" and "Index" in k for k, r in scans
     ), scans
@@ -155,15 +162,5 @@ def test_include_reads_the_included_by_their_key(loaded: Engine) -> None:
     """The reference rows' targets join ``resource`` on its key: their columns share its
     collation (with byte-order targets no index of ``resource`` could serve the join, and
     every include read the whole table)."""
-    query = parse_search(
-        ("Observation",), [("_include", "Observation:subject")], default_registry()
-    )
-    page = [
-        StoredVersion("Observation", f"Observation{n}", 1, None, False, "POST", None)  # type: ignore[arg-type]
-        for n in range(1, 21)
-    ]
-    keys = include_keys_query(query.includes[0], page)
-    assert keys is not None
-    scans = _scans(loaded, current_of(keys))
-    assert not {r for k, r in scans if k == "Seq Scan"} & BIG_TABLES, scans
+    scans = _include_scans(loaded, "Observation", "_include", "Observation:subject")
     assert any(r == "resource" and "Index" in k for k, r in scans), scans
