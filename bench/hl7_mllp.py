@@ -52,11 +52,12 @@ def adt(n: int, enhanced: bool) -> bytes:
 
 
 def oru(n: int, enhanced: bool) -> bytes:
-    """An ORU^R01 with one OBR and three OBX (HbA1c, glucose, potassium)."""
+    """An ORU^R01 with one OBR and three OBX (HbA1c, glucose, potassium); its PID names
+    the patient as the ADT does (a known patient's Patient is unchanged by it)."""
     mode = "|||AL|NE" if enhanced else ""
     return (
         f"MSH|^~\\&|LAB|BENCHLAB|NV|NV|20260101120000+0000||ORU^R01|O{n}|P|2.5.1{mode}\r"
-        f"PID|1||MRN{n // 20}^^^HOSP^MR||DOE^JANE||19800102|F\r"
+        f"PID|1||MRN{n // 20}^^^HOSP^MR||DOE^JANE^Q||19800102|F\r"
         f"OBR|1|P{n}|F{n}|24331-1^Panel^LN|||20260101090000+0000||||||||||||||||||F\r"
         "OBX|1|NM|4548-4^Hemoglobin A1c^LN||7.9|%^%^UCUM|4.0-5.6|H|||F\r"
         "OBX|2|NM|2345-7^Glucose^LN||182|mg/dL^mg/dL^UCUM|70-99|H|||F\r"

@@ -8,6 +8,14 @@ are known ahead (``Type/id``). The Patient is found by a
 conditional search on each of its identifiers (system = assigning authority); when none
 matches, a conditional update on the first identifier creates it (the store serialises
 identical conditions, so two messages for a new patient cannot create it twice).
+
+A Patient, or a resource written one at a time (the types the safety re-check watches),
+whose stored version already holds what the message says is not written again: no new
+version, index rows, audit row or re-check, as HAPI FHIR skips an update with identical
+content. Feeds resend the whole record (every A08 repeats the demographics and every
+allergy), so this is the common case for a known patient. The comparison reads the version
+the transaction sees; a concurrent change committed after that read is as if it came after
+this message, which then had nothing to change.
 """
 
 from __future__ import annotations
@@ -77,6 +85,8 @@ async def _patient(tx: StoreTransaction, write: Write, resource: JSON) -> str:
     holder = _holding(found, write.identifiers)
     if holder is not None:
         target = holder.id
+        if _unchanged(holder, {**_merged_patient(_body(holder), resource), "id": target}):
+            return holder.reference
 
         def mutate(current: StoredVersion | None) -> dict[str, Any]:
             return {**_merged_patient(_body(current), resource), "id": target}
@@ -91,6 +101,11 @@ async def _patient(tx: StoreTransaction, write: Write, resource: JSON) -> str:
 
     result = await tx.update_matching(condition, create, None, "PUT", None)
     return result.stored.reference
+
+
+def _unchanged(current: StoredVersion | None, resource: JSON) -> bool:
+    """``current`` is live and holds ``resource`` (meta aside): writing it adds nothing."""
+    return current is not None and not current.deleted and _body(current) == resource
 
 
 def _replaced(version: StoredVersion) -> bool:
@@ -149,9 +164,11 @@ async def _retire(tx: StoreTransaction, write: Write, survivor: str) -> None:
 
 async def _put(tx: StoreTransaction, write: Write, resource: JSON) -> str:
     id_ = write.id or ""
-    result = await tx.update(
-        write.resource_type, id_, lambda _current: {**resource, "id": id_}, None, "PUT"
-    )
+    body = {**resource, "id": id_}
+    current = await tx.read(write.resource_type, id_)
+    if current is not None and _unchanged(current, body):
+        return current.reference
+    result = await tx.update(write.resource_type, id_, lambda _current: body, None, "PUT")
     return result.stored.reference
 
 
