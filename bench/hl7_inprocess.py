@@ -4,11 +4,12 @@ Each message goes through ``Hl7Processor.receive`` (processed before the answer,
 ``--ack processed`` does) on the store every entry point opens (``open_store``: PHI keys,
 the safety re-check and audit write hooks), on an embedded PostgreSQL. The messages are
 ``bench.hl7_mllp``'s: an ADT^A01 (Patient, Encounter, an allergy) and an ORU^R01 (a report
-and three results), one patient in 20 new, so most messages update a known Patient. One
+and three results), one patient in 20 new, so most messages are for a known Patient. One
 round of warm-up, then ``--messages`` of each kind, alternating. Printed per kind: this
 process's CPU per message (PostgreSQL's is not counted), statements per message and
-messages/s. ``--profile FILE`` writes a cProfile of the measured part (the 40 functions with the
-most cumulative time).
+messages/s. ``--profile FILE`` writes a cProfile of the measured part (the 40 functions
+with the most cumulative time; the profiler slows the process, so the CPU figures of such a
+run are not comparable).
 
     python -m bench.hl7_inprocess [--messages 80] [--profile out.txt]
 """
