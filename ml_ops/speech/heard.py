@@ -130,6 +130,10 @@ class HeardMatcher(Matcher):
     def _known(self, word: str) -> bool:
         return word in self.sounds.words
 
+    def _both_known(self, pair: list[str]) -> bool:
+        # Two food words heard ("brown beef") are not read as one other food word.
+        return all(self._known(_key(w)) for w in pair)
+
     def _readings(self, text: str) -> Iterator[tuple[str, tuple[tuple[str, str], ...]]]:
         """Other readings of ``text``, fewest changes first, each with its changes."""
         words = text.split()
@@ -140,7 +144,8 @@ class HeardMatcher(Matcher):
                 read = self.sounds.sounds_like(_key(word))
                 if read is not None and read != _key(word):
                     options.append((i, i + 1, read))
-            if i + 1 < len(words) and _replaceable(word) and _replaceable(words[i + 1]):
+            pair = words[i : i + 2]
+            if len(pair) == 2 and all(map(_replaceable, pair)) and not self._both_known(pair):
                 read = self.sounds.sounds_like(_key(word) + _key(words[i + 1]))
                 if read is not None:
                     options.append((i, i + 2, read))
