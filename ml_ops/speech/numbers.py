@@ -1,7 +1,8 @@
 """Spoken quantities written as digits, so the text parser reads one notation.
 
 "two eggs" -> "2 eggs", "one and a half cups" -> "1 1/2 cups", "half a cup" -> "1/2 cup",
-"two hundred and fifty grams" -> "250 grams", "a dozen almonds" -> "12 almonds". Whisper
+"two hundred and fifty grams" -> "250 grams", "a dozen almonds" -> "12 almonds", and a
+written fraction read out ("one slash two cup", "1 1 slash 2 cups") -> "1/2 cup". Whisper
 writes some numbers as digits itself ("1 and a half"): those are completed the same way.
 The article "a" stays a word ("a slice of toast"): it is a quantity only to the text parser.
 """
@@ -108,12 +109,19 @@ def _fraction_phrase(words: list[str]) -> tuple[Fraction, int] | None:
 
 
 def _counted_phrase(words: list[str]) -> tuple[Fraction, int] | None:
-    """A cardinal, then "and a half", "dozen", or a fraction word ("two thirds")."""
+    """A cardinal, then "and a half", "dozen", a fraction word ("two thirds") or a fraction
+    read out ("1 slash 2", "1 1 slash 2")."""
     found = _cardinal(words)
     if found is None:
         return None
     whole, used = found
     rest = words[used:]
+    fraction = _slash_fraction(words)  # "1 slash 2"
+    if fraction is not None:
+        return fraction
+    read_out = _slash_fraction(rest)  # "1 1 slash 2": a whole number and a fraction
+    if read_out is not None:
+        return whole + read_out[0], used + read_out[1]
     if rest[:2] in (["and", "a"], ["and", "one"]) and rest[2:3] in (["half"], ["quarter"]):
         return whole + _FRACTIONS[rest[2]], used + 3
     if rest[:1] == ["dozen"]:
@@ -121,6 +129,20 @@ def _counted_phrase(words: list[str]) -> tuple[Fraction, int] | None:
     if rest[:1] and rest[0] in _FRACTIONS and 0 < whole < 10:
         return whole * _FRACTIONS[rest[0]], used + 1
     return Fraction(whole), used
+
+
+def _slash_fraction(words: list[str]) -> tuple[Fraction, int] | None:
+    """ "1 slash 2", "three slash four": a written fraction as espeak-ng and dictation read it."""
+    if len(words) < 3 or words[1] != "slash":
+        return None
+    top, bottom = _small_number(words[0]), _small_number(words[2])
+    if top is None or bottom is None or not 0 < top < bottom <= 16:
+        return None
+    return Fraction(top, bottom), 3
+
+
+def _small_number(word: str) -> int | None:
+    return int(word) if word.isdigit() and len(word) < 3 else _UNITS.get(word)
 
 
 def _cardinal(words: list[str]) -> tuple[int, int] | None:

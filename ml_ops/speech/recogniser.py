@@ -98,12 +98,18 @@ DIARY_PROMPT = (
     "pasta, spaghetti, noodles, potatoes, fries, salad, broccoli, spinach, carrots, beans, "
     "lentils, soup, pizza, a burger, tacos, a burrito, sushi, bread, a bagel, a muffin, "
     "pancakes, waffles, bacon, sausage, chips, crackers, popcorn, chocolate, cookies, "
-    "ice cream, cake, wine, beer, soda, water."
+    "ice cream, cake, wine, beer, soda, water, fish, roll, pretzels, potato chips, "
+    "soft drink, pie, cake or cupcake, candy, hot dog sandwich, chocolate candy, "
+    "sweet potato, doughnut, green beans, cabbage, cheeseburger, chicken wing, "
+    "coffee creamer, hamburger, stew, energy drink, ravioli."
 )
 """The decoder's context: a food diary and its everyday words. The tiny model hears food
 names far better with it (on the meal set spoken by espeak-ng, food recall 0.54 -> 0.77 at
 130 words a minute, docs/voice.md); silence never reaches the decoder (the voice detector
-gates it), so the prompt's words are not invented for an empty clip."""
+gates it), so the prompt's words are not invented for an empty clip. After "water" come the
+food database's most frequent FNDDS ("as eaten") food names not already listed, up to the
+prompt's limit (223 tokens; Whisper keeps the last ones): word error 15 -> 11 % at 175 words a
+minute on the tuning lines of the meal set, recall as before."""
 
 
 class WhisperRecogniser:

@@ -6,7 +6,8 @@ separate; connectors ("and", "with", "on", "in", "plus", "a side of") separate u
 on both sides name one food together ("mac and cheese", "peanut butter and jelly sandwich"),
 which the caller decides (``Joiner``). Filler (meal words, "I had", "some", "at work") is left
 out of the phrases; a piece that is only a quantity ("2 cups", "about 8 pieces") belongs to the
-phrase before it ("pineapple chunks, 1 cup").
+phrase before it ("pineapple chunks, 1 cup"), or to the one after it when no food came before
+("1/2 cup, cottage cheese", "a cup on spinach": how Whisper punctuates and mishears speech).
 """
 
 from __future__ import annotations
@@ -107,13 +108,22 @@ def segment(text: str, joins: Joiner, quantity_only: QuantityTest) -> Segmented:
     """Cut ``text`` into food phrases (see the module docstring)."""
     meal: list[str] = []
     pieces: list[Piece] = []
+    ahead: Piece | None = None  # a quantity before any food: "1/2 cup, cottage cheese"
     for chunk in _chunks(tokens(text)):
         kept = _drop_filler(chunk, meal)
         for piece in _split(kept, joins):
-            if pieces and quantity_only(piece.words()):
-                pieces[-1] = Piece(_quantity_first(pieces[-1].tokens, piece.tokens))
+            if quantity_only(piece.words()):
+                if pieces:
+                    pieces[-1] = Piece(_quantity_first(pieces[-1].tokens, piece.tokens))
+                else:
+                    ahead = Piece((*ahead.tokens, *piece.tokens)) if ahead else piece
+            elif ahead is not None:
+                pieces.append(Piece((*ahead.tokens, *piece.tokens)))
+                ahead = None
             else:
                 pieces.append(piece)
+    if ahead is not None:
+        pieces.append(ahead)
     return Segmented(tuple(pieces), meal[0] if meal else None)
 
 

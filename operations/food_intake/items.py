@@ -18,6 +18,7 @@ from ml_ops.recognition import (
     Transcript,
     TranscriptSegment,
 )
+from ml_ops.speech.heard import heard_matcher
 from ml_ops.text.match import Matcher, Recognition
 from ml_ops.text.pipeline import TextAnalysis, analyse_text
 from terminology.foods import Food, NutrientAmount
@@ -125,8 +126,10 @@ def from_text(analysis: TextAnalysis) -> Recognised:
 def from_transcript(
     transcript: Transcript, matcher: Matcher | None = None, portion_hint: float | None = None
 ) -> Recognised:
-    """Items of a voice clip: its transcript through the text pipeline, each item with its
-    text span and the segment of the clip it was heard in."""
+    """Items of a voice clip: its transcript through the text pipeline, phrases read as heard
+    (``ml_ops.speech.heard``: sound-alike food words), each item with its text span and the
+    segment of the clip it was heard in."""
+    matcher = matcher or heard_matcher()
     analysis = analyse_text(transcript.text, transcript.language, portion_hint, matcher)
     ranges = _segment_ranges(transcript)
 

@@ -99,6 +99,17 @@ def test_a_quantity_after_the_food_belongs_to_it() -> None:
     assert item.text == "pineapple chunks, 1 cup"
 
 
+def test_a_quantity_before_any_food_belongs_to_the_next() -> None:
+    # Whisper puts a comma where the voice pauses, or hears "of" as "on"
+    (item,) = analyse_text("1/2 cup, cottage cheese").items
+    assert item.text == "1/2 cup, cottage cheese"
+    assert "cottage cheese" in item.recognition.food.name.lower()
+    assert (item.recognition.quantity, item.recognition.portion.unit) == (0.5, "cup")
+    (item,) = analyse_text("Today I ate a cup on spinach.").items
+    assert item.text == "a cup on spinach"
+    assert item.recognition.food.name.lower().startswith("spinach")
+
+
 def test_typos_are_corrected_with_less_confidence() -> None:
     (typo,) = analyse_text("brocoli").items
     (right,) = analyse_text("broccoli").items

@@ -34,6 +34,11 @@ pytestmark = pytest.mark.usefixtures("no_network")
         ("two dozen cherries", "24 cherries"),
         ("two thousand calories", "2000 calories"),
         ("Eleven crackers and three figs", "11 crackers and 3 figs"),
+        # a written fraction read out, as espeak-ng says "1/2": "one slash two"
+        ("1 slash 2 cup cottage cheese", "1/2 cup cottage cheese"),
+        ("one slash two cup of rice", "1/2 cup of rice"),
+        ("1 1 slash 2 cups of oatmeal", "1 1/2 cups of oatmeal"),
+        ("three slash four of a pizza", "3/4 of a pizza"),
     ],
 )
 def test_spoken_numbers_become_digits(spoken: str, written: str) -> None:
@@ -49,6 +54,8 @@ def test_spoken_numbers_become_digits(spoken: str, written: str) -> None:
         "no one else ate",
         "1.5 cups of milk",  # decimals are already digits
         "an apple and a banana",
+        "the slash key",
+        "2 slash 1",  # not a fraction of a measure
         "",
     ],
 )

@@ -13,12 +13,13 @@ import wave
 from pathlib import Path
 
 import pytest
+import tokenizers
 
 from ml_ops.recognition import SpeechRecogniser, Transcript
 from ml_ops.speech import SpeechLimits, WhisperRecogniser, load_recogniser
 from ml_ops.speech.audio import AudioLimits
 from ml_ops.speech.evaluate import evaluate_voice
-from ml_ops.speech.recogniser import check_language, weights_dir
+from ml_ops.speech.recogniser import DIARY_PROMPT, check_language, weights_dir
 from resources import error_codes
 from resources.errors import FhirError, Invalid, NotSupported, ServiceUnavailable
 from tests.unit.speech.clips import EGGS, ENCODERS, encoded, spoken, words
@@ -198,3 +199,9 @@ def test_evaluate_voice_scores_a_sentence() -> None:
     assert result.audio_seconds > 1
     assert result.seconds > 0
     assert result.cpu_seconds > 0
+
+
+def test_the_prompt_fits_whole() -> None:
+    """Whisper keeps only the last 223 tokens of a prompt: a longer one loses "Food diary"."""
+    tokenizer = tokenizers.Tokenizer.from_file(str(weights_dir() / "tokenizer.json"))
+    assert len(tokenizer.encode(" " + DIARY_PROMPT).ids) <= 223
