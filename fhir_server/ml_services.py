@@ -50,7 +50,9 @@ class BackgroundAnalyser:
         self._loaded = threading.Event()
         self._inner: analyser.VisionAnalyser | None = None
         self._error: str | None = None
-        threading.Thread(target=self._load, name="vision-model-load", daemon=True).start()
+        # Not a daemon: exiting while onnxruntime builds its session aborts the process
+        # (``std::terminate``, exit status 134); exit waits for the load instead.
+        threading.Thread(target=self._load, name="vision-model-load").start()
 
     def _load(self) -> None:
         try:

@@ -165,8 +165,11 @@ class WhisperRecogniser:
         return model
 
     def load_in_background(self) -> threading.Thread:
-        """Start loading the model in a daemon thread, so the first clip does not wait for it."""
-        thread = threading.Thread(target=self._load_quietly, name="speech-model-load", daemon=True)
+        """Start loading the model in a thread, so the first clip does not wait for it.
+
+        Not a daemon: a process that exits while the model loads in native code aborts
+        (``std::terminate``), so exit waits for the load, a second or two."""
+        thread = threading.Thread(target=self._load_quietly, name="speech-model-load")
         thread.start()
         return thread
 
