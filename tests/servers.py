@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -106,3 +108,17 @@ def running_server(urls: ServiceUrls, settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        if thread.is_alive():  # said in the run's log, past pytest's capture
+            print(_still_running(thread), file=sys.__stderr__, flush=True)
+
+
+def _still_running(server: threading.Thread) -> str:
+    """What a server that did not stop in time is doing: every thread's stack but this
+    one's (the server's loop, its executor's workers, model loads)."""
+    frames = sys._current_frames()
+    stacks = [
+        f"--- {thread.name}\n" + "".join(traceback.format_stack(frames[thread.ident]))
+        for thread in threading.enumerate()
+        if thread.ident in frames and thread is not threading.current_thread()
+    ]
+    return f"test server thread {server.name} did not stop within 30 s:\n" + "\n".join(stacks)
