@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from fhir_server.embedded import ServiceUrls
+from fhir_server.http import bundle_routes
 from resources import error_codes
 from tests.integration.bundle_http import bundle, post_bundle, post_entry, reference_of, statuses
 from tests.integration.fhir_http import create_patient, entries_of, outcome_codes, unique_system
@@ -213,3 +214,29 @@ def test_two_puts_to_one_id_are_refused_naming_the_second(client: httpx.Client) 
     assert error_codes.BUNDLE_DUPLICATE_TARGET in outcome_codes(failing)
     assert "Bundle.entry[2]" in failing["issue"][0]["diagnostics"]
     assert client.get(f"/Observation/{id_}").status_code == 404
+
+
+def test_a_run_longer_than_a_batch_is_written_in_several(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap on creates per statement (1,000) splits a run: references cross the splits
+    both ways, and an invalid entry in the last part rolls back the parts written before."""
+    monkeypatch.setattr(bundle_routes, "WRITE_BATCH", 5)  # the server runs in this process
+    system = unique_system()
+    patient_url = f"urn:uuid:{uuid.uuid4()}"
+    posts = [post_entry(_observation(patient_url, system, n)) for n in range(OBSERVATIONS)]
+    patient = post_entry({"resourceType": "Patient", "active": True}, patient_url)
+    invalid = [*posts, patient]
+    invalid[OBSERVATIONS - 1]["resource"]["valueQuantity"]["value"] = "not a number"
+    failing = post_bundle(client, bundle("transaction", invalid), 400)
+    assert f"Bundle.entry[{OBSERVATIONS - 1}]" in failing["issue"][0]["diagnostics"]
+    assert _search(client, f"/Observation?identifier={system}|") == []
+    posts = [post_entry(_observation(patient_url, system, n)) for n in range(OBSERVATIONS)]
+    entries = [*posts[:7], patient, *posts[7:]]  # named before and after, in other parts
+    answer = post_bundle(client, bundle("transaction", entries))
+    assert statuses(answer) == ["201 Created"] * len(entries)
+    subject = reference_of(answer["entry"][7])
+    found = _search(client, f"/Observation?subject={subject}&_count=50")
+    assert sorted(o["identifier"][0]["value"] for o in found) == sorted(
+        f"obs-{n}" for n in range(OBSERVATIONS)
+    )
