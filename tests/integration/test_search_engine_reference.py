@@ -273,3 +273,25 @@ def test_has_follows_the_sources_writes_and_reads_their_row_when_asked(
     client.delete(f"/Observation/{made['id']}").raise_for_status()
     assert found("code", code) == []
     assert found("_id", made["id"]) == []
+
+
+def test_a_chain_through_several_target_types_reaches_each(client: httpx.Client) -> None:
+    """``Observation.encounter`` points at an Encounter or an EpisodeOfCare; both define
+    ``patient``, so ``encounter.patient.family`` goes through either."""
+    g = _graph(client)
+    episode = g.batch.create(
+        {"resourceType": "EpisodeOfCare", "status": "active", "patient": {"reference": g.key("p2")}}
+    )
+    observation = {"resourceType": "Observation", "status": "final", "code": _code("9")}
+    via_encounter = g.batch.create({**observation, "encounter": {"reference": g.key("e1")}})
+    via_episode = g.batch.create(
+        {**observation, "encounter": {"reference": f"EpisodeOfCare/{episode['id']}"}}
+    )
+    chain = "encounter.patient.family"
+    assert g.batch.ids("Observation", [(chain, "ames")]) == [via_encounter["id"]]
+    assert g.batch.ids("Observation", [(chain, "bond")]) == [via_episode["id"]]
+    both = sorted([via_encounter["id"], via_episode["id"]])
+    assert sorted(g.batch.ids("Observation", [(chain, "ames,bond")])) == both
+    assert g.batch.ids("Observation", [("encounter:EpisodeOfCare.patient.family", "ames")]) == []
+    client.delete(f"/EpisodeOfCare/{episode['id']}")  # a deleted target matches no more
+    assert g.batch.ids("Observation", [(chain, "bond")]) == []
