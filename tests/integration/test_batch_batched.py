@@ -8,7 +8,7 @@ https://hl7.org/fhir/R4/http.html#transaction
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -63,12 +63,21 @@ def _identified(client: httpx.Client, system: str) -> list[str]:
     return sorted(e["resource"]["identifier"][0]["value"] for e in found.json().get("entry", []))
 
 
+_FAKE_AUDIT_EVENT = {
+    "resourceType": "AuditEvent",
+    "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "x"},
+    "recorded": "2026-01-01T00:00:00Z",
+    "agent": [{"who": {"display": "nobody"}, "requestor": True}],
+    "source": {"observer": {"display": "elsewhere"}},
+}
+
+
 def test_a_mixed_batch_answers_each_entry_on_its_own(
     client: httpx.Client, services: ServiceUrls
 ) -> None:
-    """Valid creates around an invalid one, a conditional create that finds its match, a
-    placeholder reference and a GET: each its own status, in order, every valid one stored
-    and audited once."""
+    """A refused type, valid creates around an invalid one, a conditional create that finds
+    its match, a placeholder reference and a GET: each its own status, in order, every valid
+    one stored and audited once."""
     system = unique_system()
     subject = f"Patient/{create_patient(client)['id']}"
     existing = client.post("/Observation", json=_observation(subject, system, 90))
@@ -79,6 +88,7 @@ def test_a_mixed_batch_answers_each_entry_on_its_own(
     )
     placeholder = {**_observation(subject, system, 4), "subject": {"reference": "urn:uuid:x"}}
     entries = [
+        post_entry(_FAKE_AUDIT_EVENT),
         post_entry(_observation(subject, system, 0)),
         post_entry(_observation(subject, system, 1)),
         post_entry(invalid),
@@ -88,6 +98,8 @@ def test_a_mixed_batch_answers_each_entry_on_its_own(
         post_entry(_observation(subject, system, 5)),
     ]
     answer = post_bundle(client, bundle("batch", entries))
+    assert outcome_codes(answer["entry"][0]["response"]["outcome"]) == [error_codes.AUDIT_READ_ONLY]
+    del answer["entry"][0]  # the rest by their index in ``entries`` less one
     assert statuses(answer) == [
         "201 Created",
         "201 Created",
@@ -99,7 +111,7 @@ def test_a_mixed_batch_answers_each_entry_on_its_own(
     ]
     outcome = answer["entry"][2]["response"]["outcome"]
     assert outcome_codes(outcome)[0] == error_codes.RESOURCE_INVALID
-    assert outcome["issue"][0]["expression"][0] == "Bundle.entry[2]"
+    assert outcome["issue"][0]["expression"][0] == "Bundle.entry[3]"
     assert reference_of(answer["entry"][3]) == f"Observation/{existing.json()['id']}"
     placeholder_outcome = answer["entry"][4]["response"]["outcome"]
     assert error_codes.BUNDLE_UNRESOLVED_REFERENCE in outcome_codes(placeholder_outcome)
@@ -279,3 +291,34 @@ def test_a_batch_of_creates_costs_the_same_statements_however_many(client: httpx
         assert statuses(answer) == ["201 Created"] * size
         sent.append(len(statements))
     assert sent == [3, 3]
+
+
+def test_a_write_the_token_may_not_make_is_refused_by_its_entry_alone(
+    auth_base_url: str, mint_token: Callable[..., str], client: httpx.Client
+) -> None:
+    """A PUT of a type outside the token's scopes, between creates it may make: only that
+    entry is 403, the creates before and after it are written."""
+    system = unique_system()
+    token = mint_token("system/Observation.cruds system/Patient.cruds")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/fhir+json"}
+    with httpx.Client(base_url=auth_base_url, headers=headers, timeout=30) as scoped:
+        subject = f"Patient/{create_patient(scoped)['id']}"
+        condition_id = f"bb-{uuid.uuid4().hex[:16]}"
+        condition = {
+            "resourceType": "Condition",
+            "id": condition_id,
+            "code": {"text": "refused"},
+            "subject": {"reference": subject},
+        }
+        entries = [
+            post_entry(_observation(subject, system, 0)),
+            _put(condition),
+            post_entry(_observation(subject, system, 1)),
+        ]
+        answer = post_bundle(scoped, bundle("batch", entries))
+        assert statuses(answer) == ["201 Created", "403 Forbidden", "201 Created"]
+        assert answer["entry"][1]["response"]["outcome"]["issue"][0]["expression"] == [
+            "Bundle.entry[1]"
+        ]
+    assert _identified(client, system) == ["obs-0", "obs-1"]  # the same database, auth off
+    assert client.get(f"/Condition/{condition_id}").status_code == 404
