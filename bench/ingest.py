@@ -3,21 +3,28 @@
 A server (``nutrivision serve``, 1 and 2 workers, auth off) on an embedded PostgreSQL; the
 Synthea transaction Bundles (``../shared/fixtures/synthea-r4-smart-on-fhir/bundles``, or
 ``--bundles FOLDER``) are posted by 1 and by 8 client threads, each thread taking the next
-file. Every Bundle must answer 200. The Bundles create (POST) everything, so each run adds
-its own copy of the patients to the same database. Printed per run: resources/s, Bundles/s
-and the p50/max time of one Bundle.
+file. Every Bundle must answer 200, and every entry 2xx. The Bundles create (POST)
+everything, so each run adds its own copy of the patients to the same database. Printed per
+run: resources/s, Bundles/s and the p50/max time of one Bundle.
 
-    python -m bench.ingest [--limit 20] [--workers 1,2] [--clients 1,8]
+With ``--kind batch`` each Bundle is posted as a batch instead: its entries become PUTs to
+new ids (new for each run, so every run creates), the ``urn:uuid:`` references rewritten to
+them, as a loader that assigns ids does (batch entries cannot name each other's fullUrls).
+
+    python -m bench.ingest [--limit 20] [--workers 1,2] [--clients 1,8] [--kind batch]
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +36,21 @@ from bench.served import cpu_mark, cpu_since, serve
 from fhir_server.embedded import EmbeddedServices
 
 SYNTHEA = Path(__file__).resolve().parents[2] / "shared/fixtures/synthea-r4-smart-on-fhir/bundles"
+FAILED_ENTRY = re.compile(rb'"status":"[45]')  # a batch answers 200 with failed entries
+PLACEHOLDER = re.compile(rb"urn:uuid:[0-9a-fA-F-]{36}")
+
+
+def as_batch(body: bytes) -> bytes:
+    """A transaction Bundle as a batch of PUTs to new ids, its placeholders rewritten."""
+    bundle = orjson.loads(body)
+    names: dict[bytes, bytes] = {}
+    for entry in bundle["entry"]:
+        kind, id_ = entry["resource"]["resourceType"], str(uuid.uuid4())
+        names[entry.pop("fullUrl").encode()] = f"{kind}/{id_}".encode()
+        entry["resource"]["id"] = id_
+        entry["request"] = {"method": "PUT", "url": f"{kind}/{id_}"}
+    bundle["type"] = "batch"
+    return PLACEHOLDER.sub(lambda m: names.get(m.group(0), m.group(0)), orjson.dumps(bundle))
 
 
 @dataclass
@@ -54,16 +76,23 @@ def post_all(base: str, run: Run) -> None:
             answer = http.post("", content=body, headers={"Content-Type": "application/fhir+json"})
             with run.lock:
                 run.took.append(time.perf_counter() - started)
-                if answer.status_code != 200:
+                if answer.status_code != 200 or FAILED_ENTRY.search(answer.content):
                     run.failures.append(f"{answer.status_code}: {answer.text[:300]}")
 
 
 def ingest(
-    served: tuple[Child, int], folder: Path, files: list[tuple[bytes, int]], clients: int
+    served: tuple[Child, int],
+    folder: Path,
+    files: list[tuple[bytes, int]],
+    clients: int,
+    convert: Callable[[bytes], bytes] | None = None,
 ) -> str:
-    """Post every file with ``clients`` threads; one line of figures."""
+    """Post every file (``convert`` ed first, untimed) with ``clients`` threads; one line of
+    figures."""
     child, port = served
     base = f"http://127.0.0.1:{port}/fhir"
+    if convert is not None:
+        files = [(convert(body), count) for body, count in files]
     run = Run(list(reversed(files)))
     mark = cpu_mark(child, folder)
     started = time.perf_counter()
@@ -101,6 +130,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=1000, help="Bundles per run (first by name)")
     parser.add_argument("--workers", default="1,2", help="server worker counts")
     parser.add_argument("--clients", default="1,8", help="client thread counts")
+    parser.add_argument("--kind", choices=("transaction", "batch"), default="transaction")
     args = parser.parse_args()
     files = read_bundles(args.bundles, args.limit)
     if not files:
@@ -115,7 +145,8 @@ def main() -> None:
             try:
                 for clients in (int(c) for c in args.clients.split(",")):
                     load = Path("/proc/loadavg").read_text()[:14]
-                    figures = ingest(served, folder, files, clients)
+                    convert = as_batch if args.kind == "batch" else None
+                    figures = ingest(served, folder, files, clients, convert)
                     print(f"{workers} worker(s), {clients} client(s), load {load}: {figures}")
                     sys.stdout.flush()
             finally:

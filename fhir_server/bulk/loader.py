@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fhir_server.http.bundle_entries import check_bundle, parse_entries
-from fhir_server.http.bundle_routes import run_batch_entry, run_transaction
+from fhir_server.http.bundle_routes import run_batch, run_transaction
 from fhir_server.http.entry_actions import Context
 from resources import error_codes, fhir_json
 from resources.errors import FhirError, Invalid
@@ -85,8 +85,8 @@ class Loader:
                 await run_transaction(tx, entries, self._context())
             return Loaded(resources=len(entries))
         loaded = Loaded()
-        for entry in entries:
-            result = await run_batch_entry(self.store, entry, self._context())
+        results = await run_batch(self.store, entries, self._context())
+        for entry, result in zip(entries, results, strict=True):
             if result.outcome is None:
                 loaded.resources += 1
             else:

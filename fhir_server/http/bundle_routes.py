@@ -11,12 +11,22 @@ rolls everything back and is answered as an OperationOutcome naming the entry.
 Runs of unconditional POSTs and of PUTs to an id are written together (``create_many``),
 each run before the entry that ends it, so every entry still sees the writes before it.
 
-A batch runs each entry in its own transaction, in order; an entry's failure is its own
-``response.outcome``. Placeholder references between batch entries are not resolved (400).
+A batch answers each entry on its own: an entry's failure is its own ``response.outcome``
+and undoes nothing else. Runs of entries a transaction would write together, whose
+references read nothing (no placeholder, no condition), are written together in one
+transaction (``run_batch``); every other entry runs in its own transaction, after the run
+before it. A run the database refuses as a whole is run again one entry per transaction,
+so each entry gets the answer it gets alone. Placeholder references between batch entries
+are not resolved (400).
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -48,6 +58,8 @@ from resources.errors import FhirError, Invalid, PreconditionFailed
 from resources.identity import instant, new_id, now
 from resources.ports import NewResource, ResourceStore, StoreTransaction
 
+_log = logging.getLogger(__name__)
+
 WRITE_BATCH = 1000
 """Creates written together at most: a Bundle file of a million entries (``nutrivision
 import``) is not held as one statement's parameters."""
@@ -75,7 +87,7 @@ async def bundle_endpoint(request: Request) -> Response:
         async with store.transaction() as tx:
             results = await run_transaction(tx, entries, ctx)
     else:
-        results = [await run_batch_entry(store, entry, ctx) for entry in entries]
+        results = await run_batch(store, entries, ctx)
     answer = {
         "resourceType": "Bundle",
         "id": new_id(),
@@ -150,15 +162,106 @@ async def _create_pending(
     pending.clear()
 
 
+@dataclass
+class _Run:
+    """Batch entries to be written together: at most ``WRITE_BATCH``, one write per id."""
+
+    entries: list[Entry] = field(default_factory=list)
+    targets: set[tuple[str, str]] = field(default_factory=set)
+
+    def takes(self, entry: Entry) -> bool:
+        """Room for ``entry``, and not a second write of an id (that one comes after)."""
+        target = (entry.resource_type, entry.id_ or "")
+        return len(self.entries) < WRITE_BATCH and target not in self.targets
+
+    def add(self, entry: Entry) -> None:
+        self.entries.append(entry)
+        if entry.id_ is not None:
+            self.targets.add((entry.resource_type, entry.id_))
+
+
+async def run_batch(store: ResourceStore, entries: list[Entry], ctx: Context) -> list[EntryResult]:
+    """Every entry of a batch on its own, results in the Bundle's order: runs of entries that
+    ``_joint`` allows written together (``_write_run``), each other entry in its own
+    transaction after the run before it, as one by one."""
+    async with store.transaction() as tx:  # asks the hooks and the policy; writes nothing
+        joint = [_joint(tx, entry) for entry in entries]
+    results: dict[int, EntryResult] = {}
+    run = _Run()
+    for entry, together in zip(entries, joint, strict=True):
+        if run.entries and not (together and run.takes(entry)):
+            await _write_run(store, run.entries, ctx, results)
+            run = _Run()
+        if together:
+            run.add(entry)
+        else:
+            results[entry.index] = await run_batch_entry(store, entry, ctx)
+    await _write_run(store, run.entries, ctx, results)
+    return [results[entry.index] for entry in entries]
+
+
+def _joint(tx: StoreTransaction, entry: Entry) -> bool:
+    """``batched_write``, and no reference that reads the store (a condition) or that fails
+    on its own (a placeholder): such an entry runs alone, as it did."""
+    if not batched_write(tx, entry):
+        return False
+    values = references(entry.resource or {})
+    return not any(is_placeholder(v) or is_conditional(v) for v in values)
+
+
+async def _write_run(
+    store: ResourceStore, run: list[Entry], ctx: Context, results: dict[int, EntryResult]
+) -> None:
+    """Validate each entry (an invalid one is answered alone), write the others together in
+    one transaction; if that fails as a whole, write them again one per transaction, so each
+    gets the answer it gets alone and none is half written."""
+    valid: list[tuple[Entry, NewResource]] = []
+    for entry in run:
+        try:
+            valid.append((entry, new_resource(entry, ctx)))
+        except FhirError as error:
+            results[entry.index] = _failed(at_entry(entry, entry.full_url, error))
+    if not valid:
+        return
+    try:
+        async with store.transaction() as tx:
+            created = await tx.create_many([item for _, item in valid])
+    except Exception as error:
+        if _unavailable(error):
+            raise
+        for entry, _ in valid:  # which entry failed, and why, is known only alone
+            results[entry.index] = await run_batch_entry(store, entry, ctx)
+        return
+    for (entry, _), result in zip(valid, created, strict=True):
+        results[entry.index] = written(result)
+
+
 async def run_batch_entry(store: ResourceStore, entry: Entry, ctx: Context) -> EntryResult:
     """One batch entry in its own transaction; a failure rolls that one back and becomes
-    its ``response.outcome``."""
+    its ``response.outcome`` (an unexpected error too, such as a row the database refuses:
+    a 500 of that entry, not of the batch)."""
     try:
         async with store.transaction() as tx:
             await _resolve_references(tx, [entry], ctx, {})
             return await _run(tx, entry, ctx, set())
     except FhirError as error:  # already named after the entry by _resolve_references/_run
-        return EntryResult(error.status, outcome=error.outcome())
+        return _failed(error)
+    except Exception as error:
+        if _unavailable(error):
+            raise
+        _log.exception("batch entry %s failed", entry.index)  # the trace stays in the log
+        failed = FhirError("Internal server error", error_codes.INTERNAL)
+        return _failed(at_entry(entry, entry.full_url, failed))
+
+
+def _unavailable(error: Exception) -> bool:
+    """The database cannot be reached: the whole Bundle's 503 (``errors.install``), not
+    one entry's failure."""
+    return isinstance(error, OperationalError | InterfaceError | PoolTimeout)
+
+
+def _failed(error: FhirError) -> EntryResult:
+    return EntryResult(error.status, outcome=error.outcome())
 
 
 async def _run(tx: StoreTransaction, entry: Entry, ctx: Context, targets: set[str]) -> EntryResult:
