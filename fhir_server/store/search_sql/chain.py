@@ -9,49 +9,28 @@ the owner.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import ColumnClause, ColumnElement, FromClause, and_, exists, false, or_
 from sqlalchemy.sql.visitors import iterate
 
 from fhir_server.db.schema import resource, search_reference
 from fhir_server.store.search_sql.common import Compiler, Scope, owned_by
-from resources.search.param_def import SearchParamDef
-from resources.search.query import Chain, Expr, Has, InCompartment
+from resources.search.query import Chain, Has, InCompartment
 
 
-def chain(nodes: Sequence[Chain], scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
-    """EXISTS a reference through the nodes' parameter to a live target of one of their
-    types matching the inner. The nodes share parameter and inner test and differ only in
-    target type (``chains_by_target``): one EXISTS for all, not an OR of one per type, so
-    PostgreSQL can plan it as a join from the inner test's matches."""
-    first = nodes[0]
-    types = tuple(node.target_type for node in nodes)
+def chain(node: Chain, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
+    """EXISTS a reference through ``node.param`` to a live ``target_type`` matching the inner."""
     ref = scope.alias(search_reference)
     target = scope.alias(resource)
-    inner = compile_(first.inner, scope.narrowed(target, types))
-    if len(types) == 1:
-        typed = [ref.c.target_type == types[0], target.c.resource_type == types[0]]
-    else:
-        typed = [ref.c.target_type.in_(types), target.c.resource_type == ref.c.target_type]
+    inner = compile_(node.inner, scope.narrowed(target, node.target_type))
     return exists().where(
         owned_by(ref, scope),
-        ref.c.param == first.param.code,
-        *typed,
+        ref.c.param == node.param.code,
+        ref.c.target_type == node.target_type,
+        target.c.resource_type == node.target_type,
         target.c.id == ref.c.target_id,
         ~target.c.deleted,
         inner,
     )
-
-
-def chains_by_target(chains: Sequence[Chain]) -> list[list[Chain]]:
-    """``chains`` grouped where only the target type differs (``encounter.patient.name``
-    goes through Encounter or EpisodeOfCare, to the same test on the same Patient), in the
-    order first seen."""
-    groups: dict[tuple[SearchParamDef, Expr], list[Chain]] = {}
-    for node in chains:
-        groups.setdefault((node.param, node.inner), []).append(node)
-    return list(groups.values())
 
 
 def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
@@ -65,7 +44,7 @@ def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
     """
     ref = scope.alias(search_reference)
     source = scope.alias(resource)
-    inner_scope = scope.narrowed(source, (node.source_type,), ref.c.resource_id)
+    inner_scope = scope.narrowed(source, node.source_type, ref.c.resource_id)
     inner = compile_(node.inner, inner_scope)
     clauses = [
         ref.c.target_type == scope.type_column(),

@@ -76,13 +76,10 @@ class Scope:
         return column
 
     def narrowed(
-        self,
-        resource: FromClause,
-        types: tuple[str, ...],
-        row_id: ColumnElement[str] | None = None,
+        self, resource: FromClause, resource_type: str, row_id: ColumnElement[str] | None = None
     ) -> Scope:
-        """The scope of another row (a chain's target, a ``_has`` source) of ``types``."""
-        return Scope(resource, types, self.now, self.base_url, self.aliases, row_id)
+        """The scope of another row (a chain's target, a ``_has`` source) of one type."""
+        return Scope(resource, (resource_type,), self.now, self.base_url, self.aliases, row_id)
 
     def alias(self, table: Table) -> FromClause:
         """An alias of ``table`` of its own in this scope's statement."""

@@ -49,11 +49,8 @@ def _any_of(items: Sequence[Expr], scope: Scope) -> ColumnElement[bool]:
     groups: dict[tuple[type, str], list[Leaf]] = {}
     texts: dict[str, list[TextMatch]] = {}
     others: list[ColumnElement[bool]] = []
-    chains: list[Chain] = []
     for item in items:
-        if isinstance(item, Chain):
-            chains.append(item)
-        elif isinstance(item, TextMatch):
+        if isinstance(item, TextMatch):
             texts.setdefault(item.param.code, []).append(item)
         elif type(item) in LEAVES:
             leaf: Leaf = item  # type: ignore[assignment]
@@ -61,7 +58,6 @@ def _any_of(items: Sequence[Expr], scope: Scope) -> ColumnElement[bool]:
         else:
             others.append(compile_expr(item, scope))
     clauses = [_leaves_exist(group, scope) for group in groups.values()] + others
-    clauses += [chain.chain(group, scope, compile_expr) for group in chain.chains_by_target(chains)]
     clauses += [text_exists(matches, scope) for matches in texts.values()]
     return or_(false(), *clauses)
 
@@ -86,7 +82,7 @@ def compile_expr(node: Expr, scope: Scope) -> ColumnElement[bool]:
         case TextMatch():
             return text_exists([node], scope)
         case Chain():
-            return chain.chain([node], scope, compile_expr)
+            return chain.chain(node, scope, compile_expr)
         case Has():
             return chain.has(node, scope, compile_expr)
         case InCompartment():
