@@ -19,12 +19,12 @@ from fhir_server.db.engine import create_engine
 from fhir_server.embedded import ServiceUrls
 from fhir_server.settings import Settings
 from fhir_server.store.fast_reads import FastReader
-from fhir_server.store.index_statement import TABLES
 from fhir_server.store.resource_store import PostgresResourceStore
 from fhir_server.store.write_hooks import HookedStore
 from resources import fhir_json
 from resources.ports import NewResource
 from resources.stored import WriteResult
+from tests.integration.stored_rows import forget, index_rows, time_words, without_times
 
 pytestmark = pytest.mark.integration
 
@@ -105,26 +105,6 @@ async def _write(store: HookedStore, items: list[NewResource], many: bool) -> li
         return [await tx.create(i.resource_type, i.body, None, i.id_) for i in items]
 
 
-def _index_rows(conn: psycopg.Connection[Any], type_: str, id_: str) -> dict[str, list[Any]]:
-    """Every index row of the resource, per table, without its owner, sorted. The words of
-    full text are counted only: the text holds the version's time, which differs."""
-    found = {}
-    for table in TABLES:
-        query = f"SELECT * FROM {table.name} WHERE resource_type = %s AND resource_id = %s"  # noqa: S608
-        cursor = conn.execute(query, (type_, id_))
-        names = [d.name for d in cursor.description or ()]
-        rows = [
-            tuple(
-                len(v) if n == "words" else v
-                for n, v in zip(names, row, strict=True)
-                if n != "resource_id"
-            )
-            for row in cursor.fetchall()
-        ]
-        found[table.name] = sorted(rows, key=repr)
-    return found
-
-
 def _rows(conn: psycopg.Connection[Any], result: WriteResult) -> dict[str, Any]:
     """What the database holds of one created resource (its audit events apart)."""
     stored = result.stored
@@ -146,7 +126,7 @@ def _rows(conn: psycopg.Connection[Any], result: WriteResult) -> dict[str, Any]:
     return {
         "resource": [row[:-1] for row in current],
         "versions": [row[:-1] for row in versions],  # sealed: the body is not the plain JSON
-        "index": _index_rows(conn, *key),
+        "index": index_rows(conn, *key),
         "body": body,
         "result": (*key, stored.version, stored.method, result.created, result.issues),
     }
@@ -161,17 +141,6 @@ def _audit(conn: psycopg.Connection[Any], result: WriteResult) -> list[Any]:
     ).fetchall()
 
 
-def _forget(conn: psycopg.Connection[Any], results: list[WriteResult]) -> None:
-    """Remove the resources' rows (not their audit events: the trail is append-only)."""
-    for result in results:
-        key = (result.stored.resource_type, result.stored.id)
-        for table in ("resource", "resource_version"):
-            conn.execute(f"DELETE FROM {table} WHERE resource_type = %s AND id = %s", key)  # noqa: S608
-        for name in (t.name for t in TABLES):
-            query = f"DELETE FROM {name} WHERE resource_type = %s AND resource_id = %s"  # noqa: S608
-            conn.execute(query, key)
-
-
 def test_create_many_writes_what_single_creates_write(opened: Opened) -> None:
     """The same resources with the same ids, once one by one and once together (the first
     rows removed in between): every row is the same, and so is each audit event."""
@@ -184,10 +153,15 @@ def test_create_many_writes_what_single_creates_write(opened: Opened) -> None:
     one_by_one = opened.runner.run(_write(opened.store, items, many=False))
     with psycopg.connect(url, autocommit=True) as conn:
         expected = [_rows(conn, result) for result in one_by_one]
-        _forget(conn, one_by_one)
+        for result in one_by_one:
+            forget(conn, result.stored.resource_type, result.stored.id)
     together = opened.runner.run(_write(opened.store, items, many=True))
+    times = time_words(r.stored.last_updated for r in [*one_by_one, *together])
     with psycopg.connect(url, autocommit=True) as conn:
-        assert [_rows(conn, result) for result in together] == expected
+        found = [_rows(conn, result) for result in together]
+        for rows in (*found, *expected):
+            rows["index"] = without_times(rows["index"], times)
+        assert found == expected
         for result in together:
             first, second = _audit(conn, result)
             assert first == second
@@ -251,7 +225,7 @@ def test_a_put_creates_a_new_id_and_updates_an_existing_one(opened: Opened) -> N
                 (result.stored.resource_type, result.stored.id),
             ).fetchall()
             assert current == [(result.stored.version, False)]
-            assert _index_rows(conn, result.stored.resource_type, result.stored.id)["search_token"]
+            assert index_rows(conn, result.stored.resource_type, result.stored.id)["search_token"]
             subtypes = conn.execute(
                 "SELECT subtype FROM audit_event WHERE %s = ANY(entities)",
                 (f"{result.stored.reference}/_history/{result.stored.version}",),
