@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -30,6 +31,11 @@ EXTERNAL_REDIS = "NUTRIVISION_TEST_REDIS_URL"
 
 def _libpq(url: str) -> str:
     return sync_url(url).replace("postgresql+psycopg://", "postgresql://")
+
+
+def sql_connection(database_url: str) -> psycopg.Connection[Any]:
+    """An autocommit connection to ``database_url`` (the server's URL), to check rows."""
+    return psycopg.connect(_libpq(database_url), autocommit=True)
 
 
 @contextmanager

@@ -33,6 +33,21 @@ def request_entry(method: str, url: str, resource: dict[str, Any] | None = None)
     return entry
 
 
+def put_entry(resource: dict[str, Any]) -> Entry:
+    """A PUT entry writing ``resource`` to its id."""
+    return request_entry("PUT", f"{resource['resourceType']}/{resource['id']}", resource)
+
+
+AUDIT_EVENT: dict[str, Any] = {
+    "resourceType": "AuditEvent",
+    "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "x"},
+    "recorded": "2026-01-01T00:00:00Z",
+    "agent": [{"who": {"display": "nobody"}, "requestor": True}],
+    "source": {"observer": {"display": "elsewhere"}},
+}
+"""A valid AuditEvent, which no client may write (the trail is the server's own)."""
+
+
 def post_bundle(
     client: httpx.Client, body: dict[str, Any], status: int = 200, **headers: str
 ) -> dict[str, Any]:

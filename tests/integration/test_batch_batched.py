@@ -20,9 +20,18 @@ from sqlalchemy.engine import Engine
 
 from fhir_server.embedded import ServiceUrls
 from resources import error_codes
-from tests.integration.bundle_http import bundle, post_bundle, post_entry, reference_of, statuses
+from tests.integration.bundle_http import (
+    AUDIT_EVENT,
+    bundle,
+    post_bundle,
+    post_entry,
+    put_entry,
+    reference_of,
+    statuses,
+)
 from tests.integration.fhir_http import create_patient, outcome_codes, unique_system
 from tests.integration.stored_rows import forget, index_rows, time_words, without_times
+from tests.servers import sql_connection
 
 pytestmark = pytest.mark.integration
 
@@ -39,15 +48,6 @@ def _observation(subject: str, system: str, n: int) -> dict[str, Any]:
     }
 
 
-def _put(resource: dict[str, Any]) -> dict[str, Any]:
-    url = f"{resource['resourceType']}/{resource['id']}"
-    return {"resource": resource, "request": {"method": "PUT", "url": url}}
-
-
-def _connect(services: ServiceUrls) -> psycopg.Connection[Any]:
-    return psycopg.connect(services.database_url.replace("+psycopg", ""), autocommit=True)
-
-
 def _events(conn: psycopg.Connection[Any], reference: str, version: int = 1) -> list[Any]:
     """The audit events of one version (their ids and times apart)."""
     query = (
@@ -61,15 +61,6 @@ def _identified(client: httpx.Client, system: str) -> list[str]:
     found = client.get("/Observation", params={"identifier": f"{system}|", "_count": "100"})
     assert found.status_code == 200, found.text
     return sorted(e["resource"]["identifier"][0]["value"] for e in found.json().get("entry", []))
-
-
-_FAKE_AUDIT_EVENT = {
-    "resourceType": "AuditEvent",
-    "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "x"},
-    "recorded": "2026-01-01T00:00:00Z",
-    "agent": [{"who": {"display": "nobody"}, "requestor": True}],
-    "source": {"observer": {"display": "elsewhere"}},
-}
 
 
 def test_a_mixed_batch_answers_each_entry_on_its_own(
@@ -88,7 +79,7 @@ def test_a_mixed_batch_answers_each_entry_on_its_own(
     )
     placeholder = {**_observation(subject, system, 4), "subject": {"reference": "urn:uuid:x"}}
     entries = [
-        post_entry(_FAKE_AUDIT_EVENT),
+        post_entry(AUDIT_EVENT),
         post_entry(_observation(subject, system, 0)),
         post_entry(_observation(subject, system, 1)),
         post_entry(invalid),
@@ -118,7 +109,7 @@ def test_a_mixed_batch_answers_each_entry_on_its_own(
     searched = answer["entry"][5]["resource"].get("entry", [])
     assert len(searched) == 1  # the run before the GET is written before it
     assert _identified(client, system) == ["obs-0", "obs-1", "obs-5", "obs-90"]
-    with _connect(services) as conn:
+    with sql_connection(services.database_url) as conn:
         for n in (0, 1, 6):
             created = _events(conn, reference_of(answer["entry"][n]))
             assert [row[1] for row in created] == ["create"]
@@ -128,7 +119,7 @@ def test_a_mixed_batch_answers_each_entry_on_its_own(
 def _refused_id(services: ServiceUrls, refused: str) -> Iterator[None]:
     """The database refuses a resource row with the id ``refused`` (a trigger of its own)."""
     name = f"refuse_{uuid.uuid4().hex[:12]}"
-    with _connect(services) as conn:
+    with sql_connection(services.database_url) as conn:
         conn.execute(
             f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS"
             " $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
@@ -153,7 +144,7 @@ def test_a_joint_write_refused_by_the_database_is_done_one_by_one(
     subject = f"Patient/{create_patient(client)['id']}"
     ids = [f"bb-{uuid.uuid4().hex[:16]}" for _ in range(4)]
     bodies = [{**_observation(subject, system, n), "id": id_} for n, id_ in enumerate(ids)]
-    entries = [post_entry(_observation(subject, system, 10)), *(_put(b) for b in bodies)]
+    entries = [post_entry(_observation(subject, system, 10)), *(put_entry(b) for b in bodies)]
     with _refused_id(services, ids[2]):
         answer = post_bundle(client, bundle("batch", entries))
     assert statuses(answer) == ["201 Created"] * 3 + ["500 Internal Server Error", "201 Created"]
@@ -163,7 +154,7 @@ def test_a_joint_write_refused_by_the_database_is_done_one_by_one(
     assert "refused by the test" not in str(outcome)  # no internals in the answer
     assert client.get(f"/Observation/{ids[2]}").status_code == 404
     assert _identified(client, system) == ["obs-0", "obs-1", "obs-10", "obs-3"]
-    with _connect(services) as conn:
+    with sql_connection(services.database_url) as conn:
         for n in (0, 1, 2, 4):
             reference = reference_of(answer["entry"][n])
             assert [row[1] for row in _events(conn, reference)] == ["create"]
@@ -222,13 +213,13 @@ def test_a_batch_writes_what_one_request_per_resource_writes(
     references = [f"{b['resourceType']}/{b['id']}" for b in bodies]
     for body, reference in zip(bodies, references, strict=True):
         assert client.put(f"/{reference}", json=body).status_code == 201
-    with _connect(services) as conn:
+    with sql_connection(services.database_url) as conn:
         alone = [_stored(conn, r) for r in references]
         for reference in references:
             forget(conn, *reference.split("/"))
-    answer = post_bundle(client, bundle("batch", [_put(b) for b in bodies]))
+    answer = post_bundle(client, bundle("batch", [put_entry(b) for b in bodies]))
     assert statuses(answer) == ["201 Created"] * len(bodies)
-    with _connect(services) as conn:
+    with sql_connection(services.database_url) as conn:
         together = [_stored(conn, r) for r in references]
     times = time_words(stored.pop("time")[0] for stored in [*alone, *together])
     for one, joint in zip(alone, together, strict=True):
@@ -293,7 +284,7 @@ def test_a_write_the_token_may_not_make_is_refused_by_its_entry_alone(
         }
         entries = [
             post_entry(_observation(subject, system, 0)),
-            _put(condition),
+            put_entry(condition),
             post_entry(_observation(subject, system, 1)),
         ]
         answer = post_bundle(scoped, bundle("batch", entries))

@@ -25,6 +25,7 @@ from resources import fhir_json
 from resources.ports import NewResource
 from resources.stored import WriteResult
 from tests.integration.stored_rows import forget, index_rows, time_words, without_times
+from tests.servers import sql_connection
 
 pytestmark = pytest.mark.integration
 
@@ -149,15 +150,14 @@ def test_create_many_writes_what_single_creates_write(opened: Opened) -> None:
     bodies = _bodies(system, patient)
     ids = [patient, *(f"cm-{uuid.uuid4().hex[:12]}" for _ in bodies[1:])]
     items = [NewResource(b["resourceType"], b, id_) for b, id_ in zip(bodies, ids, strict=True)]
-    url = opened.database_url.replace("+psycopg", "")
     one_by_one = opened.runner.run(_write(opened.store, items, many=False))
-    with psycopg.connect(url, autocommit=True) as conn:
+    with sql_connection(opened.database_url) as conn:
         expected = [_rows(conn, result) for result in one_by_one]
         for result in one_by_one:
             forget(conn, result.stored.resource_type, result.stored.id)
     together = opened.runner.run(_write(opened.store, items, many=True))
     times = time_words(r.stored.last_updated for r in [*one_by_one, *together])
-    with psycopg.connect(url, autocommit=True) as conn:
+    with sql_connection(opened.database_url) as conn:
         found = [_rows(conn, result) for result in together]
         for rows in (*found, *expected):
             rows["index"] = without_times(rows["index"], times)
@@ -177,7 +177,7 @@ def test_create_many_without_ids_gives_new_ids_in_order(opened: Opened) -> None:
     assert [r.stored.resource_type for r in together] == [b["resourceType"] for b in bodies]
     assert len({r.stored.id for r in together}) == len(bodies)
     assert all(r.created and r.stored.version == 1 for r in together)
-    with psycopg.connect(opened.database_url.replace("+psycopg", ""), autocommit=True) as conn:
+    with sql_connection(opened.database_url) as conn:
         for result in together:
             assert _rows(conn, result)["body"]["id"] == result.stored.id
             assert len(_audit(conn, result)) == 1
@@ -212,7 +212,7 @@ def test_a_put_creates_a_new_id_and_updates_an_existing_one(opened: Opened) -> N
         (ids[2], 3, False),
     ]
     assert {r.stored.method for r in together} == {"PUT"}
-    with psycopg.connect(opened.database_url.replace("+psycopg", ""), autocommit=True) as conn:
+    with sql_connection(opened.database_url) as conn:
         for result in together:
             history = conn.execute(
                 "SELECT version_id, method FROM resource_version WHERE resource_type = %s"

@@ -17,9 +17,18 @@ import pytest
 from fhir_server.embedded import ServiceUrls
 from fhir_server.http import bundle_routes
 from resources import error_codes
-from tests.integration.bundle_http import bundle, post_bundle, post_entry, reference_of, statuses
+from tests.integration.bundle_http import (
+    AUDIT_EVENT,
+    bundle,
+    post_bundle,
+    post_entry,
+    put_entry,
+    reference_of,
+    statuses,
+)
 from tests.integration.fhir_http import create_patient, entries_of, outcome_codes, unique_system
 from tests.integration.safety.helpers import allergy, intake
+from tests.servers import sql_connection
 
 pytestmark = pytest.mark.integration
 
@@ -38,10 +47,6 @@ def _observation(subject: str, system: str, n: int, encounter: str | None = None
     if encounter is not None:
         body["encounter"] = {"reference": encounter}
     return body
-
-
-def _connect(services: ServiceUrls) -> psycopg.Connection[Any]:
-    return psycopg.connect(services.database_url.replace("+psycopg", ""), autocommit=True)
 
 
 def _search(client: httpx.Client, query: str) -> list[dict[str, Any]]:
@@ -86,7 +91,7 @@ def test_placeholder_references_among_batched_posts_resolve(
     found = _search(client, f"/Observation?subject={patient}&encounter={encounter_ref}&_count=50")
     assert len(found) == OBSERVATIONS
     assert len(_search(client, f"/Observation?identifier={system}|obs-7")) == 1
-    with _connect(services) as conn:  # the audit hook saw every one of them
+    with sql_connection(services.database_url) as conn:  # the audit hook saw every one of them
         for entry in answer["entry"]:
             assert _created_events(conn, reference_of(entry)) == [("create",)]
 
@@ -107,13 +112,13 @@ def test_a_failure_after_the_batched_posts_leaves_none_of_them(
     assert f"Bundle.entry[{OBSERVATIONS}]" in failing["issue"][0]["diagnostics"]
     count = "SELECT count(*) FROM audit_event WHERE patient = %s AND subtype = 'create'"
     references = "SELECT count(*) FROM search_reference WHERE target_id = %s"
-    with _connect(services) as conn:
+    with sql_connection(services.database_url) as conn:
         assert _search(client, f"/Observation?identifier={system}|") == []
         assert conn.execute(references, (subject.split("/")[1],)).fetchone() == (0,)
         assert conn.execute(count, (subject.split("/")[1],)).fetchone() == (1,)  # its own
     post_bundle(client, bundle("transaction", posts))  # the same creates alone succeed
     assert len(_search(client, f"/Observation?identifier={system}|&_count=50")) == OBSERVATIONS
-    with _connect(services) as conn:
+    with sql_connection(services.database_url) as conn:
         expected = OBSERVATIONS * 2  # subject and patient
         assert conn.execute(references, (subject.split("/")[1],)).fetchone() == (expected,)
         assert conn.execute(count, (subject.split("/")[1],)).fetchone() == (OBSERVATIONS + 1,)
@@ -136,16 +141,9 @@ def test_an_audit_event_among_batched_posts_is_refused_by_its_entry(
 ) -> None:
     system = unique_system()
     subject = f"Patient/{create_patient(client)['id']}"
-    fake = {
-        "resourceType": "AuditEvent",
-        "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "x"},
-        "recorded": "2026-01-01T00:00:00Z",
-        "agent": [{"who": {"display": "nobody"}, "requestor": True}],
-        "source": {"observer": {"display": "elsewhere"}},
-    }
     posts = [post_entry(_observation(subject, system, n)) for n in range(4)]
     failing = post_bundle(
-        client, bundle("transaction", [*posts[:2], post_entry(fake), *posts]), 405
+        client, bundle("transaction", [*posts[:2], post_entry(AUDIT_EVENT), *posts]), 405
     )
     assert error_codes.AUDIT_READ_ONLY in outcome_codes(failing)
     assert "Bundle.entry[2]" in failing["issue"][0]["diagnostics"]
@@ -176,11 +174,6 @@ def test_a_hook_that_reads_sees_the_creates_before_it(client: httpx.Client) -> N
     assert len(_search(client, f"/Observation?subject={patient}&_count=50")) == 7
 
 
-def _put(resource: dict[str, Any]) -> dict[str, Any]:
-    url = f"{resource['resourceType']}/{resource['id']}"
-    return {"resource": resource, "request": {"method": "PUT", "url": url}}
-
-
 def test_puts_to_ids_create_the_new_and_update_the_existing(
     client: httpx.Client, services: ServiceUrls
 ) -> None:
@@ -189,13 +182,13 @@ def test_puts_to_ids_create_the_new_and_update_the_existing(
     ids = [f"bp-{uuid.uuid4().hex[:16]}" for _ in range(6)]
     bodies = [{**_observation(subject, system, n), "id": id_} for n, id_ in enumerate(ids)]
     assert client.put(f"/Observation/{ids[2]}", json=bodies[2]).status_code == 201
-    answer = post_bundle(client, bundle("transaction", [_put(b) for b in bodies]))
+    answer = post_bundle(client, bundle("transaction", [put_entry(b) for b in bodies]))
     assert statuses(answer) == ["201 Created"] * 2 + ["200 OK"] + ["201 Created"] * 3
     assert [e["response"]["etag"] for e in answer["entry"]] == ['W/"1"'] * 2 + ['W/"2"'] + [
         'W/"1"'
     ] * 3
     assert len(_search(client, f"/Observation?identifier={system}|&_count=50")) == len(ids)
-    with _connect(services) as conn:
+    with sql_connection(services.database_url) as conn:
         query = "SELECT subtype FROM audit_event WHERE %s = ANY(entities)"
         assert conn.execute(query, (f"Observation/{ids[2]}/_history/2",)).fetchall() == [
             ("update",)
@@ -210,7 +203,9 @@ def test_two_puts_to_one_id_are_refused_naming_the_second(client: httpx.Client) 
     id_ = f"bp-{uuid.uuid4().hex[:16]}"
     body = {**_observation(subject, system, 1), "id": id_}
     other = {**_observation(subject, system, 2), "id": f"bp-{uuid.uuid4().hex[:16]}"}
-    failing = post_bundle(client, bundle("transaction", [_put(body), _put(other), _put(body)]), 400)
+    failing = post_bundle(
+        client, bundle("transaction", [put_entry(body), put_entry(other), put_entry(body)]), 400
+    )
     assert error_codes.BUNDLE_DUPLICATE_TARGET in outcome_codes(failing)
     assert "Bundle.entry[2]" in failing["issue"][0]["diagnostics"]
     assert client.get(f"/Observation/{id_}").status_code == 404

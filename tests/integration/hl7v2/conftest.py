@@ -8,6 +8,7 @@ from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import event
 
 from fhir_server.db.engine import create_engine
 from fhir_server.embedded import ServiceUrls
@@ -17,6 +18,7 @@ from fhir_server.mllp.processor import Hl7Processor
 from fhir_server.mllp.worker import InboxWorker
 from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.resource_store import PostgresResourceStore
+from tests.integration.hl7v2.client import fields, send
 
 T = TypeVar("T")
 
@@ -41,6 +43,21 @@ class Harness:
         """Wait until the inbox worker has written every stored message."""
         assert self.worker is not None
         self.run(self.worker.idle())
+
+    def statements_for(self, text: str) -> int:
+        """The SQL statements the listener's engine sends to answer ``text`` (ACKed AA)."""
+        executed: list[str] = []
+        engine = self.flow.inbox.engine.sync_engine
+
+        def count(*args: object) -> None:
+            executed.append("statement")
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert fields(send(self.port, text), "MSA")[1] == "AA"
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(executed)
 
     @property
     def flow(self) -> Hl7Processor:

@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from operations.hl7v2.er7 import parse
 from tests.integration.hl7v2.client import FIXTURES, fields, message, send, send_raw
@@ -208,27 +207,12 @@ def _results_message(mrn: str, results: int) -> str:
     return message(f"R{uuid.uuid4().hex[:10]}", body, "ORU^R01")
 
 
-def _statements_for(mllp: Harness, text: str) -> int:
-    executed: list[str] = []
-    engine = mllp.flow.inbox.engine.sync_engine
-
-    def count(*args: object) -> None:
-        executed.append("statement")
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert fields(send(mllp.port, text), "MSA")[1] == "AA"
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(executed)
-
-
 def test_an_orus_results_are_written_together(mllp: Harness, client: httpx.Client) -> None:
     """The report, its results, the MessageHeader and the Provenance are PUTs to their ids
     written in one batch: eight results cost the statements two do."""
     few, many = f"F{uuid.uuid4().hex[:8]}", f"M{uuid.uuid4().hex[:8]}"
-    assert _statements_for(mllp, _results_message(few, 2)) == _statements_for(
-        mllp, _results_message(many, 8)
+    assert mllp.statements_for(_results_message(few, 2)) == mllp.statements_for(
+        _results_message(many, 8)
     )
     (patient,) = _ids(client, f"{AUTHORITY}|{many}")
     found = client.get("/Observation", params={"patient": patient, "_count": "50"}).json()

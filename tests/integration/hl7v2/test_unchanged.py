@@ -9,9 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
-from tests.integration.hl7v2.client import fields, message, send
+from tests.integration.hl7v2.client import message, send
 from tests.integration.hl7v2.conftest import Harness
 from tests.integration.safety.helpers import intake
 
@@ -52,29 +51,14 @@ def _allergies(client: httpx.Client, patient: str) -> dict[str, str]:
     return named
 
 
-def _statements_for(mllp: Harness, text: str) -> int:
-    executed: list[str] = []
-    engine = mllp.flow.inbox.engine.sync_engine
-
-    def count(*args: object) -> None:
-        executed.append("statement")
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert fields(send(mllp.port, text), "MSA")[1] == "AA"
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(executed)
-
-
 def test_a_repeated_patient_writes_no_new_version(mllp: Harness, client: httpx.Client) -> None:
     """On the bare store (no hooks: the allergy is a batched PUT there, written each time)."""
     mrn = f"S{uuid.uuid4().hex[:8]}"
     send(mllp.port, _adt(mrn))
     patient = f"Patient/{_patient(client, mrn)}"
-    unchanged = _statements_for(mllp, _adt(mrn))  # another visit, the same demographics
+    unchanged = mllp.statements_for(_adt(mrn))  # another visit, the same demographics
     assert _versions(client, patient) == 1
-    changed = _statements_for(mllp, _adt(mrn, phone="555-9"))
+    changed = mllp.statements_for(_adt(mrn, phone="555-9"))
     assert _versions(client, patient) == 2
     # the Patient's write: a lock, a read, a version, its index rows and the row's pointer
     assert changed - unchanged == 5
