@@ -95,21 +95,20 @@ class HeardMatcher(Matcher):
 
     def recognise(self, text: str, portion_hint: float | None = None) -> Recognition | None:
         """The food ``text`` names, read as heard when it does not match as written."""
-        plain = super().recognise(text, portion_hint)
         joined = self._joined(text)
         if joined != text:
             found = super().recognise(joined, portion_hint)
             if found is not None and found.coverage >= FULL:
                 return found
+        plain = super().recognise(text, portion_hint)
         if plain is not None and plain.coverage >= FULL:
             return plain
         for reading, changes in self._readings(joined):
             found = super().recognise(reading, portion_hint)
             # No spelling correction on top of a sound-alike: one guess per phrase at most
             if found is not None and found.coverage >= FULL and not found.corrections:
-                corrections = changes
                 confidence = round(max(0.05, found.confidence * 0.85 ** len(changes)), 3)
-                return replace(found, corrections=corrections, confidence=confidence)
+                return replace(found, corrections=changes, confidence=confidence)
         return plain
 
     def _joined(self, text: str) -> str:
