@@ -9,7 +9,8 @@ resources, and the two are compared: match ids and include ids as sets, the orde
 Query values are picked from the data (the busiest patient, the most frequent code, quiet
 days between dates, quartiles of values), so the queries stay meaningful if the fixture
 changes; every query is restricted to the loaded data (``_tag``, a loaded patient, ``_id`` or a
-loaded identifier) because other tests in the session write their own resources.
+loaded identifier), and the data has a database and server of its own, because other tests in the
+session write their own resources, Synthea's among them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
+from fhir_server.embedded import ServiceUrls
+from fhir_server.settings import Settings
 from tests.search_scan import (
     Range,
     Resource,
@@ -35,6 +38,7 @@ from tests.search_scan import (
     leaf_values,
     param_of,
 )
+from tests.servers import fresh_database, running_server
 from tests.synthea import SYNTHEA_TAG, Loaded, load_synthea, synthea_resources
 
 pytestmark = pytest.mark.integration
@@ -545,10 +549,17 @@ QUERIES = build_queries(synthea_resources())
 
 
 @pytest.fixture(scope="module")
-def run(base_url: str) -> Iterator[Run]:
-    """The Synthea bundles, loaded once for this module."""
-    with httpx.Client(base_url=base_url, timeout=60) as http:
-        yield Run(load_synthea(http), base_url)
+def run(services: ServiceUrls, settings: Settings) -> Iterator[Run]:
+    """The Synthea bundles, loaded once for this module into a database of its own: other
+    tests load the same bundles with server-assigned ids and the same tag (a transaction
+    test), which the scan would not know of."""
+    with fresh_database(services.database_url) as database_url:
+        urls = ServiceUrls(database_url, services.redis_url)
+        with (
+            running_server(urls, settings) as base,
+            httpx.Client(base_url=base, timeout=60) as http,
+        ):
+            yield Run(load_synthea(http), base)
 
 
 @pytest.fixture(scope="module")
