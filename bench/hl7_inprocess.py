@@ -10,9 +10,9 @@ control id (nothing of it changed). One round of warm-up, then ``--messages`` of
 alternating; before them, each patient they name is known and has a logged intake
 (grapefruit juice, peanut butter toast, milk), so a new allergy's re-check runs the check.
 Printed per kind: this process's CPU per message (PostgreSQL's is not counted), statements
-per message and messages/s. ``--profile FILE`` writes a cProfile of the measured part (the 40 functions
-with the most cumulative time; the profiler slows the process, so the CPU figures of such a
-run are not comparable).
+per message and messages/s. ``--profile FILE`` writes a cProfile of the measured part (the 40
+functions with the most cumulative time; the profiler slows the process, so the CPU figures
+of such a run are not comparable).
 
     python -m bench.hl7_inprocess [--messages 80] [--profile out.txt]
 """
