@@ -4,12 +4,15 @@ Each message goes through ``Hl7Processor.receive`` (processed before the answer,
 ``--ack processed`` does) on the store every entry point opens (``open_store``: PHI keys,
 the safety re-check and audit write hooks), on an embedded PostgreSQL. The messages are
 ``bench.hl7_mllp``'s: an ADT^A01 (Patient, Encounter, an allergy) and an ORU^R01 (a report
-and three results), one patient in 20 new, so most messages are for a known Patient. One
-round of warm-up, then ``--messages`` of each kind, alternating. Printed per kind: this
-process's CPU per message (PostgreSQL's is not counted), statements per message and
-messages/s. ``--profile FILE`` writes a cProfile of the measured part (the 40 functions
-with the most cumulative time; the profiler slows the process, so the CPU figures of such a
-run are not comparable).
+and three results), one patient in 20 new, so most messages are for a known Patient; then
+the same ADT with three allergies new to the patient, and the same ORU resent under another
+control id (nothing of it changed). One round of warm-up, then ``--messages`` of each kind,
+alternating; before them, each patient they name is known and has a logged intake
+(grapefruit juice, peanut butter toast, milk), so a new allergy's re-check runs the check.
+Printed per kind: this process's CPU per message (PostgreSQL's is not counted), statements
+per message and messages/s. ``--profile FILE`` writes a cProfile of the measured part (the 40
+functions with the most cumulative time; the profiler slows the process, so the CPU figures
+of such a run are not comparable).
 
     python -m bench.hl7_inprocess [--messages 80] [--profile out.txt]
 """
@@ -38,8 +41,30 @@ from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices
 from fhir_server.mllp.runtime import processor
 from fhir_server.settings import Settings
+from operations.hl7v2.apply import by_identifier
+from resources.ports import ResourceStore
 
-KINDS: dict[str, Callable[[int, bool], bytes]] = {"ADT^A01": adt, "ORU^R01": oru}
+AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
+
+
+def adt_allergies(n: int, enhanced: bool) -> bytes:
+    """The ADT^A01 of ``n`` again (another control id) with three allergies new to the
+    patient: three watched resources for one re-check."""
+    text = adt(n, enhanced).replace(f"|A{n}|".encode(), f"|AL{n}|".encode())
+    return text + b"".join(f"AL1|{i}|FA|^Food {n}-{i}|MO|Hives\r".encode() for i in range(2, 5))
+
+
+def oru_resent(n: int, enhanced: bool) -> bytes:
+    """The ORU^R01 of ``n`` sent again under another control id: the same results."""
+    return oru(n, enhanced).replace(f"|O{n}|".encode(), f"|OR{n}|".encode())
+
+
+KINDS: dict[str, Callable[[int, bool], bytes]] = {
+    "ADT^A01": adt,
+    "ORU^R01": oru,
+    "ADT^A01 +3 allergies": adt_allergies,
+    "ORU^R01 resent": oru_resent,
+}
 
 
 class Tally:
@@ -73,6 +98,31 @@ async def _round(flow: Any, start: int, count: int, tally: Tally | None) -> None
             assert outcome.code == "AA", outcome.ack
 
 
+async def _with_intakes(flow: Any, store: ResourceStore, start: int, count: int) -> None:
+    """Each patient of the measured messages known, with a logged intake, so that a new
+    allergy's re-check reads the patient's foods and record and runs the check."""
+    for n in range(start, start + count, 20):
+        setup = adt(n, False).replace(f"|A{n}|".encode(), f"|S{n}|".encode())
+        await flow.receive(setup, at_once=True)
+        query = by_identifier("Patient", AUTHORITY, f"MRN{n // 20}")
+        (patient,) = (await store.search(query, None)).matches
+        await store.create("NutritionIntake", _intake(patient.reference), None)
+
+
+def _intake(patient: str) -> dict[str, Any]:
+    foods = ("grapefruit juice", "peanut butter toast", "a glass of milk")
+    return {
+        "resourceType": "NutritionIntake",
+        "status": "completed",
+        "subject": {"reference": patient},
+        "occurrenceDateTime": "2026-01-01T08:00:00+00:00",
+        "consumedItem": [
+            {"type": {"text": "food"}, "nutritionProduct": {"concept": {"text": food}}}
+            for food in foods
+        ],
+    }
+
+
 async def measure(
     database_url: str, data_dir: Path, messages: int, profile: bool
 ) -> tuple[str, str]:
@@ -85,6 +135,7 @@ async def measure(
     async with open_store(settings, database_url, 4) as opened:
         flow = processor(opened.engine, opened.store, settings)
         await _round(flow, 0, 20, None)  # warm-up: caches, plans; the first patients
+        await _with_intakes(flow, opened.store, 20, messages)
         tally = Tally()
         event.listen(opened.engine.sync_engine, "before_cursor_execute", tally.count)
         profiler = cProfile.Profile() if profile else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -188,7 +188,9 @@ class DeleteHook(Protocol):
 @runtime_checkable
 class BatchWriteHook(Protocol):
     """A ``WriteHook`` that can be told of many written versions at once (``create_many``:
-    the audit trail writes all their events in one statement). It tells the writer nothing."""
+    the audit trail writes all their events in one statement; the safety re-check checks
+    each patient once). What it returns is told to the writers: issues by the ``Type/id``
+    of the version they concern (None or nothing for none)."""
 
     def watches(self, resource_type: str) -> bool:
         """True when writes of ``resource_type`` concern this hook."""
@@ -196,8 +198,11 @@ class BatchWriteHook(Protocol):
     def batches(self, resource_type: str) -> bool:
         """True when writes of ``resource_type`` may be told to ``after_writes`` together."""
 
-    async def after_writes(self, tx: StoreTransaction, written: Sequence[StoredVersion]) -> None:
-        """React to the versions ``written``, in order, inside ``tx``."""
+    async def after_writes(
+        self, tx: StoreTransaction, written: Sequence[StoredVersion]
+    ) -> Mapping[str, Sequence[Issue]] | None:
+        """React to the versions ``written``, in order, inside ``tx``; issues for their
+        writers by reference."""
 
 
 class JobQueue(Protocol):

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from fhir_server.store.resource_store import PostgresResourceStore
+from resources.errors import Issue
 from resources.ports import (
     BatchWriteHook,
     DeleteHook,
@@ -64,13 +65,25 @@ def _batches(hooks: Sequence[WriteHook], resource_type: str) -> bool:
 
 
 async def _after_writes(
-    hooks: Sequence[WriteHook], tx: StoreTransaction, written: list[StoredVersion]
-) -> None:
+    hooks: Sequence[WriteHook], tx: StoreTransaction, results: list[WriteResult]
+) -> list[WriteResult]:
+    """Each batch hook told of the versions it watches, once; the issues it returns for a
+    version (the safety findings of its patient) go to that version's writer."""
+    told: dict[str, list[Issue]] = {}
     for hook in hooks:
         if isinstance(hook, BatchWriteHook):
-            watched = [v for v in written if hook.watches(v.resource_type)]
+            watched = [r.stored for r in results if hook.watches(r.stored.resource_type)]
             if watched:
-                await hook.after_writes(tx, watched)
+                for reference, issues in (await hook.after_writes(tx, watched) or {}).items():
+                    told.setdefault(reference, []).extend(issues)
+    if not told:
+        return results
+    return [
+        replace(r, issues=(*r.issues, *told[r.stored.reference]))
+        if r.stored.reference in told
+        else r
+        for r in results
+    ]
 
 
 class HookedTransaction:
@@ -110,8 +123,7 @@ class HookedTransaction:
         if not all(self.batches(item.resource_type) for item in items):
             return [await self._write_one(item) for item in items]
         results = await self._inner.create_many(items)
-        await _after_writes(self._hooks, self._inner, [r.stored for r in results])
-        return results
+        return await _after_writes(self._hooks, self._inner, results)
 
     async def _write_one(self, item: NewResource) -> WriteResult:
         if item.method == "PUT" and item.id_ is not None:

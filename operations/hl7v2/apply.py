@@ -2,19 +2,21 @@
 
 Writes run in the plan's order; each placeholder is replaced by the reference of what was
 written, so later resources point at the Patient actually found. Consecutive PUTs to their
-ids of types the transaction writes together (``batches``: no hook needs them one at a time)
-go in one ``create_many``, written before the next write of another kind; their references
-are known ahead (``Type/id``). The Patient is found by a
-conditional search on each of its identifiers (system = assigning authority); when none
-matches, a conditional update on the first identifier creates it (the store serialises
-identical conditions, so two messages for a new patient cannot create it twice).
+ids of types the transaction writes together (``batches``: the audit trail takes them
+together, the safety re-check checks each patient once after all its allergies and
+medications) go in one ``create_many``, written before the next write of another kind;
+their references are known ahead (``Type/id``). The Patient is found by a conditional
+search on each of its identifiers (system = assigning authority); when none matches, a
+conditional update on the first identifier creates it (the store serialises identical
+conditions, so two messages for a new patient cannot create it twice).
 
-A Patient, or a resource written one at a time (the types the safety re-check watches),
-whose stored version already holds what the message says is not written again: no new
-version, index rows, audit row or re-check, as HAPI FHIR skips an update with identical
-content. Feeds resend the whole record (every A08 repeats the demographics and every
-allergy), so this is the common case for a known patient. The comparison reads the version
-the transaction sees; a concurrent change committed after that read is as if it came after
+A resource whose stored version already holds what the message says is not written again:
+no new version, index rows, audit row or re-check, as HAPI FHIR skips an update with
+identical content. Feeds resend the whole record (every A08 repeats the demographics and
+every allergy, a resent ORU every result), so this is the common case. The current
+versions of a run of PUTs are read in one search on their ids; the Patient is compared
+with the one its identifier search found. The comparison reads the version the
+transaction sees; a concurrent change committed after that read is as if it came after
 this message, which then had nothing to change.
 """
 
@@ -178,8 +180,24 @@ def _batched(tx: StoreTransaction, write: Write) -> bool:
 
 async def _flush(tx: StoreTransaction, pending: list[NewResource]) -> None:
     if pending:
-        await tx.create_many(pending)
+        changed = await _changed(tx, pending)
+        if changed:
+            await tx.create_many(changed)
         pending.clear()
+
+
+async def _changed(tx: StoreTransaction, pending: list[NewResource]) -> list[NewResource]:
+    """The PUTs whose stored version (read for all of them in one search on their ids) does
+    not already hold what they would write."""
+    types = tuple(dict.fromkeys(item.resource_type for item in pending))
+    ids = ",".join(_escape(item.id_ or "") for item in pending)
+    query = parse_search(types, [("_id", ids)], default_registry(), strict=True)
+    stored = {(v.resource_type, v.id): v for v in await tx.match(query, len(pending))}
+    return [
+        item
+        for item in pending
+        if not _unchanged(stored.get((item.resource_type, item.id_ or "")), item.body)
+    ]
 
 
 async def apply_plan(tx: StoreTransaction, plan: Plan) -> list[str]:

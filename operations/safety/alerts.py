@@ -11,6 +11,7 @@ the same it does not alert again. When the fingerprint changes it is re-opened (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -65,11 +66,12 @@ def _fingerprint_of(issue: dict[str, Any]) -> str:
 
 
 async def store_finding(
-    tx: StoreTransaction, patient: str, finding: Finding, trigger: str
+    tx: StoreTransaction, patient: str, finding: Finding, triggers: Sequence[str]
 ) -> Stored:
-    """Create, extend, re-open or leave alone the finding's DetectedIssue."""
+    """Create, extend, re-open or leave alone the finding's DetectedIssue; ``triggers`` are
+    the writes that made the check (implicated beside what the finding involves)."""
     identifier = finding_identifier(patient, finding)
-    body = detected_issue(finding, patient, trigger)
+    body = detected_issue(finding, patient, *triggers)
     result = await tx.create(
         "DetectedIssue", body, _criteria("DetectedIssue", FINDING_SYSTEM, identifier)
     )
@@ -84,18 +86,23 @@ async def store_finding(
             "DetectedIssue", stored.id, lambda _: {**body, "id": stored.id}, None, "PUT"
         )
         return Stored("reopened", stored.reference)
-    await _add_trigger(tx, stored, current, trigger)
+    await _add_triggers(tx, stored, current, body["implicated"])
     return Stored("repeated", stored.reference)
 
 
-async def _add_trigger(
-    tx: StoreTransaction, stored: StoredVersion, current: dict[str, Any], trigger: str
+async def _add_triggers(
+    tx: StoreTransaction,
+    stored: StoredVersion,
+    current: dict[str, Any],
+    implicated: list[dict[str, Any]],
 ) -> None:
-    implicated = list(current.get("implicated", []))
-    if {"reference": trigger} in implicated:
+    """Put this check's triggers and what the finding involves first, then the earlier
+    triggers; the oldest of those drop off past ``MAX_IMPLICATED``, never this check's."""
+    earlier = list(current.get("implicated", []))
+    if all(ref in earlier for ref in implicated):
         return
-    implicated = [{"reference": trigger}, *implicated][:MAX_IMPLICATED]
-    updated = {**current, "implicated": implicated}
+    merged = implicated + [ref for ref in earlier if ref not in implicated]
+    updated = {**current, "implicated": merged[: max(MAX_IMPLICATED, len(implicated))]}
     updated.pop("meta", None)
     await tx.update("DetectedIssue", stored.id, lambda _: updated, None, "PUT")
 

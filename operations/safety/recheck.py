@@ -1,6 +1,9 @@
 """The re-check on writes: a NutritionIntake, MedicationStatement, MedicationRequest or
 AllergyIntolerance written for a patient checks that patient again, in the write's
 transaction, stores the findings (``alerts``) and tells the writer (warning issues).
+Allergies and medications written together (``create_many``) check each patient once,
+after all of them are written: that check sees the whole record, as the last of one check
+per write did, and its findings name every one of them as a trigger.
 
 A NutritionIntake is checked with its own foods; a new medication or allergy with the
 foods of the patient's most recent intakes (``RECENT_INTAKES``).
@@ -8,12 +11,13 @@ foods of the patient's most recent intakes (``RECENT_INTAKES``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from operations.safety.alerts import raise_flag, store_finding
 from operations.safety.engine import run_check
 from operations.safety.model import FoodInput, Unrecognised
-from operations.safety.patient import patient_record, transaction_search
+from operations.safety.patient import RECORD_TYPES, patient_record, transaction_search
 from operations.safety.render import warning
 from operations.safety.resources_in import foods_of_intake
 from operations.safety.runner import checked
@@ -42,7 +46,9 @@ def patient_of(resource: dict[str, Any]) -> str | None:
 
 
 class SafetyRecheck:
-    """The ``WriteHook`` that re-checks a patient after a relevant write."""
+    """The ``WriteHook`` that re-checks a patient after a relevant write; a ``BatchWriteHook``
+    for the patient's record (allergies, medications): written together, as an HL7 v2
+    message writes them, they check each patient once, after all of them."""
 
     def __init__(self, warm: bool = True) -> None:
         if warm:  # load the knowledge bases now, not during the first write (about 1 s)
@@ -51,6 +57,11 @@ class SafetyRecheck:
     def watches(self, resource_type: str) -> bool:
         """NutritionIntake, MedicationStatement, MedicationRequest, AllergyIntolerance."""
         return resource_type in WATCHED
+
+    def batches(self, resource_type: str) -> bool:
+        """The record types: their check reads the patient's recent foods, the same for
+        each of them. A NutritionIntake is checked with its own foods, one at a time."""
+        return resource_type in RECORD_TYPES
 
     async def after_write(self, tx: StoreTransaction, written: StoredVersion) -> list[Issue]:
         """Check the patient, store the findings, return warnings for the writer."""
@@ -64,6 +75,30 @@ class SafetyRecheck:
             foods = await foods_of_intake(tx, resource)
         else:
             foods = await _recent_foods(tx, patient)
+        return await self._check(tx, patient, foods, [written.reference])
+
+    async def after_writes(
+        self, tx: StoreTransaction, written: Sequence[StoredVersion]
+    ) -> dict[str, list[Issue]]:
+        """Each patient checked once, after all of ``written``: its findings (each naming
+        every written version of the patient as a trigger) are told to each writer."""
+        told: dict[str, list[Issue]] = {}
+        by_patient: dict[str, list[str]] = {}
+        for version in written:
+            if version.resource_type not in RECORD_TYPES:  # not batched: checked alone
+                told[version.reference] = await self.after_write(tx, version)
+            elif version.body is not None and not version.deleted:
+                patient = patient_of(fhir_json.loads(version.body))
+                if patient is not None:
+                    by_patient.setdefault(patient, []).append(version.reference)
+        for patient, triggers in by_patient.items():
+            issues = await self._check(tx, patient, await _recent_foods(tx, patient), triggers)
+            told.update({reference: issues for reference in triggers})
+        return told
+
+    async def _check(
+        self, tx: StoreTransaction, patient: str, foods: list[FoodInput], triggers: list[str]
+    ) -> list[Issue]:
         if not foods:
             return []
         record = await patient_record(tx, transaction_search(tx), patient)
@@ -71,14 +106,14 @@ class SafetyRecheck:
         issues = [
             issue
             for finding in result.findings
-            if (issue := await self._store(tx, patient, finding, written.reference)) is not None
+            if (issue := await self._store(tx, patient, finding, triggers)) is not None
         ]
         return issues + [_unrecognised(item) for item in result.unrecognised]
 
     async def _store(
-        self, tx: StoreTransaction, patient: str, finding: Any, trigger: str
+        self, tx: StoreTransaction, patient: str, finding: Any, triggers: list[str]
     ) -> Issue | None:
-        stored = await store_finding(tx, patient, finding, trigger)
+        stored = await store_finding(tx, patient, finding, triggers)
         if stored.outcome == "acknowledged":
             return Issue(
                 "information",

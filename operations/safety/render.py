@@ -42,10 +42,9 @@ def fingerprint(finding: Finding) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def detected_issue(
-    finding: Finding, patient: str | None = None, trigger: str | None = None
-) -> dict[str, Any]:
-    """The finding as a DetectedIssue (``status`` preliminary: no clinician has seen it)."""
+def detected_issue(finding: Finding, patient: str | None = None, *triggers: str) -> dict[str, Any]:
+    """The finding as a DetectedIssue (``status`` preliminary: no clinician has seen it);
+    ``triggers``, the writes that made the check, implicated first."""
     code, display = _CATEGORY[finding.kind]
     issue: dict[str, Any] = {
         "resourceType": "DetectedIssue",
@@ -64,7 +63,7 @@ def detected_issue(
         },
         "severity": finding.severity,
         "identifiedDateTime": instant(now()),
-        "implicated": _implicated(finding, trigger),
+        "implicated": _implicated(finding, triggers),
         "evidence": [
             {"code": [{"coding": [{"system": RULE_SYSTEM, "code": finding.rule}], "text": text}]}
             for text in finding.evidence
@@ -78,10 +77,8 @@ def detected_issue(
     return issue
 
 
-def _implicated(finding: Finding, trigger: str | None) -> list[dict[str, Any]]:
-    refs: list[dict[str, Any]] = []
-    if trigger:
-        refs.append({"reference": trigger})
+def _implicated(finding: Finding, triggers: tuple[str, ...]) -> list[dict[str, Any]]:
+    refs: list[dict[str, Any]] = [{"reference": t} for t in dict.fromkeys(triggers) if t]
     items: list[tuple[str | None, str]] = [(m.reference, m.text) for m in finding.medications]
     items += [(a.reference, a.text) for a in finding.allergies]
     items += [(f.reference, f.text) for f in finding.foods]
