@@ -262,8 +262,8 @@ def _identified(found: dict[str, dict[str, Any]], value: str) -> list[str]:
 
 
 def test_a_batch_bundle_loads_each_entry_on_its_own(database: str, tmp_path: Path) -> None:
-    existing = {"resourceType": "Patient", "id": "known"}
-    existing["identifier"] = [{"system": "urn:test", "value": "known"}]
+    identifier = [{"system": "urn:test", "value": "known"}]
+    existing = {"resourceType": "Patient", "id": "known", "identifier": identifier}
     (tmp_path / "a.ndjson").write_text(json.dumps(existing) + "\n")
     batch = _batch_file(tmp_path)
     code, out, err = run(
