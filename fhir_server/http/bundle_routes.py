@@ -335,13 +335,15 @@ async def _resolve_references(
     for entry in entries:
         if entry.resource is None:
             continue
+        values = set(references(entry.resource))
         try:
-            for value in set(references(entry.resource)):
+            for value in values:
                 if value not in found:
                     found[value] = await _resolve(tx, value, ctx) or value
         except FhirError as error:
             raise at_entry(entry, entry.full_url, error) from None
-        entry.resource = rewrite(entry.resource, found)
+        if any(found[value] != value for value in values):  # else the copy would be equal
+            entry.resource = rewrite(entry.resource, found)
 
 
 async def _resolve(tx: StoreTransaction, value: str, ctx: Context) -> str | None:

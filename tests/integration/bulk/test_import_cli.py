@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from fhir_server.embedded import ServiceUrls
+from tests.integration.stored_rows import index_rows
 from tests.servers import fresh_database
 from tests.stored_bodies import opened_bodies
 from tests.synthea import SYNTHEA_DIR, bundle_paths, read_bundle
@@ -221,3 +222,68 @@ def test_import_every_shared_synthea_bundle(database: str, tmp_path: Path) -> No
     code, _out, err = run(database, "import", str(SHARED_SYNTHEA), "--state", str(tmp_path / "s"))
     assert code == 0, err[-2000:]
     check_bundles_arrived(database, paths)
+
+
+def _batch_file(folder: Path) -> Path:
+    """A batch Bundle: PUTs and POSTs, one invalid PUT, and two conditional creates (one
+    matching the Patient loaded before it, one not)."""
+
+    def entry(method: str, url: str, resource: dict[str, Any], **request: str) -> dict[str, Any]:
+        return {"resource": resource, "request": {"method": method, "url": url, **request}}
+
+    def known(value: str) -> dict[str, Any]:
+        return {"resourceType": "Patient", "identifier": [{"system": "urn:test", "value": value}]}
+
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "weight"},
+        "subject": {"reference": "Patient/bp1"},
+    }
+    entries = [
+        entry("PUT", "Patient/bp1", {"resourceType": "Patient", "id": "bp1", "gender": "male"}),
+        entry("POST", "Observation", observation),
+        entry("PUT", "Patient/bad", {"resourceType": "Patient", "id": "bad", "gender": 12}),
+        entry("POST", "Patient", known("known"), ifNoneExist="identifier=urn:test|known"),
+        entry("POST", "Patient", known("new"), ifNoneExist="identifier=urn:test|new"),
+        entry("PUT", "Basic/bb1", {"resourceType": "Basic", "id": "bb1", "code": {"text": "x"}}),
+    ]
+    path = folder / "batch.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "batch", "entry": entries}))
+    return path
+
+
+def _identified(found: dict[str, dict[str, Any]], value: str) -> list[str]:
+    return [
+        key
+        for key, body in found.items()
+        if any(i.get("value") == value for i in body.get("identifier", []))
+    ]
+
+
+def test_a_batch_bundle_loads_each_entry_on_its_own(database: str, tmp_path: Path) -> None:
+    identifier = [{"system": "urn:test", "value": "known"}]
+    existing = {"resourceType": "Patient", "id": "known", "identifier": identifier}
+    (tmp_path / "a.ndjson").write_text(json.dumps(existing) + "\n")
+    batch = _batch_file(tmp_path)
+    code, out, err = run(
+        database, "import", str(tmp_path / "a.ndjson"), str(batch), "--state", str(tmp_path / "s")
+    )
+    assert code == 1, err
+    assert "batch.json:3:" in err  # the invalid PUT, the Bundle's third entry
+    assert [line for line in err.splitlines() if "batch.json:" in line and ":3:" not in line] == []
+    assert "1 errors" in out
+    found = stored(database)
+    observations = [key for key in found if key.startswith("Observation/")]
+    assert len(observations) == 1
+    assert found[observations[0]]["subject"] == {"reference": "Patient/bp1"}
+    assert found["Patient/bp1"]["gender"] == "male"
+    assert "Basic/bb1" in found
+    assert _identified(found, "known") == ["Patient/known"]  # the conditional create matched
+    assert len(_identified(found, "new")) == 1
+    assert len(found) == 5  # known, bp1, the Observation, new, bb1: nothing of the bad one
+    with psycopg.connect(_libpq(database)) as conn:
+        versions = conn.execute("SELECT count(*) FROM resource_version WHERE id = 'bad'").fetchone()
+        assert versions == (0,)
+        assert not any(index_rows(conn, "Patient", "bad").values())
+        assert any(index_rows(conn, "Patient", "bp1").values())
