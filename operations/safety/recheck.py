@@ -6,7 +6,8 @@ after all of them are written: that check sees the whole record, as the last of 
 per write did, and its findings name every one of them as a trigger.
 
 A NutritionIntake is checked with its own foods; a new medication or allergy with the
-foods of the patient's most recent intakes (``RECENT_INTAKES``).
+foods of the patient's most recent intakes (``RECENT_INTAKES``), and against the patient's
+allergies or medications even when no intake is logged (a drug allergy needs no meal).
 """
 
 from __future__ import annotations
@@ -99,9 +100,9 @@ class SafetyRecheck:
     async def _check(
         self, tx: StoreTransaction, patient: str, foods: list[FoodInput], triggers: list[str]
     ) -> list[Issue]:
-        if not foods:
-            return []
         record = await patient_record(tx, transaction_search(tx), patient)
+        if not foods and not (record.medications and record.allergies):
+            return []  # nothing that can interact: a drug allergy needs no meal
         result = checked("write", foods, record.medications, record.allergies)
         issues = [
             issue

@@ -175,3 +175,24 @@ def test_without_prefer_the_resource_is_returned_and_issues_are_stored(
     assert response.status_code == 201
     assert response.json()["resourceType"] == "NutritionIntake"
     assert len(_search(client, "DetectedIssue", patient)) == 1
+
+
+@pytest.mark.parametrize("allergy_first", [True, False], ids=["allergy-first", "drug-first"])
+def test_a_drug_allergy_is_found_for_a_patient_who_logged_no_meal(
+    client: httpx.Client, allergy_first: bool
+) -> None:
+    patient = f"Patient/{create(client, {'resourceType': 'Patient', 'active': True})['id']}"
+    records = [
+        ("AllergyIntolerance", allergy(patient, "Penicillin")),
+        ("MedicationStatement", statement(patient, "amoxicillin 500 mg")),
+    ]
+    if not allergy_first:
+        records.reverse()
+    for resource_type, body in records[:-1]:
+        assert client.post(f"/{resource_type}", json=body, headers=OUTCOME).status_code == 201
+    last_type, last_body = records[-1]
+    assert len(_warnings(client.post(f"/{last_type}", json=last_body, headers=OUTCOME))) == 1
+    (issue,) = _search(client, "DetectedIssue", patient)
+    assert issue["severity"] == "high"
+    assert "amoxicillin" in json.dumps(issue).lower()
+    assert len(_search(client, "Flag", patient)) == 1
