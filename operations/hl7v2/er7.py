@@ -102,23 +102,47 @@ def _expand(sequence: str, enc: Encoding) -> str:
     return enc.escape + sequence + enc.escape
 
 
-@dataclass(frozen=True, slots=True)
 class Value:
-    """A repetition, component or subcomponent: its raw ER7 text and its depth."""
+    """A repetition, component or subcomponent: its raw ER7 text and its depth.
 
-    raw: str
-    enc: Encoding
-    depth: int = 0
-    """0 a repetition (split by component), 1 a component (by subcomponent), 2 a leaf."""
+    A plain slotted class rather than a frozen dataclass: a mapping creates hundreds of these
+    per message, and each splits its text once, when first indexed."""
+
+    __slots__ = ("_parts", "depth", "enc", "raw")
+
+    def __init__(self, raw: str, enc: Encoding, depth: int = 0) -> None:
+        self.raw = raw
+        self.enc = enc
+        self.depth = depth
+        """0 a repetition (split by component), 1 a component (by subcomponent), 2 a leaf."""
+        self._parts: list[str] | None = None
+
+    def __repr__(self) -> str:
+        return f"Value({self.raw!r}, depth={self.depth})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Value):
+            return NotImplemented
+        return (self.raw, self.enc, self.depth) == (other.raw, other.enc, other.depth)
+
+    def __hash__(self) -> int:
+        return hash((self.raw, self.enc, self.depth))
 
     def __getitem__(self, position: int) -> Value:
         """The 1-based component (of a repetition) or subcomponent (of a component)."""
         if self.depth >= 2:
             return self if position == 1 else Value("", self.enc, 2)
-        separator = self.enc.component if self.depth == 0 else self.enc.subcomponent
-        parts = self.raw.split(separator)
-        raw = parts[position - 1] if 0 < position <= len(parts) else ""
-        return Value(raw, self.enc, self.depth + 1)
+        return Value(self.part(position), self.enc, self.depth + 1)
+
+    def part(self, position: int) -> str:
+        """The raw text of ``self[position]`` (below a leaf: itself at 1, else empty)."""
+        if self.depth >= 2:
+            return self.raw if position == 1 else ""
+        parts = self._parts
+        if parts is None:
+            separator = self.enc.component if self.depth == 0 else self.enc.subcomponent
+            parts = self._parts = self.raw.split(separator)
+        return parts[position - 1] if 0 < position <= len(parts) else ""
 
     def __bool__(self) -> bool:
         return bool(self.raw) and self.raw != '""'
@@ -173,7 +197,13 @@ class Segment:
 
     def get(self, position: int, component: int = 1, sub: int = 1) -> str:
         """The unescaped text at field.component.subcomponent of the first repetition."""
-        return self.first(position)[component][sub].text
+        repetition = self.first(position)
+        if repetition.depth >= 2:  # MSH-1 and MSH-2 are leaves
+            leaf = repetition.raw if component == 1 and sub == 1 else ""
+        else:
+            parts = repetition.part(component).split(self.enc.subcomponent)
+            leaf = parts[sub - 1] if 0 < sub <= len(parts) else ""
+        return "" if leaf == '""' else unescape(leaf, self.enc)
 
 
 @dataclass(frozen=True)
