@@ -43,8 +43,10 @@ from fhir_server.mllp.runtime import processor
 from fhir_server.settings import Settings
 from operations.hl7v2.apply import by_identifier
 from resources.ports import ResourceStore
+from tests.integration.hl7v2.client import AUTHORITY
+from tests.integration.safety.helpers import intake
 
-AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
+FOODS = ("grapefruit juice", "peanut butter toast", "a glass of milk")
 
 
 def adt_allergies(n: int, enhanced: bool) -> bytes:
@@ -106,21 +108,7 @@ async def _with_intakes(flow: Any, store: ResourceStore, start: int, count: int)
         await flow.receive(setup, at_once=True)
         query = by_identifier("Patient", AUTHORITY, f"MRN{n // 20}")
         (patient,) = (await store.search(query, None)).matches
-        await store.create("NutritionIntake", _intake(patient.reference), None)
-
-
-def _intake(patient: str) -> dict[str, Any]:
-    foods = ("grapefruit juice", "peanut butter toast", "a glass of milk")
-    return {
-        "resourceType": "NutritionIntake",
-        "status": "completed",
-        "subject": {"reference": patient},
-        "occurrenceDateTime": "2026-01-01T08:00:00+00:00",
-        "consumedItem": [
-            {"type": {"text": "food"}, "nutritionProduct": {"concept": {"text": food}}}
-            for food in foods
-        ],
-    }
+        await store.create("NutritionIntake", intake(patient.reference, *FOODS), None)
 
 
 async def measure(

@@ -120,14 +120,6 @@ class Value:
     def __repr__(self) -> str:
         return f"Value({self.raw!r}, depth={self.depth})"
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Value):
-            return NotImplemented
-        return (self.raw, self.enc, self.depth) == (other.raw, other.enc, other.depth)
-
-    def __hash__(self) -> int:
-        return hash((self.raw, self.enc, self.depth))
-
     def __getitem__(self, position: int) -> Value:
         """The 1-based component (of a repetition) or subcomponent (of a component)."""
         if self.depth >= 2:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
+import httpx
 from hl7.client import MLLPClient  # type: ignore[import-untyped]
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "hl7v2"
@@ -17,6 +19,20 @@ SHARED = (
     / "fixtures"
 )
 """``../shared/fixtures`` from the repository root (or from its worktree folder)."""
+AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
+"""The identifier system the adapter gives the test messages' assigning authority HOSP."""
+
+
+HL7_HEADERS = {"Content-Type": "x-application/hl7-v2+er7", "Accept": "application/fhir+json"}
+
+
+def process_http(text: str, base_url: str) -> dict[str, Any]:
+    """One message through ``$process-hl7v2``, answered AA: the answer's parameters by name."""
+    answer = httpx.post(f"{base_url}/$process-hl7v2", content=text, headers=HL7_HEADERS)
+    assert answer.status_code == 200, answer.text
+    values = {p["name"]: p for p in answer.json()["parameter"]}
+    assert values["code"]["valueCode"] == "AA"
+    return values
 
 
 def send(port: int, message: str | bytes) -> str:

@@ -13,11 +13,10 @@ import pytest
 from fhir_server.mllp.inbox import InboxRow, NewMessage
 from fhir_server.mllp.worker import patient_key
 from operations.hl7v2.er7 import parse
-from tests.integration.hl7v2.client import fields, message, send
+from tests.integration.hl7v2.client import AUTHORITY, fields, message, send
 from tests.integration.hl7v2.conftest import Harness
 
 pytestmark = pytest.mark.integration
-AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
 
 
 def _adt(mrn: str, extra: str = "") -> str:

@@ -19,12 +19,11 @@ from fhir_server.cli import app
 from fhir_server.embedded import ServiceUrls
 from fhir_server.settings import Settings
 from operations.hl7v2.er7 import parse
-from tests.integration.hl7v2.client import fields, message, send
+from tests.integration.hl7v2.client import AUTHORITY, fields, message, send
 from tests.integration.hl7v2.conftest import Harness
 from tests.servers import free_port, running_server
 
 pytestmark = pytest.mark.integration
-AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
 
 
 def _env(services: ServiceUrls) -> dict[str, str]:

@@ -9,11 +9,10 @@ import httpx
 import pytest
 
 from operations.hl7v2.er7 import parse
-from tests.integration.hl7v2.client import FIXTURES, fields, message, send, send_raw
+from tests.integration.hl7v2.client import AUTHORITY, FIXTURES, fields, message, send, send_raw
 from tests.integration.hl7v2.conftest import Harness
 
 pytestmark = pytest.mark.integration
-AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
 
 
 def _patient_segments(mrn: str, family: str = "DOE") -> str:

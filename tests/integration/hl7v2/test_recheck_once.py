@@ -10,12 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.hl7v2.client import message
+from tests.integration.hl7v2.client import AUTHORITY, message, process_http
 from tests.integration.safety.helpers import intake
 
 pytestmark = pytest.mark.integration
-AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
-HL7 = {"Content-Type": "x-application/hl7-v2+er7", "Accept": "application/fhir+json"}
 ALLERGIES = (
     "AL1|1|FA|13577000^Tree nuts^SCT|SV|Hives",
     "AL1|2|FA|^Peanut|SV|Anaphylaxis",
@@ -34,13 +32,6 @@ def _rde(mrn: str) -> str:
         "RXE|1|^Simvastatin 20 MG Oral Tablet|20||mg",
     ]
     return message(f"R{uuid.uuid4().hex[:12]}", "\n".join(segments), "RDE^O11")
-
-
-def _process(text: str, base_url: str) -> None:
-    answer = httpx.post(f"{base_url}/$process-hl7v2", content=text, headers=HL7)
-    assert answer.status_code == 200, answer.text
-    values = {p["name"]: p for p in answer.json()["parameter"]}
-    assert values["code"]["valueCode"] == "AA"
 
 
 def _entries(client: httpx.Client, path: str, **params: str) -> list[dict[str, Any]]:
@@ -121,12 +112,12 @@ def test_one_message_checks_once_and_finds_what_one_check_per_write_finds(
     base_url: str, client: httpx.Client
 ) -> None:
     mrn = f"C{uuid.uuid4().hex[:8]}"
-    _process(
+    process_http(
         message(f"A{uuid.uuid4().hex[:12]}", f"PID|1||{mrn}^^^HOSP^MR||DOE^JANE^Q||19800102|F"),
         base_url,
     )
     patient = _patient_with_intake(client, mrn)
-    _process(_rde(mrn), base_url)
+    process_http(_rde(mrn), base_url)
     assert len(_record(client, patient)) == 5
     found = _findings(client, patient)
 

@@ -10,12 +10,11 @@ import httpx
 import pytest
 
 from fhir_server.embedded import ServiceUrls
-from tests.integration.hl7v2.client import message
+from tests.integration.hl7v2.client import AUTHORITY, message
 from tests.integration.hl7v2.conftest import Harness
 from tests.servers import sql_connection
 
 pytestmark = pytest.mark.integration
-AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
 RESULTS = (
     ("4548-4^Hemoglobin A1c^LN", "%^%^UCUM", "4.0-5.6"),
     ("2345-7^Glucose^LN", "mg/dL^mg/dL^UCUM", "70-99"),

@@ -5,20 +5,17 @@ new allergy beside unchanged ones is still written and checked."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.integration.hl7v2.client import message, send
+from tests.integration.hl7v2.client import AUTHORITY, message, process_http, send
 from tests.integration.hl7v2.conftest import Harness
 from tests.integration.safety.helpers import intake
 
 pytestmark = pytest.mark.integration
-AUTHORITY = "urn:nutrivision:hl7v2:authority:HOSP"
 TREE_NUTS = "AL1|1|FA|13577000^Tree nuts^SCT|SV|Hives"
 PEANUT = "AL1|2|FA|^Peanut|SV|Anaphylaxis"
-HL7 = {"Content-Type": "x-application/hl7-v2+er7", "Accept": "application/fhir+json"}
 
 
 def _adt(mrn: str, *extra: str, phone: str = "555-1234") -> str:
@@ -66,14 +63,6 @@ def test_a_repeated_patient_writes_no_new_version(mllp: Harness, client: httpx.C
     assert [t["value"] for t in phones] == ["555-9"]
 
 
-def _process(text: str, base_url: str) -> dict[str, Any]:
-    answer = httpx.post(f"{base_url}/$process-hl7v2", content=text, headers=HL7)
-    assert answer.status_code == 200, answer.text
-    values = {p["name"]: p for p in answer.json()["parameter"]}
-    assert values["code"]["valueCode"] == "AA"
-    return values
-
-
 def _issues(client: httpx.Client, patient: str) -> set[tuple[str, str]]:
     found = client.get("/DetectedIssue", params={"patient": f"Patient/{patient}"}).json()
     return {
@@ -86,21 +75,21 @@ def test_the_safety_findings_stay_and_a_new_allergy_is_checked(
 ) -> None:
     """Through ``$process-hl7v2``, on the store with the safety re-check."""
     mrn = f"K{uuid.uuid4().hex[:8]}"
-    _process(_adt(mrn), base_url)
+    process_http(_adt(mrn), base_url)
     patient = _patient(client, mrn)
     logged = client.post(
         "/NutritionIntake", json=intake(f"Patient/{patient}", "peanut brittle", "almond cookies")
     )
     assert logged.status_code == 201, logged.text
     assert _issues(client, patient) == set()  # no allergy recorded yet
-    _process(_adt(mrn, TREE_NUTS), base_url)
+    process_http(_adt(mrn, TREE_NUTS), base_url)
     before = _issues(client, patient)
     assert before  # the tree nut allergy against the almond cookies
     (tree_nuts,) = _allergies(client, patient).values()
-    _process(_adt(mrn, TREE_NUTS), base_url)  # the same allergy again: nothing new to check
+    process_http(_adt(mrn, TREE_NUTS), base_url)  # the same allergy again: nothing new to check
     assert _versions(client, tree_nuts) == 1
     assert _issues(client, patient) == before
-    _process(_adt(mrn, TREE_NUTS, PEANUT), base_url)  # one unchanged, one new
+    process_http(_adt(mrn, TREE_NUTS, PEANUT), base_url)  # one unchanged, one new
     allergies = _allergies(client, patient)
     assert set(allergies) == {"Tree nuts", "Peanut"}
     assert _versions(client, f"Patient/{patient}") == 1
