@@ -3,9 +3,10 @@
 ``ml train vision --data DIR`` trains the photo classifier (and, with ``--detector-epochs``,
 the YOLOv8n detector) into a work folder; ``ml evaluate`` scores it on the test split;
 ``ml export`` writes the ONNX model, the evaluation report and the registry entry into the
-models folder. ``ml evaluate-text --data FILE`` scores the meal-text pipeline on a labelled set
-(it has no training step: its vocabulary and portions are the food database's). The
-training stack (torch, ultralytics) is imported by these commands only, never by the server.
+models folder; ``ml export-detector`` adds the trained detector to the served version.
+``ml evaluate-text --data FILE`` scores the meal-text pipeline on a labelled set (it has no
+training step: its vocabulary and portions are the food database's). The training stack
+(torch, ultralytics) is imported by these commands only, never by the server.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ def train_vision(
     detector_epochs: Annotated[int, typer.Option(help="Also train YOLOv8n for N epochs")] = 0,
     detector_size: Annotated[int, typer.Option(help="Detector image size")] = 320,
     detector_fraction: Annotated[float, typer.Option(help="Share of train photos")] = 1.0,
+    detector_batch: Annotated[int, typer.Option(help="Detector batch size")] = 16,
+    detector_device: Annotated[str, typer.Option(help="cpu, or a CUDA index such as 0")] = "cpu",
+    detector_workers: Annotated[int, typer.Option(help="Data-loading processes")] = 0,
+    detector_hours: Annotated[
+        float | None, typer.Option(help="Time budget in hours (epochs fitted to it)")
+    ] = None,
+    detector_optimizer: Annotated[str, typer.Option(help="auto, SGD, AdamW, ...")] = "auto",
     classifier_run: Annotated[bool, typer.Option("--classifier/--no-classifier")] = True,
 ) -> None:
     """Train the food classifier on box crops (and optionally the detector)."""
@@ -57,7 +65,15 @@ def train_vision(
         typer.echo(f"classifier trained in {record['train_seconds']} s -> {work}")
     if detector_epochs:
         settings = detector.DetectorConfig(
-            epochs=detector_epochs, image_size=detector_size, fraction=detector_fraction
+            epochs=detector_epochs,
+            image_size=detector_size,
+            batch_size=detector_batch,
+            fraction=detector_fraction,
+            device=detector_device,
+            workers=detector_workers,
+            hours=detector_hours,
+            optimizer=detector_optimizer,
+            cache=detector_device != "cpu",
         )
         weights, metrics = detector.train(data, work, settings)
         # relative to the work folder: the report is committed beside the shipped model
@@ -92,6 +108,25 @@ def export(
     _check_data(data)
     target = models or analyser.models_folder()
     entry = pipeline.export_vision(data, work, target, quantise, photo_limit, log=typer.echo)
+    typer.echo(f"{entry.reference} -> {target}")
+
+
+@ml_app.command("export-detector")
+def export_detector(
+    data: DataOption,
+    work: WorkOption = DEFAULT_WORK,
+    models: Annotated[
+        Path | None, typer.Option(help="Models folder (default: the shipped one)")
+    ] = None,
+    photo_limit: Annotated[int | None, typer.Option(help="Score only N photos per split")] = None,
+) -> None:
+    """Export the trained detector to ONNX, check it against torch, serve it with the
+    registered classifier (thresholds picked on the validation photos) and register that."""
+    from ml_ops.vision import analyser, detector_export
+
+    _check_data(data)
+    target = models or analyser.models_folder()
+    entry = detector_export.export_detector(data, work, target, photo_limit, log=typer.echo)
     typer.echo(f"{entry.reference} -> {target}")
 
 

@@ -1,14 +1,17 @@
-"""The photo recogniser: region proposals, the ONNX classifier, portions, nutrition panels.
+"""The photo recogniser: the ONNX detector and classifier, portions, nutrition panels.
 
 Implements ``ml_ops.recognition.FoodImageAnalyser``. A photo is shrunk to at most
-``WORK_SIDE`` pixels (the size the models learnt from), proposals are classified in one
-batch, and the confident non-background ones survive a per-food suppression of overlapping
-boxes. When no food is found the photo is read as a nutrition-facts panel.
+``WORK_SIDE`` pixels (the size the models learnt from). The detector's boxes are classified
+in one batch; a box counts as a food when the classifier is confident of it, or when the
+detector itself is; overlapping boxes of one food are suppressed. When that finds nothing
+(or no detector is registered), the region proposals of ``proposals`` are classified instead,
+and when they find nothing either the photo is read as a nutrition-facts panel.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from ml_ops.recognition import Box, Detection, ImageAnalysis, NutritionLabel
 from ml_ops.vision import decode, nutrition_label, portion, proposals
 from ml_ops.vision.dataset import BACKGROUND
 from ml_ops.vision.onnx_classifier import OnnxClassifier
+from ml_ops.vision.onnx_detector import OnnxDetector
 from resources import error_codes
 from resources.errors import Invalid, ServiceUnavailable
 
@@ -35,6 +39,10 @@ class AnalyserConfig:
 
     threshold: float = 0.5
     """Lowest class probability for a proposal to count as a food."""
+    detector_threshold: float = 0.5
+    """Lowest detector score for a box to count as the food the detector names."""
+    detector_floor: float = 0.05
+    """Lowest detector score for a box to be shown to the classifier at all."""
     default_plate_cm: float | None = None
     """Plate diameter assumed when the request gives none; None: default servings instead."""
     concurrency: int = 2
@@ -49,6 +57,15 @@ def _crop(rgb: NDArray[np.uint8], box: proposals.Proposal, size: int) -> NDArray
     return np.asarray(region.resize((size, size), Image.Resampling.BILINEAR), dtype=np.uint8)
 
 
+def _big_enough(box: proposals.Proposal) -> bool:
+    return box[2] - box[0] >= 8 and box[3] - box[1] >= 8
+
+
+def proposed(rgb: NDArray[np.uint8]) -> list[proposals.Proposal]:
+    """The region proposals of a photo at working size, tiny ones left out."""
+    return [box for box in proposals.propose(rgb) if _big_enough(box)]
+
+
 def shrink(rgb: NDArray[np.uint8], side: int = WORK_SIDE) -> tuple[NDArray[np.uint8], float]:
     """The photo with its longer side at most ``side`` pixels, and the factor back."""
     height, width = rgb.shape[:2]
@@ -59,21 +76,67 @@ def shrink(rgb: NDArray[np.uint8], side: int = WORK_SIDE) -> tuple[NDArray[np.ui
     return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR)), factor
 
 
+Found = list[tuple[str, float, proposals.Proposal]]
+"""Foods in a photo: (label, confidence, box in its pixels)."""
+
+
 def select(
     boxes: list[proposals.Proposal],
     probs: NDArray[np.float32],
     classes: tuple[str, ...],
     threshold: float,
-) -> list[tuple[str, float, proposals.Proposal]]:
+) -> Found:
     """Confident food proposals, the best box of each food kept over those overlapping it."""
+    return suppress(_confident(boxes, probs, classes, threshold))
+
+
+def _confident(
+    boxes: list[proposals.Proposal],
+    probs: NDArray[np.float32],
+    classes: tuple[str, ...],
+    threshold: float,
+) -> Found:
     best = probs.argmax(axis=1)
-    found = [
+    return [
         (classes[int(label)], float(probs[index, label]), boxes[index])
         for index, label in enumerate(best)
         if classes[int(label)] != BACKGROUND and probs[index, label] >= threshold
     ]
-    found.sort(key=lambda item: -item[1])
-    kept: list[tuple[str, float, proposals.Proposal]] = []
+
+
+def combine(
+    detected: Found,
+    probs: NDArray[np.float32],
+    classes: tuple[str, ...],
+    config: AnalyserConfig,
+) -> Found:
+    """Foods in the detector's boxes: the classifier's label where it is confident of a box
+    (``probs``, one row per box), the detector's own where its score passes its threshold."""
+    boxes = [box for _, _, box in detected]
+    by_detector = [item for item in detected if item[1] >= config.detector_threshold]
+    return suppress(_confident(boxes, probs, classes, config.threshold) + by_detector)
+
+
+def decide(
+    detected: Found,
+    probs: NDArray[np.float32],
+    fallback: Callable[[], tuple[list[proposals.Proposal], NDArray[np.float32]]],
+    classes: tuple[str, ...],
+    config: AnalyserConfig,
+) -> Found:
+    """The foods of a photo: from the detector's boxes (``probs``: the classifier's, one row
+    per box), else from the region proposals and their probabilities that ``fallback`` gives."""
+    found = combine(detected, probs, classes, config) if detected else []
+    if found:
+        return found
+    boxes, box_probs = fallback()
+    return select(boxes, box_probs, classes, config.threshold)
+
+
+def suppress(found: Found) -> Found:
+    """The most confident box of each food over the boxes of that food overlapping it."""
+    found = sorted(found, key=lambda item: -item[1])
+    kept: Found = []
     for label, confidence, box in found:
         duplicate = any(
             label == other
@@ -93,9 +156,14 @@ class VisionAnalyser:
     """``FoodImageAnalyser`` over a registered ``food-vision`` model."""
 
     def __init__(
-        self, classifier: OnnxClassifier, model: str, config: AnalyserConfig | None = None
+        self,
+        classifier: OnnxClassifier,
+        model: str,
+        config: AnalyserConfig | None = None,
+        detector: OnnxDetector | None = None,
     ):
         self.classifier = classifier
+        self.detector = detector
         self.model = model
         self.config = config or AnalyserConfig()
         self._slots = threading.BoundedSemaphore(self.config.concurrency)
@@ -137,19 +205,36 @@ class VisionAnalyser:
             )
         return ImageAnalysis(width, height, detections, self.model, label)
 
-    def detect(self, rgb: NDArray[np.uint8]) -> list[tuple[str, float, proposals.Proposal]]:
+    def detect(self, rgb: NDArray[np.uint8]) -> Found:
         """Foods in a photo already at working size: (label, confidence, box) in its pixels."""
-        boxes = [
-            box for box in proposals.propose(rgb) if box[2] - box[0] >= 8 and box[3] - box[1] >= 8
+        detected = self.detected(rgb)
+
+        def fallback() -> tuple[list[proposals.Proposal], NDArray[np.float32]]:
+            boxes = proposed(rgb)
+            return boxes, self.probabilities(rgb, boxes)
+
+        probs = self.probabilities(rgb, [box for _, _, box in detected])
+        return decide(detected, probs, fallback, self.classifier.classes, self.config)
+
+    def detected(self, rgb: NDArray[np.uint8]) -> Found:
+        """The detector's boxes above its floor, named; none without a detector."""
+        if self.detector is None:
+            return []
+        names = self.detector.classes
+        return [
+            (names[label], score, box)
+            for label, score, box in self.detector.detect(rgb, self.config.detector_floor)
+            if _big_enough(box)
         ]
+
+    def probabilities(
+        self, rgb: NDArray[np.uint8], boxes: list[proposals.Proposal]
+    ) -> NDArray[np.float32]:
+        """The classifier's probabilities for the crops of ``boxes``, one batch."""
         size = self.classifier.input_size
-        crops = np.stack([_crop(rgb, box, size) for box in boxes])
-        return select(
-            boxes,
-            self.classifier.probabilities(crops),
-            self.classifier.classes,
-            self.config.threshold,
-        )
+        if not boxes:
+            return self.classifier.probabilities(np.zeros((0, size, size, 3), np.uint8))
+        return self.classifier.probabilities(np.stack([_crop(rgb, box, size) for box in boxes]))
 
     @staticmethod
     def _depth(data: bytes, width: int, height: int) -> NDArray[np.float32]:
@@ -190,11 +275,28 @@ def load(folder: Path, config: AnalyserConfig | None = None) -> VisionAnalyser:
     """The analyser of the newest registered ``food-vision`` model in ``folder``."""
     entry = registry.latest(folder, MODEL_NAME)
     model_path = registry.verified_path(folder, entry, "classifier")
-    classes = tuple(str(name) for name in entry.details["classes"])
-    classifier = OnnxClassifier(model_path, classes, int(entry.details["input_size"]))
-    threshold = float(entry.details.get("threshold", AnalyserConfig.threshold))
-    settings = config or AnalyserConfig(threshold=threshold)
-    return VisionAnalyser(classifier, entry.reference, settings)
+    details = entry.details
+    classes = tuple(str(name) for name in details["classes"])
+    classifier = OnnxClassifier(model_path, classes, int(details["input_size"]))
+    settings = config or AnalyserConfig(
+        threshold=float(details.get("threshold", AnalyserConfig.threshold)),
+        detector_threshold=float(
+            details.get("detector_threshold", AnalyserConfig.detector_threshold)
+        ),
+        detector_floor=float(details.get("detector_floor", AnalyserConfig.detector_floor)),
+    )
+    return VisionAnalyser(classifier, entry.reference, settings, registered_detector(folder, entry))
+
+
+def registered_detector(folder: Path, entry: registry.ModelEntry) -> OnnxDetector | None:
+    """The detector a registered version serves, if it has one."""
+    if "detector" not in entry.files:
+        return None
+    return OnnxDetector(
+        registry.verified_path(folder, entry, "detector"),
+        tuple(str(name) for name in entry.details["detector_classes"]),
+        int(entry.details["detector_input_size"]),
+    )
 
 
 def models_folder() -> Path:

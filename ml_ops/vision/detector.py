@@ -8,11 +8,16 @@ served pipeline then proposes regions itself and lets the classifier decide
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ml_ops.vision import dataset, offline
+
+RUN_RECORD = "detector/run.json"
+"""The training run's settings and duration, beside its weights in the work folder."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,17 @@ class DetectorConfig:
     fraction: float = 1.0
     """Share of the training photos used (tests use a tiny one)."""
     seed: int = 0
+    device: str = "cpu"
+    """``cpu``, or a CUDA device index such as ``0``."""
+    workers: int = 0
+    """Data-loading processes (0 loads in the training process)."""
+    hours: float | None = None
+    """A time budget: when set, ultralytics fits the number of epochs to it after the first."""
+    optimizer: str = "auto"
+    learning_rate: float = 0.01
+    """Initial learning rate; ``optimizer="auto"`` chooses its own."""
+    cache: bool = False
+    """Keep the decoded photos in memory between epochs."""
 
 
 def mirror(data: Path, work: Path) -> Path:
@@ -54,20 +70,35 @@ def _link_files(source: Path, target: Path) -> None:
             link.symlink_to(path.resolve())
 
 
-def train(data: Path, work: Path, config: DetectorConfig) -> tuple[Path, dict[str, float]]:
+def train(data: Path, work: Path, config: DetectorConfig) -> tuple[Path, dict[str, Any]]:
     """Train YOLOv8n from scratch; returns the best weights and the test split's metrics."""
+    weights = fit(data, work, config)
+    return weights, evaluate(weights, mirror(data, work), config.image_size)
+
+
+def fit(data: Path, work: Path, config: DetectorConfig) -> Path:
+    """Train YOLOv8n from scratch on the train split (best epoch chosen on the valid split);
+    returns the best weights.
+
+    Mixed precision stays off: ultralytics checks it by loading a downloaded ``yolo26n.pt``.
+    """
     package = offline.ultralytics()
     data_yaml = mirror(data, work)
+    started = time.monotonic()
     model = package.YOLO("yolov8n.yaml")
     model.train(
         data=str(data_yaml),
         epochs=config.epochs,
+        time=config.hours,
         imgsz=config.image_size,
         batch=config.batch_size,
         fraction=config.fraction,
         seed=config.seed,
-        device="cpu",
-        workers=0,
+        device=config.device,
+        workers=config.workers,
+        optimizer=config.optimizer,
+        lr0=config.learning_rate,
+        cache=config.cache,
         plots=False,
         amp=False,
         pretrained=False,
@@ -76,8 +107,20 @@ def train(data: Path, work: Path, config: DetectorConfig) -> tuple[Path, dict[st
         exist_ok=True,
         verbose=False,
     )
-    weights = work.resolve() / "detector" / "weights" / "best.pt"
-    return weights, evaluate(weights, data_yaml, config.image_size)
+    weights = best_weights(work)
+    epochs = len((weights.parent.parent / "results.csv").read_text(encoding="utf-8").splitlines())
+    record = {
+        "config": asdict(config),
+        "epochs_run": epochs - 1,
+        "train_seconds": round(time.monotonic() - started, 1),
+    }
+    (work / RUN_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    return weights
+
+
+def best_weights(work: Path) -> Path:
+    """Where ``fit`` leaves the weights of the best epoch."""
+    return work.resolve() / "detector" / "weights" / "best.pt"
 
 
 def evaluate(weights: Path, data_yaml: Path, image_size: int) -> dict[str, Any]:

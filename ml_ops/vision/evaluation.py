@@ -2,13 +2,15 @@
 
 Crop metrics count the labelled boxes of a split (the background class included as a class
 of its own, and also reported on food crops alone). Photo recall runs the served pipeline
-(proposals plus classifier) on whole photos: a labelled food counts as found when the
-photo's detections name it; precision counts the detections that name a food the photo has.
+(detector and classifier, else proposals and classifier) on whole photos: a labelled food
+counts as found when the photo's detections name it; precision counts the detections that
+name a food the photo has.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from ml_ops.vision import dataset, proposals
-from ml_ops.vision.analyser import VisionAnalyser, select, shrink
+from ml_ops.vision.analyser import AnalyserConfig, Found, VisionAnalyser, decide, proposed, shrink
 
 
 def crop_metrics(
@@ -86,59 +88,104 @@ def plot_confusion(
     return path
 
 
-PhotoScores = list[tuple[set[str], list[proposals.Proposal], NDArray[np.float32]]]
+@dataclass(frozen=True)
+class PhotoScore:
+    """What the served pipeline saw in one photo, before its thresholds are applied."""
+
+    truth: set[str]
+    detected: Found
+    detected_probs: NDArray[np.float32]
+    boxes: list[proposals.Proposal]
+    probs: NDArray[np.float32]
+
+    def labels(self, classes: tuple[str, ...], config: AnalyserConfig) -> set[str]:
+        """The foods the pipeline names at ``config``'s thresholds."""
+        found = decide(
+            self.detected, self.detected_probs, lambda: (self.boxes, self.probs), classes, config
+        )
+        return {label for label, _, _ in found}
 
 
 def score_photos(
     analyser: VisionAnalyser, root: Path, split: str, limit: int | None = None
-) -> PhotoScores:
-    """For each photo of a split: its labelled foods, its proposals and their probabilities."""
+) -> list[PhotoScore]:
+    """For each photo of a split: its labelled foods, and the detector's boxes and the region
+    proposals with the classifier's probabilities (all of them, at the lowest floor)."""
     classes = dataset.class_names(root)
-    out: PhotoScores = []
+    out = []
     for number, photo in enumerate(dataset.photos(root, split)):
         if limit is not None and number >= limit:
             break
         with Image.open(photo.image) as opened:
             rgb, _ = shrink(np.asarray(opened.convert("RGB"), dtype=np.uint8))
-        boxes = [b for b in proposals.propose(rgb) if b[2] - b[0] >= 8 and b[3] - b[1] >= 8]
-        crops = np.stack([_resize(rgb, box, analyser.classifier.input_size) for box in boxes])
-        truth = {classes[box.class_id] for box in photo.boxes}
-        out.append((truth, boxes, analyser.classifier.probabilities(crops)))
+        detected = analyser.detected(rgb)
+        boxes = proposed(rgb)
+        out.append(
+            PhotoScore(
+                {classes[box.class_id] for box in photo.boxes},
+                detected,
+                analyser.probabilities(rgb, [box for _, _, box in detected]),
+                boxes,
+                analyser.probabilities(rgb, boxes),
+            )
+        )
     return out
 
 
-def _resize(rgb: NDArray[np.uint8], box: proposals.Proposal, size: int) -> NDArray[np.uint8]:
-    region = Image.fromarray(rgb[box[1] : box[3], box[0] : box[2]])
-    return np.asarray(region.resize((size, size), Image.Resampling.BILINEAR), dtype=np.uint8)
-
-
 def photo_recall(
-    scores: PhotoScores, classes: tuple[str, ...], threshold: float
+    scores: list[PhotoScore], classes: tuple[str, ...], config: AnalyserConfig
 ) -> dict[str, float]:
-    """Food recall and precision over photos at one confidence threshold."""
+    """Food recall and precision over photos at one setting of the thresholds."""
     wanted = found = named = right = 0
-    for truth, boxes, probs in scores:
-        labels = {label for label, _, _ in select(boxes, probs, classes, threshold)}
-        wanted += len(truth)
-        found += len(truth & labels)
+    for score in scores:
+        labels = score.labels(classes, config)
+        wanted += len(score.truth)
+        found += len(score.truth & labels)
         named += len(labels)
-        right += len(labels & truth)
+        right += len(labels & score.truth)
     recall = found / wanted if wanted else 0.0
     precision = right / named if named else 0.0
     f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
     return {
-        "threshold": threshold,
+        "threshold": config.threshold,
+        "detector_threshold": config.detector_threshold,
         "recall": round(recall, 4),
         "precision": round(precision, 4),
         "f1": round(f1, 4),
     }
 
 
-def pick_threshold(
-    scores: PhotoScores, classes: tuple[str, ...], log: Callable[[str], None] = print
-) -> float:
-    """The threshold with the best F1 on ``scores`` (the validation photos)."""
-    results = [photo_recall(scores, classes, t) for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)]
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def pick_thresholds(
+    scores: list[PhotoScore],
+    classes: tuple[str, ...],
+    with_detector: bool,
+    log: Callable[[str], None] = print,
+) -> AnalyserConfig:
+    """The classifier's (and the detector's) threshold with the best F1 on ``scores`` (the
+    validation photos)."""
+    detector_thresholds = THRESHOLDS if with_detector else (AnalyserConfig.detector_threshold,)
+    results = [
+        photo_recall(scores, classes, AnalyserConfig(threshold=t, detector_threshold=d))
+        for t in THRESHOLDS
+        for d in detector_thresholds
+    ]
     for result in results:
-        log(f"validation photos at {result['threshold']}: {result}")
-    return float(max(results, key=lambda r: r["f1"])["threshold"])
+        log(f"validation photos: {result}")
+    best = max(results, key=lambda r: r["f1"])
+    return AnalyserConfig(
+        threshold=best["threshold"], detector_threshold=best["detector_threshold"]
+    )
+
+
+def tune(
+    served: VisionAnalyser, data: Path, limit: int | None = None, log: Callable[[str], None] = print
+) -> tuple[AnalyserConfig, dict[str, float]]:
+    """Thresholds picked on the validation photos, and the test photos' figures at them."""
+    classes = served.classifier.classes
+    config = pick_thresholds(
+        score_photos(served, data, "valid", limit), classes, served.detector is not None, log
+    )
+    return config, photo_recall(score_photos(served, data, "test", limit), classes, config)

@@ -34,14 +34,15 @@ def config_dir() -> Path:
 
 def place_fonts(folder: Path) -> None:
     """Copy DejaVu Sans into ``folder`` under the names ultralytics' plots ask for."""
+    missing = [folder / name for name in FONT_NAMES if not (folder / name).is_file()]
+    if not missing:
+        return
     source = next((path for path in FONT_SOURCES if path.is_file()), None)
     if source is None:
         raise OfflineSetupError("DejaVu Sans not found: apt-get install fonts-dejavu-core")
     folder.mkdir(parents=True, exist_ok=True)
-    for name in FONT_NAMES:
-        target = folder / name
-        if not target.is_file():
-            shutil.copyfile(source, target)
+    for target in missing:
+        shutil.copyfile(source, target)
 
 
 SUB_DIR = "Ultralytics"

@@ -18,6 +18,8 @@ from numpy.typing import NDArray
 
 from ml_ops import registry
 from ml_ops.vision import analyser, classifier, dataset, evaluation, export, training
+from ml_ops.vision.analyser import AnalyserConfig
+from ml_ops.vision.onnx_detector import OnnxDetector
 
 EVALUATION = "evaluation.json"
 INT8_MAX_DROP = 0.01
@@ -104,13 +106,9 @@ def export_vision(
     log(f"ONNX vs torch: {agreement}")
     target = models / "food-classifier.onnx"
     target.write_bytes(chosen.read_bytes())
-    served = analyser.VisionAnalyser(_onnx(target, classes, size), "evaluation")
-    threshold = evaluation.pick_threshold(
-        evaluation.score_photos(served, data, "valid", photo_limit), classes, log
-    )
-    photo = evaluation.photo_recall(
-        evaluation.score_photos(served, data, "test", photo_limit), classes, threshold
-    )
+    current = _registered_detector(models)
+    served = analyser.VisionAnalyser(_onnx(target, classes, size), "evaluation", detector=current)
+    thresholds, photo = evaluation.tune(served, data, photo_limit, log)
     log(f"test photos: {photo}")
     evaluation.plot_confusion(
         metrics["confusion"],
@@ -139,7 +137,7 @@ def export_vision(
     details = {
         "classes": list(classes),
         "input_size": size,
-        "threshold": threshold,
+        "threshold": thresholds.threshold,
         "precision": precision,
         "architecture": record["architecture"],
         "train_config": record["config"],
@@ -150,11 +148,33 @@ def export_vision(
         "evaluation": models / EVALUATION,
         "confusion": models / "confusion-matrix.png",
     }
+    if current:
+        files["detector"] = current.path
+        details.update(detector_details(current, thresholds))
     entry = registry.register(
         models, analyser.MODEL_NAME, record["data_hash"], summary, files, details
     )
     log(f"registered {entry.reference}")
     return entry
+
+
+def _registered_detector(models: Path) -> OnnxDetector | None:
+    """The detector of the newest registered version, carried over to the next one."""
+    try:
+        entry = registry.latest(models, analyser.MODEL_NAME)
+    except registry.RegistryError:
+        return None
+    return analyser.registered_detector(models, entry)
+
+
+def detector_details(detector: OnnxDetector, thresholds: AnalyserConfig) -> dict[str, Any]:
+    """What the registry records of a served detector."""
+    return {
+        "detector_classes": list(detector.classes),
+        "detector_input_size": detector.input_size,
+        "detector_threshold": thresholds.detector_threshold,
+        "detector_floor": thresholds.detector_floor,
+    }
 
 
 def _extra_reports(work: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from ml_ops import registry
-from ml_ops.vision import analyser, dataset
+from ml_ops.vision import analyser, dataset, proposals
 from resources import error_codes
 from resources.errors import FhirError, Invalid, ServiceUnavailable, UnsupportedMediaType
 from tests.unit.ml_ops.label_image import panel_png
@@ -33,6 +33,34 @@ def test_the_shipped_model_is_registered_with_its_figures() -> None:
     assert entry.metrics["food_top1"] >= 0.95
     assert entry.data_hash.startswith("sha256:")
     assert registry.verified_path(analyser.models_folder(), entry, "classifier").suffix == ".onnx"
+    assert registry.verified_path(analyser.models_folder(), entry, "detector").suffix == ".onnx"
+    assert entry.metrics["detector_map50"] >= 0.5
+    assert entry.metrics["photo_recall"] >= 0.9
+
+
+@needs_photos
+def test_the_shipped_detector_boxes_the_labelled_food(shipped: analyser.VisionAnalyser) -> None:
+    assert shipped.detector is not None
+    photos = [p for p in dataset.photos(FOOD_PHOTOS, "test") if len(p.boxes) == 1][:TEST_PHOTOS]
+    names = dataset.class_names(FOOD_PHOTOS)
+    boxed = 0
+    for photo in photos:
+        with Image.open(photo.image) as opened:
+            rgb = np.asarray(opened.convert("RGB"), dtype=np.uint8)
+        truth = photo.boxes[0]
+        side = rgb.shape[1]
+        expected = (
+            round((truth.cx - truth.width / 2) * side),
+            round((truth.cy - truth.height / 2) * rgb.shape[0]),
+            round((truth.cx + truth.width / 2) * side),
+            round((truth.cy + truth.height / 2) * rgb.shape[0]),
+        )
+        boxed += any(
+            label == names[truth.class_id] and proposals.iou(box, expected) >= 0.5
+            for label, score, box in shipped.detected(rgb)
+            if score >= 0.25
+        )
+    assert boxed >= TEST_PHOTOS - 2, f"{boxed} of {TEST_PHOTOS} labelled foods boxed"
 
 
 @needs_photos

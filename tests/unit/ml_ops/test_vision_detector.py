@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from ml_ops.vision import detector, offline
+from ml_ops.vision import dataset, detector, detector_export, offline
+from ml_ops.vision.onnx_detector import OnnxDetector
 from tests.unit.ml_ops.vision_data import FOOD_PHOTOS, needs_photos
 
 
@@ -34,6 +36,14 @@ def test_one_tiny_epoch_trains_and_scores_on_the_test_split(tmp_path: Path) -> N
     assert weights.is_file()
     assert 0.0 <= metrics["map50"] <= 1.0
     assert not (FOOD_PHOTOS / "train" / "labels.cache").exists()  # caches stay in the work folder
+    assert json.loads((tmp_path / detector.RUN_RECORD).read_text())["epochs_run"] == 1
     from ultralytics import settings
 
     assert settings["sync"] is False
+    # the ONNX export serves the same outputs as the torch weights on real photos
+    names = dataset.class_names(FOOD_PHOTOS)
+    served = OnnxDetector(detector_export.to_onnx(weights, 64), names, 64)
+    photos = [photo.image for photo in dataset.photos(FOOD_PHOTOS, "test")][:3]
+    agreement = detector_export.compare(weights, served, photos)
+    assert agreement["photos"] == 3
+    assert agreement["max_abs_score_diff"] < 1e-3
