@@ -4,13 +4,15 @@ message that fails there is dead-lettered alone, and the others of its batch are
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from sqlalchemy import event, select
 
 from fhir_server.db.hl7_tables import hl7_inbox
-from fhir_server.mllp.inbox import NewMessage
+from fhir_server.mllp.inbox import InboxRow, NewMessage
+from fhir_server.mllp.worker import lanes
 from operations.hl7v2.er7 import parse
 from tests.integration.hl7v2.client import AUTHORITY, message, process_http
 from tests.integration.hl7v2.conftest import Harness
@@ -95,3 +97,20 @@ def test_a_failing_message_is_dead_lettered_alone_in_its_batch(
     assert savepoints.count("SAVEPOINT") == 4
     assert savepoints.count("ROLLBACK") == 1
     assert savepoints.count("RELEASE") == 3
+
+
+def _row(id_: int) -> InboxRow:
+    return InboxRow(id_, "processing", None, "", "", datetime.now(UTC))
+
+
+def test_lanes_keep_each_patients_messages_together_and_in_order() -> None:
+    groups = [[_row(1), _row(4), _row(9)], [_row(2)], [_row(3), _row(5)], [_row(6)], [_row(7)]]
+    dealt = lanes(groups, 3)
+    assert len(dealt) == 3
+    assert sorted(row.id for lane in dealt for row in lane) == [1, 2, 3, 4, 5, 6, 7, 9]
+    for group in groups:
+        (lane,) = [lane for lane in dealt if group[0] in lane]
+        positions = [lane.index(row) for row in group]
+        assert positions == sorted(positions)  # one lane, the order received
+        assert positions == list(range(positions[0], positions[0] + len(group)))
+    assert len(lanes(groups[:2], 4)) == 2  # no empty lane
