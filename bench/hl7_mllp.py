@@ -173,6 +173,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="per scenario")
     parser.add_argument("--processes", type=int, default=1, help="nutrivision mllp processes")
     parser.add_argument("--ack", choices=("stored", "processed"), default="stored")
+    parser.add_argument(
+        "--worker-seconds", type=float, help="the worker's rate over this (2 x --seconds)"
+    )
     args = parser.parse_args()
     processing = ""
     with tempfile.TemporaryDirectory(prefix="nv-hl7-bench-") as folder:
@@ -194,7 +197,8 @@ def main() -> None:
                 _wait_for(port, server)
                 results = asyncio.run(_matrix(port, args.seconds))
                 if args.ack == "stored":
-                    processing = processing_rate(urls.database_url, args.seconds * 2)
+                    drain = args.worker_seconds or args.seconds * 2
+                    processing = processing_rate(urls.database_url, drain)
             finally:
                 server.send_signal(signal.SIGINT)
                 server.wait(timeout=30)

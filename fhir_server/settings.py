@@ -91,6 +91,9 @@ class Settings(BaseSettings):
         description="Original-mode AA once the message is mapped and stored (written after "
         "by the inbox worker), or once it is written",
     )
+    mllp_worker_batch: int = Field(
+        20, ge=1, le=500, description="Stored messages the inbox worker writes per transaction"
+    )
     # Background jobs and bulk data ($export, $import, $everything)
     jobs_concurrency: int = Field(2, ge=1, le=32, description="Jobs run at once per process")
     jobs_poll_seconds: float = Field(2.0, gt=0, le=60, description="How often to look for jobs")

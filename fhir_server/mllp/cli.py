@@ -81,7 +81,8 @@ def _work(database_url: str) -> None:
 
     async def main() -> None:
         async with open_store(settings, database_url, settings.db_pool_size) as opened:
-            await InboxWorker(processor(opened.engine, opened.store, settings)).run()
+            flow = processor(opened.engine, opened.store, settings)
+            await InboxWorker(flow, settings.mllp_worker_batch).run()
 
     with suppress(KeyboardInterrupt):
         asyncio.run(main())

@@ -220,13 +220,20 @@ class Inbox:
 
     async def finish(self, id_: int, status: str, ack: str, error: str | None) -> None:
         """Record the outcome and the ACK answered."""
+        async with self.engine.begin() as conn:
+            await self.finish_on(conn, id_, status, ack, error)
+
+    @staticmethod
+    async def finish_on(
+        conn: AsyncConnection, id_: int, status: str, ack: str, error: str | None
+    ) -> None:
+        """``finish`` on an open transaction (committed with the message's writes)."""
         statement = (
             update(hl7_inbox)
             .where(hl7_inbox.c.id == id_)
-            .values(status=status, ack=ack, error=error, processed_at=func.now())
+            .values(status=status, ack=ack, error=error, processed_at=func.clock_timestamp())
         )
-        async with self.engine.begin() as conn:
-            await conn.execute(statement)
+        await conn.execute(statement)
 
     async def pending(self, statuses: tuple[str, ...] = ("received", "processing")) -> list[int]:
         """Rows stored but never finished (a stop between storing and processing)."""
@@ -246,6 +253,20 @@ class Inbox:
         ack_code: str,
     ) -> int:
         """Keep a refused or failed message with the reason."""
+        async with self.engine.begin() as conn:
+            return await self.dead_letter_on(conn, inbox_id, raw, peer, reason, location, ack_code)
+
+    @staticmethod
+    async def dead_letter_on(
+        conn: AsyncConnection,
+        inbox_id: int | None,
+        raw: str,
+        peer: str,
+        reason: str,
+        location: str,
+        ack_code: str,
+    ) -> int:
+        """``dead_letter`` on an open transaction."""
         statement = (
             insert(hl7_dead_letter)
             .values(
@@ -259,8 +280,7 @@ class Inbox:
             )
             .returning(hl7_dead_letter.c.id)
         )
-        async with self.engine.begin() as conn:
-            return int((await conn.execute(statement)).scalar_one())
+        return int((await conn.execute(statement)).scalar_one())
 
     async def dead_letters(
         self, limit: int = 100, include_replayed: bool = False, id_: int | None = None

@@ -215,22 +215,15 @@ class Hl7Processor:
             plan = plan_message(message, instant(row.received_at))
             async with (store or self.store).transaction() as tx:
                 written = await apply_plan(tx, plan)
-        except Hl7Problem as problem:
-            return await self._failed(row, message, problem)
-        except FhirError as error:
-            refused = Hl7Problem(f"Rejected by the FHIR store: {error}", "MSH", 9, "AE", "207")
-            return await self._failed(row, message, refused)
         except Exception as error:  # a bug must not lose the message: keep it, answer AE
-            log.exception("HL7 v2 message %s failed", row.id)
-            failed = Hl7Problem(f"Internal error: {type(error).__name__}", "MSH", 0, "AE")
-            return await self._failed(row, message, failed)
+            return await self._failed(row, message, failure(error, row.id))
         # A row answered AA when it was stored keeps that ACK: a resend gets it byte for byte
         answer = row.ack if row.ack is not None else ack(message, "AA")
         await self.inbox.finish(row.id, "processed", answer, None)
         return Outcome(answer, "AA", written)
 
     async def _failed(self, row: InboxRow, message: Message | None, problem: Hl7Problem) -> Outcome:
-        answer = ack(message, problem.ack, problem, _control_id_guess(row.raw))
+        answer = failure_ack(row, message, problem)
         await self.inbox.finish(row.id, "failed", answer, f"{problem.location}: {problem}")
         await self.inbox.dead_letter(
             row.id, row.raw, row.peer, problem.message, problem.location, problem.ack
@@ -262,6 +255,21 @@ class Hl7Processor:
         await self.drain()  # an enhanced-mode message is written after its CA
         await self.inbox.mark_replayed(dead_letter_id, outcome.code)
         return outcome
+
+
+def failure(error: Exception, row_id: int) -> Hl7Problem:
+    """What a message that failed while written is answered and dead-lettered with."""
+    if isinstance(error, Hl7Problem):
+        return error
+    if isinstance(error, FhirError):
+        return Hl7Problem(f"Rejected by the FHIR store: {error}", "MSH", 9, "AE", "207")
+    log.error("HL7 v2 message %s failed", row_id, exc_info=error)
+    return Hl7Problem(f"Internal error: {type(error).__name__}", "MSH", 0, "AE")
+
+
+def failure_ack(row: InboxRow, message: Message | None, problem: Hl7Problem) -> str:
+    """The ACK (AE or AR, with the ERR) of a stored message that failed."""
+    return ack(message, problem.ack, problem, _control_id_guess(row.raw))
 
 
 def _busy() -> Hl7Problem:

@@ -43,10 +43,12 @@ def processor(engine: AsyncEngine, store: ResourceStore, settings: Settings) -> 
 
 
 @asynccontextmanager
-async def running_worker(flow: Hl7Processor) -> AsyncIterator[InboxWorker]:
+async def running_worker(
+    flow: Hl7Processor, per_transaction: int = 20
+) -> AsyncIterator[InboxWorker]:
     """An inbox worker in a task for the block (cancelled at its end: what it had claimed
     stays stored, and recovery takes it)."""
-    worker = InboxWorker(flow)
+    worker = InboxWorker(flow, per_transaction)
     task = asyncio.create_task(worker.run())
     try:
         yield worker
@@ -83,7 +85,7 @@ async def hl7_services(
     listener = MllpListener(flow, listener_config(settings, port, reuse_port))
     async with contextlib.AsyncExitStack() as stack:
         if worker and flow.ack_on_store:
-            await stack.enter_async_context(running_worker(flow))
+            await stack.enter_async_context(running_worker(flow, settings.mllp_worker_batch))
         await listener.start()
         try:
             yield {SERVICE: flow}

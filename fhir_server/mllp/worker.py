@@ -1,15 +1,18 @@
 """The inbox worker: writes the messages that were answered on storing.
 
 It claims a batch of stored rows (oldest first, ``FOR UPDATE SKIP LOCKED``, so several
-workers share the inbox without taking a row twice) and writes them, each in its own store
-transaction. Messages of different patients run side by side (their SQL round trips
-overlap); messages of one patient stay in the order they were received (and one worker
-runs at a time, under an advisory lock, so other processes' workers wait), since a later
-A08 must not be overwritten by an earlier A01. A batch holding a merge (MRG) runs one
-message at a time, as a merge touches two patients.
+workers share the inbox without taking a row twice) and writes them, up to
+``per_transaction`` messages per database transaction, each in a savepoint (``batch.py``:
+a message that fails is dead-lettered alone). Messages of different patients run side by
+side in ``parallel`` lanes (their SQL round trips overlap); all messages of one patient go
+to one lane, in the order they were received (and one worker runs at a time, under an
+advisory lock, so other processes' workers wait), since a later A08 must not be overwritten
+by an earlier A01. A batch holding a merge (MRG) runs in one lane, in order, as a merge
+touches two patients.
 
 A claimed row that a stop interrupts stays ``processing``: recovery at the next start
-(``Hl7Processor.recover``) takes it, so no stored message is lost.
+(``Hl7Processor.recover``) takes it, so no stored message is lost. A batch cut short by an
+error is taken up again one message per transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import logging
 import time
 from collections import defaultdict
 
+from fhir_server.mllp.batch import write_batch
 from fhir_server.mllp.inbox import InboxRow
 from fhir_server.mllp.processor import Hl7Processor
 
@@ -40,20 +44,31 @@ def patient_key(raw: str) -> str | None:
     return key
 
 
+def lanes(groups: list[list[InboxRow]], count: int) -> list[list[InboxRow]]:
+    """Whole groups (one patient's rows, in order) dealt to at most ``count`` lanes, the
+    largest first to the lane with the fewest rows."""
+    dealt: list[list[InboxRow]] = [[] for _ in range(min(count, len(groups)))]
+    for group in sorted(groups, key=len, reverse=True):
+        min(dealt, key=len).extend(group)
+    return dealt
+
+
 class InboxWorker:
     """Process stored rows until cancelled: ``await worker.run()`` in a task."""
 
     def __init__(
         self,
         processor: Hl7Processor,
-        batch: int = 32,
+        per_transaction: int = 20,
         parallel: int = 4,
         poll_s: float = 0.2,
         rescan_s: float = 5.0,
         sole: bool = True,
     ) -> None:
         self.processor = processor
-        self.batch = batch
+        self.per_transaction = per_transaction
+        self.batch = max(32, per_transaction * parallel)
+        """Rows claimed at a time: enough for every lane's transaction."""
         self.parallel = parallel
         self.poll_s = poll_s
         self.rescan_s = rescan_s
@@ -95,24 +110,24 @@ class InboxWorker:
         """Claim one batch and write it; how many rows it held. A batch cut short by an
         error (the database went away) is taken up again first: its rows are still
         claimed by this worker, and those already finished are left alone."""
-        rows = await self._unfinished() or await self._claim()
+        retried = await self._unfinished()
+        rows = retried or await self._claim()
         if not rows:
             return 0
         self._held = rows
         self._idle.clear()
         self._mark = max(self._mark, rows[-1].id)
+        size = 1 if retried else self.per_transaction
         if any(patient_key(row.raw) is None for row in rows):
-            for row in rows:
-                await self.processor.run_claimed(row)
+            await self._in_order(rows, size)
             self._held = []
             return len(rows)
         groups: dict[str | None, list[InboxRow]] = defaultdict(list)
         for row in rows:
             groups[patient_key(row.raw)].append(row)
-        gate = asyncio.Semaphore(self.parallel)
         async with asyncio.TaskGroup() as tasks:  # an error stops the others before a retry
-            for group in groups.values():
-                tasks.create_task(self._in_order(group, gate))
+            for lane in lanes(list(groups.values()), self.parallel):
+                tasks.create_task(self._in_order(lane, size))
         self._held = []
         return len(rows)
 
@@ -129,10 +144,10 @@ class InboxWorker:
             mark, self._scanned = 0, time.monotonic()
         return await self.processor.inbox.claim_batch(mark, self.batch)
 
-    async def _in_order(self, rows: list[InboxRow], gate: asyncio.Semaphore) -> None:
-        async with gate:
-            for row in rows:
-                await self.processor.run_claimed(row)
+    async def _in_order(self, rows: list[InboxRow], size: int) -> None:
+        """``rows`` in order, ``size`` per transaction."""
+        for start in range(0, len(rows), size):
+            await write_batch(self.processor, rows[start : start + size])
 
     async def idle(self) -> None:
         """Wait until a claim found nothing to do (tests, the bench)."""

@@ -22,17 +22,19 @@ this message, which then had nothing to change.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import orjson
 
 from operations.hl7v2.plan import JSON, Plan, Write
+from operations.hl7v2.problems import Hl7Problem
 from resources.bundle_references import rewrite
 from resources.ports import NewResource, StoreTransaction
 from resources.search.parse import parse_search
 from resources.search.query import SearchQuery
 from resources.search.registry import default_registry
-from resources.stored import StoredVersion
+from resources.stored import StoredVersion, WriteResult
 
 
 def by_identifier(resource_type: str, system: str, value: str) -> SearchQuery:
@@ -123,20 +125,63 @@ _COMPARTMENT = (
 """What a merge moves to the survivor: above all the allergies and medications, which the
 safety checks read by patient and must not miss after a merge."""
 MOVE_LIMIT = 1000
+"""Records moved per ``create_many``; a record with more is moved in several."""
 
 
-async def _move_records(tx: StoreTransaction, retired: str, survivor: str) -> None:
+async def _move_records(tx: StoreTransaction, retired: list[str], survivor: str) -> None:
+    """Every record of the ``retired`` Patients rewritten to point at ``survivor``, written
+    together: the safety re-check checks the survivor once, after all of them moved."""
+    mapping = dict.fromkeys(retired, survivor)
+    for query in _record_queries(",".join(retired)):
+        await _move_matching(tx, query, mapping)
+
+
+def _record_queries(patients: str) -> list[SearchQuery]:
+    """``patient=`` over the compartment types, one search per definition of ``patient``
+    (most share the clinical one; RelatedPerson and Coverage have their own)."""
+    return [
+        parse_search(types, [("patient", patients)], default_registry(), strict=True)
+        for types in _compartment_groups()
+    ]
+
+
+@cache
+def _compartment_groups() -> list[tuple[str, ...]]:
+    by_definition: dict[str, list[str]] = {}
     for resource_type in _COMPARTMENT:
-        query = parse_search(
-            (resource_type,), [("patient", retired)], default_registry(), strict=True
-        )
-        for found in await tx.match(query, MOVE_LIMIT):
+        single = parse_search((resource_type,), [("patient", "Patient/x")], default_registry())
+        by_definition.setdefault(repr(single.where), []).append(resource_type)
+    return [tuple(types) for types in by_definition.values()]
 
-            def mutate(current: StoredVersion | None) -> dict[str, Any]:
-                moved: JSON = rewrite(_body(current), {retired: survivor})
-                return moved
 
-            await tx.update(resource_type, found.id, mutate, None, "PUT")
+async def _move_matching(tx: StoreTransaction, query: SearchQuery, mapping: dict[str, str]) -> None:
+    while found := await tx.match(query, MOVE_LIMIT):
+        moves = [(v, rewrite(_body(v), mapping)) for v in found]
+        moves = [(v, body) for v, body in moves if body != _body(v)]
+        if not moves:
+            return  # what still matches names the Patient in a form not rewritten
+        batched = [tx.batches(v.resource_type) for v, _ in moves]
+        for together in (True, False):  # a type no hook takes together is written alone
+            run = [m for m, b in zip(moves, batched, strict=True) if b is together]
+            if run:
+                items = [
+                    NewResource(v.resource_type, {**b, "id": v.id}, v.id, "PUT") for v, b in run
+                ]
+                _unchanged_meanwhile([v for v, _ in run], await tx.create_many(items))
+        if len(found) < MOVE_LIMIT:
+            return
+
+
+def _unchanged_meanwhile(read: list[StoredVersion], written: list[WriteResult]) -> None:
+    """Each moved record got the version after the one read: a write of another
+    transaction committed in between would be lost under the moved copy, so the merge is
+    given up (rolled back) instead, and the message can be replayed."""
+    for before, after in zip(read, written, strict=True):
+        if after.stored.version != before.version + 1:
+            raise Hl7Problem(
+                f"{before.reference} changed while the merge moved it; nothing was merged",
+                "MRG", 1, "AE", "206",
+            )  # fmt: skip
 
 
 def _retired(body: JSON, moved: set[tuple[str, str]], survivor: str) -> JSON:
@@ -148,20 +193,34 @@ def _retired(body: JSON, moved: set[tuple[str, str]], survivor: str) -> JSON:
     return body
 
 
+def _check_mergeable(found: StoredVersion, survivor: str) -> None:
+    """A Patient already replaced by another than ``survivor`` is not merged again: its
+    records are with that other Patient, and two survivors need a person to decide."""
+    for link in _body(found).get("link", []):
+        other = (link.get("other") or {}).get("reference")
+        if link.get("type") == "replaced-by" and other != survivor:
+            raise Hl7Problem(
+                f"{found.reference} (MRG-1) was merged into {other} before", "MRG", 1, "AE", "204"
+            )
+
+
 async def _retire(tx: StoreTransaction, write: Write, survivor: str) -> None:
     """Each other Patient holding the prior identifiers: replaced by the survivor, which
-    gets its records too."""
+    gets their records, all moved in one batch of writes after the Patients are retired."""
     moved = set(write.identifiers)
-    for system, value in write.identifiers:
-        for found in await tx.match(by_identifier("Patient", system, value), 10):
-            if found.reference == survivor:
-                continue
+    retired: list[str] = []
+    for found in await tx.match(by_identifiers("Patient", write.identifiers), 20):
+        if found.reference == survivor:
+            continue
+        _check_mergeable(found, survivor)
 
-            def mutate(current: StoredVersion | None) -> dict[str, Any]:
-                return _retired(_body(current), moved, survivor)
+        def mutate(current: StoredVersion | None) -> dict[str, Any]:
+            return _retired(_body(current), moved, survivor)
 
-            await tx.update("Patient", found.id, mutate, None, "PUT")
-            await _move_records(tx, found.reference, survivor)
+        await tx.update("Patient", found.id, mutate, None, "PUT")
+        retired.append(found.reference)
+    if retired:
+        await _move_records(tx, retired, survivor)
 
 
 async def _put(tx: StoreTransaction, write: Write, resource: JSON) -> str:
