@@ -1,9 +1,8 @@
 """The YOLOv8n detector, trained with ultralytics from its yaml (never from downloaded weights).
 
 On a CPU a few epochs at a small size only get the detector started (mAP50 around 0.01); the
-served pipeline then proposes regions itself and lets the classifier decide
-(``ml_ops.vision.proposals``). The detector is trained and measured so that a longer run
-(on a GPU) can replace the proposals once its mAP50 passes the bar.
+served detector was trained on a GPU within a time budget (``DetectorConfig.hours``; see
+docs/vision.md). ``detector_export`` turns the weights into the served ONNX model.
 """
 
 from __future__ import annotations

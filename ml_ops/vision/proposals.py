@@ -1,4 +1,4 @@
-"""Region proposals for the classifier, standing in for a detector that is not yet good enough.
+"""Region proposals for the classifier, used when the detector's boxes name no food.
 
 Two sources: a fixed multi-scale grid (whole photo, five half-size windows, nine third-size
 windows), which covers foods that fill the photo or a part of it; and the connected
