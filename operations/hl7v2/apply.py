@@ -120,10 +120,12 @@ def _replaced(version: StoredVersion) -> bool:
 _COMPARTMENT = (
     "AllergyIntolerance", "Condition", "MedicationStatement", "MedicationRequest",
     "MedicationDispense", "MedicationAdministration", "Observation", "DiagnosticReport",
-    "Encounter", "RelatedPerson", "Coverage",
+    "Encounter", "RelatedPerson", "Coverage", "NutritionIntake", "NutritionOrder",
+    "Procedure", "Immunization", "CarePlan", "Goal",
 )  # fmt: skip
-"""What a merge moves to the survivor: above all the allergies and medications, which the
-safety checks read by patient and must not miss after a merge."""
+"""What a merge moves to the survivor: above all the allergies, medications and logged
+meals, which the safety checks read by patient and must not miss after a merge. Each moved
+meal is checked with its foods against the survivor's allergies and medications."""
 MOVE_LIMIT = 1000
 """Records moved per ``create_many``; a record with more is moved in several."""
 

@@ -153,3 +153,28 @@ def test_a_failing_merge_moves_nothing(base_url: str, client: httpx.Client) -> N
     held = {i["value"] for i in client.get(f"/{survivor}").json()["identifier"]}
     assert held == {new}  # the survivor did not keep the prior identifiers either
     assert _entries(client, "/DetectedIssue", patient=survivor) == []
+
+
+def test_a40_moves_the_logged_meals_and_checks_them_against_the_survivor(
+    base_url: str, client: httpx.Client
+) -> None:
+    old, new = f"MM{uuid.uuid4().hex[:8]}", f"MS{uuid.uuid4().hex[:8]}"
+    process_http(message(_control(), _pid(old)), base_url)
+    retired = _patient(client, old)
+    meal = client.post("/NutritionIntake", json=intake(retired, "peanut brittle"))
+    assert meal.status_code == 201, meal.text
+    # the survivor is allergic to peanuts; its record holds no meal yet
+    process_http(message(_control(), f"{_pid(new)}\n{ALLERGIES[0]}"), base_url)
+    survivor = _patient(client, new)
+    assert _entries(client, "/DetectedIssue", patient=survivor) == []
+
+    process_http(_merge(new, old), base_url)
+
+    moved = _entries(client, "/NutritionIntake", patient=survivor)
+    assert [m["id"] for m in moved] == [meal.json()["id"]]
+    assert _entries(client, "/NutritionIntake", patient=retired) == []
+    findings = _entries(client, "/DetectedIssue", patient=survivor)
+    peanut = [f for f in findings if "peanut" in f["code"]["text"].lower()]
+    assert peanut, findings
+    evidence = {r.get("reference") for f in peanut for r in f.get("implicated", [])}
+    assert f"NutritionIntake/{meal.json()['id']}" in evidence, peanut
