@@ -186,10 +186,13 @@ def _unchanged_meanwhile(read: list[StoredVersion], written: list[WriteResult]) 
             )  # fmt: skip
 
 
-def _retired(body: JSON, moved: set[tuple[str, str]], survivor: str) -> JSON:
-    body["identifier"] = [
-        i for i in body.get("identifier", []) if (i.get("system"), i.get("value")) not in moved
-    ]
+def _key(identifier: JSON) -> tuple[str | None, str | None]:
+    return identifier.get("system"), identifier.get("value")
+
+
+def _retired(body: JSON, survivor: str) -> JSON:
+    """The Patient replaced by ``survivor``; its identifiers all go to the survivor."""
+    body.pop("identifier", None)
     body["active"] = False
     body["link"] = [{"other": {"reference": survivor}, "type": "replaced-by"}]
     return body
@@ -209,20 +212,41 @@ def _check_mergeable(found: StoredVersion, survivor: str) -> None:
 async def _retire(tx: StoreTransaction, write: Write, survivor: str) -> None:
     """Each other Patient holding the prior identifiers: replaced by the survivor, which
     gets their records, all moved in one batch of writes after the Patients are retired."""
-    moved = set(write.identifiers)
+    moved = set(write.identifiers)  # the plan gave MRG-1's identifiers to the survivor
     retired: list[str] = []
+    carried: list[JSON] = []
     for found in await tx.match(by_identifiers("Patient", write.identifiers), 20):
         if found.reference == survivor:
             continue
         _check_mergeable(found, survivor)
+        # identifiers beyond MRG-1's (those of a patient merged into this one before) move
+        # too: a search on any of them must find the survivor, not a replaced Patient
+        carried += [
+            {**i, "use": "old"} for i in _body(found).get("identifier", []) if _key(i) not in moved
+        ]
 
         def mutate(current: StoredVersion | None) -> dict[str, Any]:
-            return _retired(_body(current), moved, survivor)
+            return _retired(_body(current), survivor)
 
         await tx.update("Patient", found.id, mutate, None, "PUT")
         retired.append(found.reference)
+    if carried:
+        await _carry_identifiers(tx, survivor, carried)
     if retired:
         await _move_records(tx, retired, survivor)
+
+
+async def _carry_identifiers(tx: StoreTransaction, survivor: str, carried: list[JSON]) -> None:
+    """The retired Patients' other identifiers added to the survivor (use old)."""
+
+    def mutate(current: StoredVersion | None) -> dict[str, Any]:
+        body = _body(current)
+        held = {_key(i) for i in body.get("identifier", [])}
+        new = {_key(i): i for i in carried if _key(i) not in held}
+        body["identifier"] = [*body.get("identifier", []), *new.values()]
+        return body
+
+    await tx.update("Patient", survivor.split("/")[1], mutate, None, "PUT")
 
 
 async def _put(tx: StoreTransaction, write: Write, resource: JSON) -> str:

@@ -65,3 +65,16 @@ def message(control_id: str, body: str, kind: str = "ADT^A01", version: str = "2
     """A small message from its segments after MSH (CR-separated)."""
     msh = f"MSH|^~\\&|TESTAPP|TESTFAC|NV|NV|20260101120000+0000||{kind}|{control_id}|P|{version}"
     return msh + "\r" + body.strip().replace("\n", "\r") + "\r"
+
+
+def replaced_patient(client: httpx.Client, mrn: str, survivor: str) -> None:
+    """A Patient that another system marked replaced by ``survivor``, still holding ``mrn``:
+    an A40 naming ``mrn`` then fails at MRG-1."""
+    body = {
+        "resourceType": "Patient",
+        "active": False,
+        "identifier": [{"system": AUTHORITY, "value": mrn}],
+        "link": [{"other": {"reference": survivor}, "type": "replaced-by"}],
+    }
+    created = client.post("/Patient", json=body)
+    assert created.status_code == 201, created.text

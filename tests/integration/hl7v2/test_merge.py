@@ -10,7 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.hl7v2.client import AUTHORITY, HL7_HEADERS, message, process_http
+from tests.integration.hl7v2.client import (
+    AUTHORITY,
+    HL7_HEADERS,
+    message,
+    process_http,
+    replaced_patient,
+)
 from tests.integration.safety.helpers import intake
 
 pytestmark = pytest.mark.integration
@@ -124,18 +130,17 @@ def test_a40_moves_every_record_and_rechecks_the_survivor_once(
 
 def test_a_failing_merge_moves_nothing(base_url: str, client: httpx.Client) -> None:
     token = uuid.uuid4().hex[:8]
-    first, kept, merged_into = f"MB{token}", f"MK{token}", f"MX{token}"
-    # a patient merged into another before, keeping a second identifier
-    process_http(message(_control(), _pid(first, kept)), base_url)
+    kept, merged_into = f"MK{token}", f"MX{token}"
+    # a patient that another system marked replaced by another, still holding an identifier
     process_http(message(_control(), _pid(merged_into)), base_url)
-    process_http(_merge(merged_into, first), base_url)
+    replaced_patient(client, kept, _patient(client, merged_into))
     old, new = f"MC{token}", f"MY{token}"
     _with_record(base_url, old)
     retired = _patient(client, old)
     before = _record(client, retired)
     survivor = _survivor_with_intake(base_url, client, new)
 
-    # the second prior patient was merged into another survivor: the whole merge is AE
+    # the second prior patient was replaced by another survivor: the whole merge is AE
     answer = httpx.post(f"{base_url}/$process-hl7v2", content=_merge(new, old, kept),
                         headers=HL7_HEADERS)  # fmt: skip
     assert answer.status_code == 422, answer.text
@@ -178,3 +183,25 @@ def test_a40_moves_the_logged_meals_and_checks_them_against_the_survivor(
     assert peanut, findings
     evidence = {r.get("reference") for f in peanut for r in f.get("implicated", [])}
     assert f"NutritionIntake/{meal.json()['id']}" in evidence, peanut
+
+
+def test_a_chain_of_merges_leaves_every_old_identifier_with_the_last_survivor(
+    base_url: str, client: httpx.Client
+) -> None:
+    token = uuid.uuid4().hex[:8]
+    first, second, last = f"MA{token}", f"MB{token}", f"MZ{token}"
+    for mrn in (first, second, last):
+        process_http(message(_control(), _pid(mrn)), base_url)
+    middle, survivor = _patient(client, second), _patient(client, last)
+
+    process_http(_merge(second, first), base_url)  # first into second
+    process_http(_merge(last, second), base_url)  # then second into last, naming only it
+
+    for mrn in (first, second, last):
+        found = _entries(client, "/Patient", identifier=f"{AUTHORITY}|{mrn}")
+        assert [f"Patient/{p['id']}" for p in found] == [survivor], mrn
+    held = {(i["value"], i.get("use")) for i in client.get(f"/{survivor}").json()["identifier"]}
+    assert {(first, "old"), (second, "old")} <= held
+    replaced = client.get(f"/{middle}").json()
+    assert "identifier" not in replaced
+    assert replaced["link"] == [{"other": {"reference": survivor}, "type": "replaced-by"}]

@@ -14,7 +14,7 @@ from fhir_server.db.hl7_tables import hl7_inbox
 from fhir_server.mllp.inbox import InboxRow, NewMessage
 from fhir_server.mllp.worker import lanes
 from operations.hl7v2.er7 import parse
-from tests.integration.hl7v2.client import AUTHORITY, message, process_http
+from tests.integration.hl7v2.client import AUTHORITY, message, process_http, replaced_patient
 from tests.integration.hl7v2.conftest import Harness
 
 pytestmark = pytest.mark.integration
@@ -30,14 +30,13 @@ def _patients(client: httpx.Client, mrn: str) -> list[str]:
     return [f"Patient/{e['resource']['id']}" for e in found.get("entry", [])]
 
 
-def _merged_away(base_url: str, token: str) -> str:
-    """A patient merged into another, still holding a second identifier (returned): a
-    merge of that identifier into a third patient fails when it is written (MRG-1)."""
-    first, kept, into = f"BF{token}", f"BK{token}", f"BI{token}"
-    process_http(message(f"B1{token}", _pid(first, kept)), base_url)
+def _merged_away(base_url: str, client: httpx.Client, token: str) -> str:
+    """A Patient marked replaced by another, still holding an identifier (returned): a merge
+    of that identifier into a third patient fails when it is written (MRG-1)."""
+    kept, into = f"BK{token}", f"BI{token}"
     process_http(message(f"B2{token}", _pid(into)), base_url)
-    merge = f"EVN|A40|20260101\n{_pid(into)}\nMRG|{first}^^^HOSP^MR"
-    process_http(message(f"B3{token}", merge, "ADT^A40"), base_url)
+    (other,) = _patients(client, into)
+    replaced_patient(client, kept, other)
     return kept
 
 
@@ -45,7 +44,7 @@ def test_a_failing_message_is_dead_lettered_alone_in_its_batch(
     mllp_stored: Harness, base_url: str, client: httpx.Client
 ) -> None:
     token = uuid.uuid4().hex[:8]
-    kept = _merged_away(base_url, token)
+    kept = _merged_away(base_url, client, token)
     one, two, survivor = f"B1{token}", f"B2{token}", f"BS{token}"
     obr = "OBR|1||F1{t}|4548-4^HbA1c^LN\nOBX|1|NM|4548-4^HbA1c^LN||7.1|%|4-6|H|||F"
     texts = [
