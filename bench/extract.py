@@ -16,9 +16,9 @@ import argparse
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
+from bench.fixtures import SHARED_FIXTURES
 from fhir_server.store.index_writer import table_rows
 from resources import fhir_json
 from resources.crypto import protection
@@ -27,12 +27,8 @@ from resources.crypto.keyring import Keyring
 from resources.search.extract import extract_all
 from resources.search.registry import default_registry
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(
-    os.environ.get("NUTRIVISION_SHARED_FIXTURES") or REPO.parent / "shared" / "fixtures"
-)
-BUNDLES = FIXTURES / "synthea-r4-smart-on-fhir" / "bundles"
-EXAMPLES = FIXTURES / "fhir-r4-examples" / "resources"
+BUNDLES = SHARED_FIXTURES / "synthea-r4-smart-on-fhir" / "bundles"
+EXAMPLES = SHARED_FIXTURES / "fhir-r4-examples" / "resources"
 CHUNK = 20
 PER_TYPE = 200
 TYPES = ("Observation", "Patient", "ExplanationOfBenefit", "Claim")

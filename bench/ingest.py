@@ -31,11 +31,12 @@ from pathlib import Path
 import httpx
 import orjson
 
+from bench.fixtures import SHARED_FIXTURES
 from bench.processes import Child
 from bench.served import cpu_mark, cpu_since, serve
 from fhir_server.embedded import EmbeddedServices
 
-SYNTHEA = Path(__file__).resolve().parents[2] / "shared/fixtures/synthea-r4-smart-on-fhir/bundles"
+SYNTHEA = SHARED_FIXTURES / "synthea-r4-smart-on-fhir" / "bundles"
 FAILED_ENTRY = re.compile(rb'"status":"[45]')  # a batch answers 200 with failed entries
 PLACEHOLDER = re.compile(rb"urn:uuid:[0-9a-fA-F-]{36}")
 

@@ -10,24 +10,19 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 from PIL import Image
 
+from bench.fixtures import SHARED_FIXTURES
 from ml_ops.vision import analyser, dataset
 
-SHARED = Path(
-    os.environ.get("NUTRIVISION_SHARED_FIXTURES")
-    or Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-)
 T = TypeVar("T")
-PHOTOS = SHARED / "food-images" / "roboflow-food-ingredients-detection"
+PHOTOS = SHARED_FIXTURES / "food-images" / "roboflow-food-ingredients-detection"
 
 
 def photo_bytes(count: int) -> list[bytes]:
