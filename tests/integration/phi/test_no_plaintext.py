@@ -10,6 +10,7 @@ found by every PHI search that keeps working.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -66,12 +67,15 @@ def _data_directory(database_url: str) -> Path | None:
 
 def _hits_in_files(root: Path, needles: re.Pattern[bytes]) -> list[str]:
     hits = []
-    for path in root.rglob("*"):
-        try:
-            if path.is_file() and needles.search(path.read_bytes()):
-                hits.append(str(path.relative_to(root)))
-        except (PermissionError, FileNotFoundError):
-            continue  # postmaster.pid and files removed while scanning
+    # os.walk skips a folder removed while it scans (another test's database dropped)
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            try:
+                if path.is_file() and needles.search(path.read_bytes()):
+                    hits.append(str(path.relative_to(root)))
+            except OSError:
+                continue  # postmaster.pid, the server's socket, files removed while scanning
     return hits
 
 
