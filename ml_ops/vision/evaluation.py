@@ -35,6 +35,7 @@ def crop_metrics(
     )
     confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
+    in_top5 = (top5 == labels[:, None]).any(axis=1)
     per_class = {}
     for index, name in enumerate(classes):
         support = int(confusion[index].sum())
@@ -44,8 +45,8 @@ def crop_metrics(
             "support": support,
             "precision": round(hits / called, 4) if called else None,
             "recall": round(hits / support, 4) if support else None,
+            "top5": round(float(in_top5[labels == index].mean()), 4) if support else None,
         }
-    in_top5 = (top5 == labels[:, None]).any(axis=1)
     return {
         "crops": len(labels),
         "top1": round(float((predicted == labels).mean()), 4),
