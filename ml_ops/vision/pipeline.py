@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,8 @@ def export_vision(
     log(f"ONNX vs torch: {agreement}")
     target = models / "food-classifier.onnx"
     target.write_bytes(chosen.read_bytes())
-    current = _registered_detector(models)
+    carried = _carried_detector(models)
+    current = carried.detector if carried else None
     served = analyser.VisionAnalyser(_onnx(target, classes, size), "evaluation", detector=current)
     thresholds, photo = evaluation.tune(served, data, photo_limit, log)
     log(f"test photos: {photo}")
@@ -127,6 +129,8 @@ def export_vision(
         "precision": precision,
     }
     report.update(_extra_reports(work))
+    if carried:
+        report["detector"] = carried.report
     (models / EVALUATION).write_text(json.dumps(report, indent=2), encoding="utf-8")
     summary = {
         "food_top1": metrics["food_top1"],
@@ -148,9 +152,10 @@ def export_vision(
         "evaluation": models / EVALUATION,
         "confusion": models / "confusion-matrix.png",
     }
-    if current:
-        files["detector"] = current.path
-        details.update(detector_details(current, thresholds))
+    if carried:
+        files["detector"] = carried.detector.path
+        details.update(detector_details(carried.detector, thresholds))
+        summary["detector_map50"] = carried.map50
     entry = registry.register(
         models, analyser.MODEL_NAME, record["data_hash"], summary, files, details
     )
@@ -158,13 +163,27 @@ def export_vision(
     return entry
 
 
-def _registered_detector(models: Path) -> OnnxDetector | None:
-    """The detector of the newest registered version, carried over to the next one."""
+@dataclass(frozen=True)
+class _Carried:
+    """The detector of the newest registered version, carried over to the next one with the
+    figures recorded for it."""
+
+    detector: OnnxDetector
+    report: Any
+    map50: Any
+
+
+def _carried_detector(models: Path) -> _Carried | None:
     try:
         entry = registry.latest(models, analyser.MODEL_NAME)
     except registry.RegistryError:
         return None
-    return analyser.registered_detector(models, entry)
+    detector = analyser.registered_detector(models, entry)
+    if detector is None:
+        return None
+    previous = models / EVALUATION
+    report = json.loads(previous.read_text(encoding="utf-8")) if previous.is_file() else {}
+    return _Carried(detector, report.get("detector"), entry.metrics.get("detector_map50"))
 
 
 def detector_details(detector: OnnxDetector, thresholds: AnalyserConfig) -> dict[str, Any]:

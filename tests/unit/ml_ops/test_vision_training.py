@@ -8,6 +8,7 @@ and that its ONNX export computes what the torch network computes, not the model
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,33 @@ def test_train_evaluate_export_on_a_tiny_subset(tmp_path: Path) -> None:
     assert (models / "confusion-matrix.png").read_bytes().startswith(b"\x89PNG")
     assert entry.details["input_size"] == 32
     assert analyser.load(models).model == entry.reference
+    assert analyser.load(models).detector is None
+
+    # a registered detector is kept, with its figures, by the next classifier export
+    shipped = registry.latest(analyser.models_folder(), analyser.MODEL_NAME)
+    detector = registry.verified_path(analyser.models_folder(), shipped, "detector")
+    shutil.copyfile(detector, models / detector.name)
+    report["detector"] = {"test_onnx": {"map50": 0.6}}
+    (models / "evaluation.json").write_text(json.dumps(report))
+    files = {role: models / f.path for role, f in entry.files.items()}
+    details = {**entry.details, **{k: v for k, v in shipped.details.items() if "detector" in k}}
+    registry.register(
+        models,
+        analyser.MODEL_NAME,
+        entry.data_hash,
+        {**entry.metrics, "detector_map50": 0.6},
+        {**files, "detector": models / detector.name},
+        details,
+    )
+    _run("export", *data, "--models", str(models), "--no-quantise", "--photo-limit", "2")
+    again = registry.latest(models, analyser.MODEL_NAME)
+    assert again.version == "1.2.0"
+    assert again.files["detector"].sha256 == shipped.files["detector"].sha256
+    assert again.metrics["detector_map50"] == 0.6
+    assert "detector_threshold" in again.details
+    after = json.loads((models / "evaluation.json").read_text())
+    assert after["detector"] == {"test_onnx": {"map50": 0.6}}
+    assert analyser.load(models).detector is not None
 
 
 def test_missing_data_is_a_clear_error(tmp_path: Path) -> None:
