@@ -126,7 +126,11 @@ def export_detector(
 
     _check_data(data)
     target = models or analyser.models_folder()
-    entry = detector_export.export_detector(data, work, target, photo_limit, log=typer.echo)
+    try:
+        entry = detector_export.export_detector(data, work, target, photo_limit, log=typer.echo)
+    except detector_export.ExportMismatch as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"{entry.reference} -> {target}")
 
 

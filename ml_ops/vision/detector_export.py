@@ -27,7 +27,13 @@ from ml_ops.vision.onnx_detector import OnnxDetector, decode, letterbox, to_inpu
 SHIPPED_NAME = "food-detector.onnx"
 CHECK_SCORE = 0.25
 """Boxes at or above this score are compared between the torch and the ONNX detector."""
+MAX_SCORE_DIFF = 1e-3
+"""The largest class-score difference between torch and ONNX that the export accepts."""
 Log = Callable[[str], None]
+
+
+class ExportMismatch(RuntimeError):
+    """The exported graph does not compute what the torch weights do; nothing is registered."""
 
 
 def to_onnx(weights: Path, image_size: int) -> Path:
@@ -93,6 +99,8 @@ def export_detector(
     photos = photos[:: max(1, len(photos) // 20)]
     agreement = compare(weights, served_detector, photos)
     log(f"ONNX vs torch: {agreement}")
+    if agreement["max_abs_score_diff"] > MAX_SCORE_DIFF or agreement["same_labels"] < 1.0:
+        raise ExportMismatch(f"the ONNX detector does not compute what torch does: {agreement}")
     data_yaml = detector.mirror(data, work)
     test_map = {
         "torch": detector.evaluate(weights, data_yaml, size),
@@ -108,20 +116,20 @@ def export_detector(
         tuple(details["classes"]),
         int(details["input_size"]),
     )
-    shipped = OnnxDetector(target, names, size)
-    served = analyser.VisionAnalyser(classifier, "evaluation", detector=shipped)
+    served = analyser.VisionAnalyser(classifier, "evaluation", detector=served_detector)
     thresholds, photo = evaluation.tune(served, data, photo_limit, log)
     log(f"test photos with the detector: {photo}")
     report_path = models / pipeline.EVALUATION
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    report["pipeline_test_photos_proposals_only"] = report.get("pipeline_test_photos")
+    if "detector" not in entry.files:  # the figures of the pipeline without a detector
+        report["pipeline_test_photos_proposals_only"] = report.get("pipeline_test_photos")
     report["pipeline_test_photos"] = photo
     report["detector"] = _detector_report(work, test_map, agreement, target)
     report_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
     new_details = {
         **details,
         "threshold": thresholds.threshold,
-        **pipeline.detector_details(shipped, thresholds),
+        **pipeline.detector_details(served_detector, thresholds),
     }
     metrics = {
         **entry.metrics,

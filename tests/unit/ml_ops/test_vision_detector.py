@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ml_ops.vision import dataset, detector, detector_export, offline
+from ml_ops import registry
+from ml_ops.vision import analyser, dataset, detector, detector_export, offline
 from ml_ops.vision.onnx_detector import OnnxDetector
 from tests.unit.ml_ops.vision_data import FOOD_PHOTOS, needs_photos
 
@@ -46,4 +47,9 @@ def test_one_tiny_epoch_trains_and_scores_on_the_test_split(tmp_path: Path) -> N
     photos = [photo.image for photo in dataset.photos(FOOD_PHOTOS, "test")][:3]
     agreement = detector_export.compare(weights, served, photos)
     assert agreement["photos"] == 3
-    assert agreement["max_abs_score_diff"] < 1e-3
+    assert agreement["max_abs_score_diff"] < detector_export.MAX_SCORE_DIFF
+    # and a graph that computes something else is caught (here: the shipped detector)
+    shipped = registry.latest(analyser.models_folder(), analyser.MODEL_NAME)
+    other = registry.verified_path(analyser.models_folder(), shipped, "detector")
+    wrong = detector_export.compare(weights, OnnxDetector(other, names, 416), photos[:1])
+    assert wrong["max_abs_score_diff"] > detector_export.MAX_SCORE_DIFF
