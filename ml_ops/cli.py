@@ -25,6 +25,8 @@ ml_app.add_typer(train_app, name="train")
 
 DataOption = Annotated[Path, typer.Option("--data", help="YOLO dataset folder (data.yaml)")]
 WorkOption = Annotated[Path, typer.Option("--work", help="Work folder for checkpoints")]
+ModelsOption = Annotated[Path | None, typer.Option(help="Models folder (default: the shipped one)")]
+PhotoLimitOption = Annotated[int | None, typer.Option(help="Score only N photos per split")]
 
 
 @train_app.command("vision")
@@ -96,11 +98,9 @@ def evaluate(data: DataOption, work: WorkOption = DEFAULT_WORK) -> None:
 def export(
     data: DataOption,
     work: WorkOption = DEFAULT_WORK,
-    models: Annotated[
-        Path | None, typer.Option(help="Models folder (default: the shipped one)")
-    ] = None,
+    models: ModelsOption = None,
     quantise: Annotated[bool, typer.Option(help="Try int8 and keep it if accuracy holds")] = True,
-    photo_limit: Annotated[int | None, typer.Option(help="Score only N photos per split")] = None,
+    photo_limit: PhotoLimitOption = None,
 ) -> None:
     """Export to ONNX, check against torch, write the report and register the version."""
     from ml_ops.vision import analyser, pipeline
@@ -115,10 +115,8 @@ def export(
 def export_detector(
     data: DataOption,
     work: WorkOption = DEFAULT_WORK,
-    models: Annotated[
-        Path | None, typer.Option(help="Models folder (default: the shipped one)")
-    ] = None,
-    photo_limit: Annotated[int | None, typer.Option(help="Score only N photos per split")] = None,
+    models: ModelsOption = None,
+    photo_limit: PhotoLimitOption = None,
 ) -> None:
     """Export the trained detector to ONNX, check it against torch, serve it with the
     registered classifier (thresholds picked on the validation photos) and register that."""

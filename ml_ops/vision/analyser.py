@@ -274,10 +274,7 @@ class VisionAnalyser:
 def load(folder: Path, config: AnalyserConfig | None = None) -> VisionAnalyser:
     """The analyser of the newest registered ``food-vision`` model in ``folder``."""
     entry = registry.latest(folder, MODEL_NAME)
-    model_path = registry.verified_path(folder, entry, "classifier")
     details = entry.details
-    classes = tuple(str(name) for name in details["classes"])
-    classifier = OnnxClassifier(model_path, classes, int(details["input_size"]))
     settings = config or AnalyserConfig(
         threshold=float(details.get("threshold", AnalyserConfig.threshold)),
         detector_threshold=float(
@@ -285,7 +282,21 @@ def load(folder: Path, config: AnalyserConfig | None = None) -> VisionAnalyser:
         ),
         detector_floor=float(details.get("detector_floor", AnalyserConfig.detector_floor)),
     )
-    return VisionAnalyser(classifier, entry.reference, settings, registered_detector(folder, entry))
+    return VisionAnalyser(
+        registered_classifier(folder, entry),
+        entry.reference,
+        settings,
+        registered_detector(folder, entry),
+    )
+
+
+def registered_classifier(folder: Path, entry: registry.ModelEntry) -> OnnxClassifier:
+    """The classifier a registered version serves."""
+    return OnnxClassifier(
+        registry.verified_path(folder, entry, "classifier"),
+        tuple(str(name) for name in entry.details["classes"]),
+        int(entry.details["input_size"]),
+    )
 
 
 def registered_detector(folder: Path, entry: registry.ModelEntry) -> OnnxDetector | None:

@@ -21,7 +21,6 @@ from PIL import Image
 
 from ml_ops import registry
 from ml_ops.vision import analyser, dataset, detector, evaluation, offline, pipeline
-from ml_ops.vision.onnx_classifier import OnnxClassifier
 from ml_ops.vision.onnx_detector import OnnxDetector, decode, letterbox, to_input
 
 SHIPPED_NAME = "food-detector.onnx"
@@ -110,12 +109,7 @@ def export_detector(
     target = models / SHIPPED_NAME
     shutil.copyfile(exported, target)
     entry = registry.latest(models, analyser.MODEL_NAME)
-    details = entry.details
-    classifier = OnnxClassifier(
-        registry.verified_path(models, entry, "classifier"),
-        tuple(details["classes"]),
-        int(details["input_size"]),
-    )
+    classifier = analyser.registered_classifier(models, entry)
     served = analyser.VisionAnalyser(classifier, "evaluation", detector=served_detector)
     thresholds, photo = evaluation.tune(served, data, photo_limit, log)
     log(f"test photos with the detector: {photo}")
@@ -127,7 +121,7 @@ def export_detector(
     report["detector"] = _detector_report(work, test_map, agreement, target)
     report_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
     new_details = {
-        **details,
+        **entry.details,
         "threshold": thresholds.threshold,
         **pipeline.detector_details(served_detector, thresholds),
     }

@@ -137,15 +137,14 @@ def photo_recall(
     scores: list[PhotoScore], classes: tuple[str, ...], config: AnalyserConfig
 ) -> dict[str, float]:
     """Food recall and precision over photos at one setting of the thresholds."""
-    wanted = found = named = right = 0
+    wanted = found = named = 0
     for score in scores:
         labels = score.labels(classes, config)
         wanted += len(score.truth)
         found += len(score.truth & labels)
         named += len(labels)
-        right += len(labels & score.truth)
     recall = found / wanted if wanted else 0.0
-    precision = right / named if named else 0.0
+    precision = found / named if named else 0.0
     f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
     return {
         "threshold": config.threshold,

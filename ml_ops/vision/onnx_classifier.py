@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ml_ops.vision.onnx_session import cpu_session
+
 INPUT_NAME = "crops"
 OUTPUT_NAME = "logits"
 
@@ -30,15 +32,7 @@ class OnnxClassifier:
     """Class probabilities for square RGB crops of ``input_size`` pixels."""
 
     def __init__(self, model: Path, classes: tuple[str, ...], input_size: int, threads: int = 2):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session: Any = onnxruntime.InferenceSession(
-            str(model), options, providers=["CPUExecutionProvider"]
-        )
+        self.session: Any = cpu_session(model, threads)
         self.classes = classes
         self.input_size = input_size
 

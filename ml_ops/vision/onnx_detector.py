@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ml_ops.vision.onnx_session import cpu_session
 from ml_ops.vision.proposals import Proposal
 
 INPUT_NAME = "images"
@@ -61,15 +62,7 @@ class OnnxDetector:
     """Boxes of foods in a photo: (class id, score, box in the photo's pixels)."""
 
     def __init__(self, model: Path, classes: tuple[str, ...], input_size: int, threads: int = 2):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session: Any = onnxruntime.InferenceSession(
-            str(model), options, providers=["CPUExecutionProvider"]
-        )
+        self.session: Any = cpu_session(model, threads)
         self.path = model
         self.classes = classes
         self.input_size = input_size
