@@ -83,6 +83,9 @@ class Transcript:
     language: str
     segments: tuple[TranscriptSegment, ...] = field(default=())
     model: str = ""
+    alternatives: tuple[str, ...] = field(default=())
+    """Other readings of the whole clip that the recogniser found nearly as likely, most likely
+    first, numbers as digits (empty when it offers none)."""
 
 
 class FoodImageAnalyser(Protocol):

@@ -13,9 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ml_ops.recognition import SpeechRecogniser
+from ml_ops.speech.alternatives import alternative_items
 from ml_ops.speech.numbers import normalise_numbers
 from ml_ops.speech.recogniser import load_recogniser
 from ml_ops.speech.synth import speak
+from ml_ops.text.match import Matcher
+from ml_ops.text.pipeline import TextItem, analyse_text
 
 _WORD = re.compile(r"\d+/\d+|\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?")
 
@@ -27,6 +30,8 @@ class VoiceResult:
     sentence: str
     rate: int
     transcript: str
+    alternatives: tuple[str, ...]
+    """The recogniser's other readings (``Transcript.alternatives``)."""
     wer: float
     errors: int
     """Word substitutions, insertions and deletions against the sentence."""
@@ -69,16 +74,28 @@ def evaluate_voice(
         for rate in rates:
             clip = speak(sentence, rate)
             started, cpu_started = time.perf_counter(), time.process_time()
-            heard = speech.transcribe(clip, "audio/wav", "en").text
+            transcript = speech.transcribe(clip, "audio/wav", "en")
+            heard = transcript.text
             seconds = time.perf_counter() - started
             cpu_seconds = time.process_time() - cpu_started
             reference = words_of(sentence)
             errors = edit_distance(reference, words_of(heard))
             results.append(VoiceResult(
-                sentence, rate, heard, errors / max(len(reference), 1), errors, len(reference),
+                sentence, rate, heard, transcript.alternatives, errors / max(len(reference), 1),
+                errors, len(reference),
                 _wav_seconds(clip), seconds, cpu_seconds,
             ))  # fmt: skip
     return results
+
+
+def heard_items(result: VoiceResult, matcher: Matcher) -> list[TextItem]:
+    """The foods the voice path takes from a clip: those of its transcript, then those its
+    other readings add (``ml_ops.speech.alternatives``)."""
+    best = analyse_text(result.transcript, "en", matcher=matcher) if result.transcript else None
+    if best is None:
+        return []
+    others = alternative_items(best, result.alternatives, matcher)
+    return [*best.items, *(other.item for other in others)]
 
 
 def _wav_seconds(clip: bytes) -> float:

@@ -44,8 +44,50 @@ class SpeechLimits:
     transcribe_timeout_s: float = 60.0
 
 
+ALTERNATIVE_MARGIN = 0.3
+"""How far below the best reading, in mean log-probability per token, another reading of the
+beam may score and still be offered as an alternative (chosen on the tuning lines of the meal
+set, docs/voice.md)."""
+
 _models: dict[tuple[str, int], Any] = {}
 _models_lock = threading.Lock()
+
+
+class _Recorded(threading.local):
+    """The decoder calls of the clip this thread is transcribing (None: not recording)."""
+
+    calls: list[Any] | None = None
+
+
+_recorded = _Recorded()
+
+
+class _EveryReading:
+    """CTranslate2's Whisper, asked for every reading its beam ends with while the calling
+    thread records (a recogniser that offers alternatives).
+
+    faster-whisper keeps the first (the best, its transcript); the whole result is recorded
+    for the calling thread, so the others can be offered as alternatives. faster-whisper has no
+    option for this, so its model is wrapped; every other attribute is the model's own.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        """The model's ``generate``, with a beam's every reading, recorded."""
+        calls = _recorded.calls
+        if calls is None:
+            return self._inner.generate(*args, **kwargs)
+        beam = int(kwargs.get("beam_size", 1))
+        if beam > 1:
+            kwargs["num_hypotheses"] = beam
+        results = self._inner.generate(*args, **kwargs)
+        calls.append(results[0])
+        return results
 
 
 def weights_dir() -> Path:
@@ -74,9 +116,11 @@ def _whisper_model(model_dir: Path, cpu_threads: int) -> Any:
             os.environ["HF_HUB_OFFLINE"] = "1"
             import faster_whisper  # heavy (CTranslate2): only once a clip needs it
 
-            _models[key] = faster_whisper.WhisperModel(
+            model = faster_whisper.WhisperModel(
                 str(model_dir), device="cpu", compute_type="int8", cpu_threads=cpu_threads
             )
+            model.model = _EveryReading(model.model)
+            _models[key] = model
         return _models[key]
 
 
@@ -123,12 +167,14 @@ class WhisperRecogniser:
         cpu_threads: int = 0,
         beam_size: int = 5,
         prompt: str | None = DIARY_PROMPT,
+        alternative_margin: float | None = ALTERNATIVE_MARGIN,
     ) -> None:
         self._model_dir = model_dir
         self.limits = limits or SpeechLimits()
         self._cpu_threads = cpu_threads
         self._beam_size = beam_size
         self._prompt = prompt
+        self._margin = alternative_margin
         self._slots = threading.BoundedSemaphore(self.limits.max_concurrent)
         self._in_flight = 0
         self._count_lock = threading.Lock()
@@ -214,19 +260,48 @@ class WhisperRecogniser:
         )  # fmt: skip
         clip_ms = round(samples.size * 1000 / SAMPLE_RATE)
         segments: list[TranscriptSegment] = []
-        for piece in pieces:  # a generator: the model works as segments are taken
-            if time.monotonic() > deadline:
-                raise ServiceUnavailable(
-                    f"speech recognition took over {self.limits.transcribe_timeout_s:g} s",
-                    error_codes.SPEECH_TIMEOUT,
-                )
-            text = normalise_numbers(str(piece.text).strip())
-            if text:
-                start, end = round(piece.start * 1000), round(piece.end * 1000)
-                # Whisper's 30 s windows can place an end past the clip's last sample
-                segments.append(TranscriptSegment(text, min(start, clip_ms), min(end, clip_ms)))
+        calls: list[Any] = []
+        _recorded.calls = calls if self._margin is not None else None
+        try:
+            for piece in pieces:  # a generator: the model works as segments are taken
+                if time.monotonic() > deadline:
+                    raise ServiceUnavailable(
+                        f"speech recognition took over {self.limits.transcribe_timeout_s:g} s",
+                        error_codes.SPEECH_TIMEOUT,
+                    )
+                text = normalise_numbers(str(piece.text).strip())
+                if text:
+                    start, end = round(piece.start * 1000), round(piece.end * 1000)
+                    # Whisper's 30 s windows can place an end past the clip's last sample
+                    segments.append(TranscriptSegment(text, min(start, clip_ms), min(end, clip_ms)))
+        finally:
+            _recorded.calls = None
         text = " ".join(segment.text for segment in segments)
-        return Transcript(text=text, language=ENGLISH, segments=tuple(segments), model=self.model)
+        return Transcript(
+            text=text, language=ENGLISH, segments=tuple(segments), model=self.model,
+            alternatives=_alternatives(model, calls, text, self._margin),
+        )  # fmt: skip
+
+
+def _alternatives(model: Any, calls: list[Any], text: str, margin: float | None) -> tuple[str, ...]:
+    """The beam's other readings within ``margin`` of the best (none when None), as the
+    transcript is written (numbers as digits), each once and none the transcript itself.
+
+    Only for a clip decoded in one call: one 30 s window, and no fall-back to sampling (whose
+    readings are not a beam's); a longer clip's readings would each cover one window. Readings
+    that differ only in punctuation are kept: a comma splits a phrase ("tofu, stir fry")."""
+    if margin is None or len(calls) != 1 or len(calls[0].sequences_ids) < 2:
+        return ()
+    from faster_whisper.tokenizer import Tokenizer
+
+    tokenizer = Tokenizer(model.hf_tokenizer, False, task="transcribe", language=ENGLISH)
+    result = calls[0]
+    out: list[str] = []
+    for ids, score in zip(result.sequences_ids[1:], result.scores[1:], strict=True):
+        reading = normalise_numbers(tokenizer.decode(ids).strip())
+        if result.scores[0] - score <= margin and reading not in (text, *out):
+            out.append(reading)
+    return tuple(out)
 
 
 def _has_speech(samples: Samples) -> bool:

@@ -101,10 +101,15 @@ def is_same_food(label: Label, item: TextItem) -> bool:
 
 def evaluate(rows: Iterable[tuple[str, list[Label]]], matcher: Matcher | None = None) -> Evaluation:
     """Run the pipeline on every description and compare with its labels."""
-    result = Evaluation()
     matcher = matcher or default_matcher()
-    for text, labels in rows:
-        items = list(analyse_text(text, matcher=matcher).items)
+    return score((text, labels, analyse_text(text, matcher=matcher).items) for text, labels in rows)
+
+
+def score(rows: Iterable[tuple[str, list[Label], Iterable[TextItem]]]) -> Evaluation:
+    """Compare the items recognised in each description with its labels."""
+    result = Evaluation()
+    for text, labels, found in rows:
+        items = list(found)
         result.descriptions += 1
         result.labels += len(labels)
         result.items += len(items)

@@ -18,6 +18,7 @@ from ml_ops.recognition import (
     Transcript,
     TranscriptSegment,
 )
+from ml_ops.speech.alternatives import alternative_items
 from ml_ops.speech.heard import heard_matcher
 from ml_ops.text.match import Matcher, Recognition
 from ml_ops.text.pipeline import TextAnalysis, analyse_text
@@ -25,6 +26,9 @@ from terminology.foods import Food, NutrientAmount
 from terminology.nutrients import BY_CODE
 
 TEXT_MODEL = "meal-text-rules@1"
+ALTERNATIVE_CONFIDENCE = 0.5
+"""A food of another reading of a clip is at most half as sure as the same match heard in the
+transcript itself."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,8 @@ class Evidence:
     """The part of the input an item rests on: a text span, an image region, a clip segment."""
 
     kind: str
-    """``text-span``, ``bounding-box`` or ``audio-segment`` (recognition-evidence-kind)."""
+    """``text-span``, ``bounding-box``, ``audio-segment`` or ``alternative-transcript``
+    (recognition-evidence-kind)."""
     excerpt: str = ""
     start: int | None = None
     end: int | None = None
@@ -128,7 +133,9 @@ def from_transcript(
 ) -> Recognised:
     """Items of a voice clip: its transcript through the text pipeline, phrases read as heard
     (``ml_ops.speech.heard``: sound-alike food words), each item with its text span and the
-    segment of the clip it was heard in."""
+    segment of the clip it was heard in; then the foods the recogniser's other readings name
+    where the transcript named none plainly (``ml_ops.speech.alternatives``), each with that
+    reading as its evidence and half the confidence."""
     matcher = matcher or heard_matcher()
     analysis = analyse_text(transcript.text, transcript.language, portion_hint, matcher)
     ranges = _segment_ranges(transcript)
@@ -139,14 +146,23 @@ def from_transcript(
                            end_ms=segment.end_ms),) if segment else ()  # fmt: skip
         return (_span(text, start, end), *spoken)
 
-    items = tuple(
-        _item(i.text, i.recognition, heard(i.start, i.end, i.text)) for i in analysis.items
-    )
+    items = [_item(i.text, i.recognition, heard(i.start, i.end, i.text)) for i in analysis.items]
+    for other in alternative_items(
+        analysis, transcript.alternatives, matcher, transcript.language, portion_hint
+    ):
+        found = other.item.recognition
+        reading = Evidence("alternative-transcript", other.reading, other.item.start,
+                           other.item.end)  # fmt: skip
+        region = (other.heard_start, other.heard_end, "")
+        spoken = heard(*region)[1:] if other.heard_end > other.heard_start else ()
+        confidence = round(found.confidence * ALTERNATIVE_CONFIDENCE, 3)
+        item = _item(other.item.text, found, (reading, *spoken))
+        items.append(replace(item, confidence=confidence))
     missed = tuple(
         Unrecognised(u.text, heard(u.start, u.end, u.text)) for u in analysis.unrecognised
     )
     model = transcript.model or "speech"
-    return Recognised("voice", items, missed, analysis.meal_type, f"{model}+{TEXT_MODEL}")
+    return Recognised("voice", tuple(items), missed, analysis.meal_type, f"{model}+{TEXT_MODEL}")
 
 
 def _segment_ranges(transcript: Transcript) -> list[tuple[int, int, TranscriptSegment]]:

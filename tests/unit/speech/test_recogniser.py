@@ -63,6 +63,27 @@ def test_meal_sentence_at_two_speeds(recogniser: WhisperRecogniser, rate: int) -
     assert transcript.segments[-1].end_ms <= 4000  # the clip lasts about 3 s
 
 
+def test_the_beams_other_readings_come_with_the_transcript(
+    recogniser: WhisperRecogniser,
+) -> None:
+    clip = spoken(EGGS, 130)
+    transcript = recogniser.transcribe(clip, "audio/wav", "en")
+    assert transcript.alternatives  # beam 5: up to 4 others within the margin
+    assert transcript.text not in transcript.alternatives
+    assert len(set(transcript.alternatives)) == len(transcript.alternatives)
+    assert all("two" not in words(reading) for reading in transcript.alternatives)  # digits
+    wide = WhisperRecogniser(weights_dir(), alternative_margin=100.0).transcribe(
+        clip, "audio/wav", "en"
+    )
+    assert wide.text == transcript.text
+    assert set(transcript.alternatives) <= set(wide.alternatives)
+    assert len(wide.alternatives) >= len(transcript.alternatives)
+    none = WhisperRecogniser(weights_dir(), alternative_margin=None).transcribe(
+        clip, "audio/wav", "en"
+    )
+    assert (none.text, none.alternatives) == (transcript.text, ())
+
+
 def test_silence_gives_an_empty_transcript(recogniser: WhisperRecogniser) -> None:
     out = io.BytesIO()
     with wave.open(out, "wb") as writer:
