@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ml_ops.speech.evaluate import evaluate_voice, heard_items, summarise
 from ml_ops.speech.heard import heard_matcher
-from ml_ops.speech.recogniser import DIARY_PROMPT, WhisperRecogniser, weights_dir
+from ml_ops.speech.recogniser import BEAM_SIZE, DIARY_PROMPT, WhisperRecogniser, weights_dir
 from ml_ops.text.evaluate import evaluate, load_set, score
 
 MEALS = Path(__file__).parents[1] / "tests" / "fixtures" / "meal-descriptions" / "meals.jsonl"
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N sentences")
     parser.add_argument("--offset", type=int, default=0, help="first line (0: reported set)")
     parser.add_argument("--rates", type=int, nargs="+", default=[175, 130])
-    parser.add_argument("--beam", type=int, default=5, help="beam size (1: greedy)")
+    parser.add_argument("--beam", type=int, default=BEAM_SIZE, help="beam size (1: greedy)")
     parser.add_argument("--prompt", default=DIARY_PROMPT, help="initial prompt for the decoder")
     args = parser.parse_args(argv)
     rows = load_set(MEALS)[args.offset :: STRIDE][: args.limit or 30]

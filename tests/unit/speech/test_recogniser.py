@@ -68,7 +68,7 @@ def test_the_beams_other_readings_come_with_the_transcript(
 ) -> None:
     clip = spoken(EGGS, 130)
     transcript = recogniser.transcribe(clip, "audio/wav", "en")
-    assert transcript.alternatives  # beam 5: up to 4 others within the margin
+    assert transcript.alternatives  # the beam's others within the margin
     assert transcript.text not in transcript.alternatives
     assert len(set(transcript.alternatives)) == len(transcript.alternatives)
     assert all("two" not in words(reading) for reading in transcript.alternatives)  # digits
