@@ -17,8 +17,13 @@ PHI parameters are keyed digests) and its registry; they touch no database.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -36,6 +41,8 @@ from resources.search.registry import SearchRegistry
 Numbered = list[tuple[int, bytes]]
 """NDJSON lines with their numbers in the file."""
 _worker_registry: list[SearchRegistry] = []
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal this process gets when its parent ends (linux/prctl.h)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +134,26 @@ def prepare(numbered: Numbered, registry: SearchRegistry, *, rows: bool) -> list
     return prepared
 
 
-def _start_worker(registry: SearchRegistry) -> None:
+def _die_with(parent: int) -> None:
+    """End this worker when the loading process ends, killed included: a worker left over
+    would hold the loader's standard output open (and its memory) for good."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # Linux: the kernel sends it
+    except (OSError, AttributeError):
+        threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent ended before the signal was asked for
+        os._exit(1)
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _start_worker(registry: SearchRegistry, parent: int) -> None:
+    _die_with(parent)
     _worker_registry.append(registry)
     # What the worker inherits lives as long as it does: out of the collector's sight, a
     # collection walks only the objects of the lines (half the CPU of validation otherwise).
@@ -145,5 +171,5 @@ def worker_pool(workers: int, registry: SearchRegistry) -> ProcessPoolExecutor:
         workers,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_start_worker,
-        initargs=(registry,),
+        initargs=(registry, os.getpid()),
     )
