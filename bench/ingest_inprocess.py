@@ -4,11 +4,14 @@ The Synthea transaction Bundles go through ``Loader.bundle`` (the code ``POST [b
 for a transaction) on the store every entry point opens (``open_store``: PHI keys, the safety
 re-check and audit write hooks), on an embedded PostgreSQL. One warm-up Bundle, then the
 first ``--limit`` Bundles are loaded ``--rounds`` times. With ``--ndjson N``, N Observations
-with ids of their own (``bench.bulk.observation``) go through ``Loader.lines`` 100 lines at a
-time instead (the code of ``$import`` and ``nutrivision import``: PUTs to their ids).
-Printed: resources/s and this process's CPU per resource (PostgreSQL's CPU is not counted).
+with ids of their own (``bench.bulk.observation``) go through ``Loader.stream`` 100 lines at a
+time instead (the code of ``$import`` and ``nutrivision import``: PUTs to their ids), with
+``--workers`` processes preparing the lines (0: all in this process).
+Printed: resources/s and the CPU per resource of this process and its workers (PostgreSQL's
+is not counted).
 
     python -m bench.ingest_inprocess [--limit 4] [--rounds 2] [--bundles FOLDER] [--ndjson N]
+        [--workers N]
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ async def load(
         else:
             count = await _bundles(loader, bundles, rounds)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        loader.close()  # waits for the workers: their CPU is counted as children's
+        loader.close(wait=True)  # waits for the workers: their CPU is counted as children's
         workers_cpu = _children_cpu() - children
     return (
         f"{count / wall:7.1f} resources/s, CPU per resource {(cpu + workers_cpu) / count * 1e3:.2f}"

@@ -105,9 +105,9 @@ class Settings(BaseSettings):
 
     # Bulk import ($import, nutrivision import): NDJSON lines are parsed, validated and most
     # of their index rows computed in this many worker processes forked from the loading one,
-    # while it writes (0: in the loading process). docs/bulk.md has the figures.
+    # while it writes the batch before (0: all in the loading process). docs/bulk.md.
     bulk_import_workers: int = Field(
-        0, ge=0, le=16, description="Processes preparing NDJSON lines for $import and import"
+        1, ge=0, le=16, description="Processes preparing NDJSON lines for $import and import"
     )
 
     # Search: $reindex of custom SearchParameters
