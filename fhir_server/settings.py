@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     bulk_export_batch: int = Field(5000, ge=1, le=100_000, description="Rows per export batch")
     bulk_export_parallel: int = Field(2, ge=1, le=16, description="Types exported at once")
 
+    # Bulk import ($import, nutrivision import): NDJSON lines are parsed, validated and most
+    # of their index rows computed in this many worker processes forked from the loading one,
+    # while it writes the batch before (0: all in the loading process). docs/bulk.md.
+    bulk_import_workers: int = Field(
+        1, ge=0, le=16, description="Processes preparing NDJSON lines for $import and import"
+    )
+
     # Search: $reindex of custom SearchParameters
     reindex_batch: int = Field(500, ge=1, le=10_000, description="Resources per reindex batch")
 

@@ -27,6 +27,10 @@ class NewResource:
     body: dict[str, Any]
     id_: str | None = None
     method: Literal["POST", "PUT"] = "POST"
+    rows: Mapping[str, bytes] | None = None
+    """Index rows of the first version computed ahead (a bulk import's worker), as one JSON
+    array per table name, but for the parameters that read the version's meta; None: every
+    row is extracted at the write. Ignored when the write is an update."""
 
 
 class StoreTransaction(Protocol):

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from fhir_server.bulk.import_state import ImportState
 from fhir_server.bulk.loader import LineError, Loaded, Loader
+from fhir_server.bulk.prepare import Numbered
 from fhir_server.composition import open_store
 from fhir_server.db import migrate
 from fhir_server.embedded import EmbeddedServices
@@ -94,29 +95,34 @@ def _lines(file: Path, skip: int) -> Iterator[tuple[int, bytes]]:
                 yield number, text
 
 
-async def _ndjson(run: Run, file: Path) -> None:
-    record = run.state.entry(file)
-    pending: list[tuple[int, bytes]] = []
-    for number, text in _lines(file, int(record["lines"])):
+def _batches(file: Path, skip: int, size: int) -> Iterator[tuple[tuple[int, int], Numbered]]:
+    """Batches of ``size`` non-blank lines after line ``skip``, each with the number of the
+    last line read and the bytes read for it."""
+    pending: Numbered = []
+    for number, text in _lines(file, skip):
         if text.strip():
             pending.append((number, text))
-        if len(pending) >= run.batch:
-            await _flush(run, file, pending, number)
+        if len(pending) >= size:
+            yield (number, sum(len(text) for _, text in pending)), pending
             pending = []
+    if pending:
+        yield (pending[-1][0], sum(len(text) for _, text in pending)), pending
+
+
+async def _ndjson(run: Run, file: Path) -> None:
+    """An NDJSON file, batch by batch (the next ones prepared while one is written), the
+    position saved after each batch written."""
+    record = run.state.entry(file)
+    stream = run.loader.stream(_batches(file, int(record["lines"]), run.batch))
+    async with contextlib.aclosing(stream):
+        async for (upto, size), loaded in stream:
+            run.tally(loaded, file, size)
             if run.stop:
                 return
-    last = pending[-1][0] if pending else int(record["lines"])
-    await _flush(run, file, pending, last)
-    record["done"] = not run.stop
+            record["lines"] = upto
+            run.state.save()
+    record["done"] = True
     run.state.save()
-
-
-async def _flush(run: Run, file: Path, pending: list[tuple[int, bytes]], upto: int) -> None:
-    loaded = await run.loader.lines(pending) if pending else Loaded()
-    run.tally(loaded, file, sum(len(text) for _, text in pending))
-    if not run.stop:
-        run.state.entry(file)["lines"] = upto
-        run.state.save()
 
 
 async def _bundle(run: Run, file: Path) -> None:
@@ -168,12 +174,16 @@ async def _import(
     base = (settings.base_url or "http://localhost/fhir").rstrip("/")
     console = Console(stderr=True)
     async with open_store(settings, database_url, 4) as opened:
-        loader = Loader(opened.store, default_registry(), base)
-        with _progress(console) as progress:
-            total = sum(f.stat().st_size for f in files)
-            task = progress.add_task("import", total=total, resources=0, rate="0")
-            run = Run(loader, state, progress, task, console=console, **options)
-            await _load_all(run, files)
+        workers = settings.bulk_import_workers
+        loader = Loader(opened.store, default_registry(), base, workers)
+        try:
+            with _progress(console) as progress:
+                total = sum(f.stat().st_size for f in files)
+                task = progress.add_task("import", total=total, resources=0, rate="0")
+                run = Run(loader, state, progress, task, console=console, **options)
+                await _load_all(run, files)
+        finally:
+            loader.close()
         return run
 
 

@@ -6,12 +6,14 @@ in ``errors.ndjson``; the rest is loaded. With auth on, the job writes through t
 ``PolicyStore`` of the grant recorded at kick-off, so a line is held to exactly what the same
 token's create or update would be (a patient-level token writes only its own compartment).
 After each batch the position in each input and the error file's size are checkpointed, so a resumed
-job goes on after the last loaded batch.
+job goes on after the last loaded batch. The next batches are prepared (parsed, validated, most
+index rows computed: ``Loader.stream``) while one is written; what is checkpointed is written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -96,6 +98,18 @@ def _in_scope(
     return kept, refused
 
 
+def _batches(
+    source: dict[str, Any], skip: int, policy: AccessPolicy | None
+) -> Iterator[tuple[tuple[int, list[LineError]], list[tuple[int, bytes]]]]:
+    """Per batch of the input: (its last line number, the lines refused before the loader),
+    and the lines for the loader."""
+    lines = _lines(Path(source["path"]), skip)
+    while batch := list(islice(lines, BATCH)):
+        kept, refused = _typed(source.get("type"), batch)
+        kept, outside = _in_scope(policy, kept)
+        yield (batch[-1][0], refused.errors + outside.errors), kept
+
+
 async def _load_input(
     ctx: JobContext,
     loader: Loader,
@@ -104,23 +118,21 @@ async def _load_input(
     errors: BinaryIO,
     policy: AccessPolicy | None,
 ) -> None:
-    """One input, batch by batch, each checkpointed with the error file's size."""
+    """One input, batch by batch (the next ones prepared while one is written), each
+    checkpointed with the error file's size once written."""
     source = ctx.params["inputs"][index]
     progress = state["inputs"].setdefault(str(index), {"lines": 0, "count": 0})
-    lines = _lines(Path(source["path"]), int(progress["lines"]))
-    while batch := list(islice(lines, BATCH)):
-        kept, refused = _typed(source.get("type"), batch)
-        kept, outside = _in_scope(policy, kept)
-        result = await loader.lines(kept)
-        found = refused.errors + outside.errors + result.errors
-        for error in sorted(found, key=lambda e: e.line):
-            errors.write(_outcome(source["url"], error))
-            state["errors"] += 1
-        errors.flush()
-        progress.update(lines=batch[-1][0], count=progress["count"] + result.resources)
-        state["error_bytes"] = errors.tell()
-        done = sum(int(p["count"]) for p in state["inputs"].values())
-        await ctx.checkpoint(state, f"{done} resources imported, {state['errors']} refused")
+    stream = loader.stream(_batches(source, int(progress["lines"]), policy))
+    async with contextlib.aclosing(stream):
+        async for (last, refused), result in stream:
+            for error in sorted(refused + result.errors, key=lambda e: e.line):
+                errors.write(_outcome(source["url"], error))
+                state["errors"] += 1
+            errors.flush()
+            progress.update(lines=last, count=progress["count"] + result.resources)
+            state["error_bytes"] = errors.tell()
+            done = sum(int(p["count"]) for p in state["inputs"].values())
+            await ctx.checkpoint(state, f"{done} resources imported, {state['errors']} refused")
 
 
 async def run_import(ctx: JobContext) -> dict[str, Any]:
@@ -131,16 +143,20 @@ async def run_import(ctx: JobContext) -> dict[str, Any]:
     store: ResourceStore = ctx.services["store"]
     if policy is not None:
         store = PolicyStore(store, policy)
-    loader = Loader(store, registry, ctx.params["request"].removesuffix("/$import"))
+    workers = int(ctx.services["settings"].bulk_import_workers)
+    loader = Loader(store, registry, ctx.params["request"].removesuffix("/$import"), workers)
     folder = Path(ctx.params["dir"])
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     state = ctx.state or {"inputs": {}, "error_bytes": 0, "errors": 0}
     errors_path = folder / ERRORS
-    with errors_path.open("r+b" if state["error_bytes"] else "wb") as errors:
-        errors.truncate(state["error_bytes"])
-        errors.seek(state["error_bytes"])
-        for index in range(len(ctx.params["inputs"])):
-            await _load_input(ctx, loader, index, state, errors, policy)
+    try:
+        with errors_path.open("r+b" if state["error_bytes"] else "wb") as errors:
+            errors.truncate(state["error_bytes"])
+            errors.seek(state["error_bytes"])
+            for index in range(len(ctx.params["inputs"])):
+                await _load_input(ctx, loader, index, state, errors, policy)
+    finally:
+        loader.close()
     output = [
         {
             "type": source.get("type") or "Resource",

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
 
 from fhir_server.db.schema import resource, resource_version
+from fhir_server.store.early_rows import joined, late_rows
 from fhir_server.store.index_statement import OWNER, TABLES, json_default, value_columns
 from fhir_server.store.index_writer import TableRows, table_rows
 from resources import fhir_json
@@ -112,6 +113,7 @@ class _Batch:
     def __init__(self) -> None:
         self.columns: dict[str, list[Any]] = {name: [] for name in _ARRAYS}
         self.index: TableRows = {}
+        self.early: dict[str, list[bytes]] = {}  # rows computed ahead, by table name
         self.written: list[StoredVersion] = []
 
     def add(self, item: NewResource, id_: str, at: datetime, registry: SearchRegistry) -> None:
@@ -121,15 +123,22 @@ class _Batch:
         row = (item.resource_type, id_, at, item.method, sealed, key_id)
         for name, value in zip(_ARRAYS, row, strict=True):
             self.columns[name].append(value)
-        for table, rows in table_rows(item.resource_type, id_, document, registry).items():
-            self.index.setdefault(table, []).extend(rows)
+        if item.rows is None:
+            rows = table_rows(item.resource_type, id_, document, registry)
+        else:  # the rest computed ahead (a bulk import's worker): ``early_rows``
+            rows = late_rows(item.resource_type, id_, document, registry)
+            for name, array in item.rows.items():
+                self.early.setdefault(name, []).append(array)
+        for table, found in rows.items():
+            self.index.setdefault(table, []).extend(found)
         written = StoredVersion(item.resource_type, id_, 1, at, False, item.method, data)
         self.written.append(written)
 
     def values(self) -> dict[str, Any]:
         values: dict[str, Any] = dict(self.columns)
         for table in TABLES:
-            text = orjson.dumps(self.index.get(table, []), default=json_default)
+            rows, early = self.index.get(table, []), self.early.get(table.name)
+            text = joined(early, rows) if early else orjson.dumps(rows, default=json_default)
             values[f"{table.name}_rows"] = text.decode()
         return values
 

@@ -183,7 +183,13 @@ def test_fail_fast_stops_at_the_first_error(database: str, tmp_path: Path) -> No
     assert stored(database) == {}
 
 
-def test_an_interrupted_import_resumes(database: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_an_interrupted_import_resumes(
+    database: str, tmp_path: Path, workers: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed in the middle (with its worker processes, which would otherwise hold its output
+    open), then run again: every line loaded, at most the last batch twice."""
+    monkeypatch.setenv("NUTRIVISION_BULK_IMPORT_WORKERS", workers)
     total = 400
     source = tmp_path / "many.ndjson"
     lines = (
@@ -200,7 +206,7 @@ def test_an_interrupted_import_resumes(database: str, tmp_path: Path) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
-    process.communicate()
+    process.communicate(timeout=30)
     done_before = json.loads(state.read_text())["files"].popitem()[1]["lines"]
     assert 50 <= done_before < total
     code, _, err = run(database, *args)
