@@ -18,8 +18,10 @@ one by one, so that only the bad lines are reported, each with its transaction's
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import AsyncGenerator, Iterable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -34,6 +36,13 @@ from resources.ports import NewResource, ResourceStore, StoreTransaction
 from resources.search.registry import SearchRegistry
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+PREPARE_TIMEOUT_S = 120.0
+"""How long a worker may take over one batch (about a second's work) before the loader stops
+its workers and prepares every batch in its own process. The workers are forked from a process
+that may run other threads: a lock one of them held at the fork would never be released in
+the worker, which would wait for ever; so a lost or stuck worker costs speed, never the
+import."""
 MAX_ENTRIES = 1_000_000
 """Files are trusted input: no entry limit beyond memory."""
 
@@ -90,6 +99,7 @@ class Loader:
         self.base = base
         self.workers = workers
         self._pool = worker_pool(workers, registry) if workers else None
+        self.prepare_timeout_s = PREPARE_TIMEOUT_S
 
     def close(self, *, wait: bool = False) -> None:
         """Stop the worker processes (``wait``: until they have exited)."""
@@ -126,11 +136,29 @@ class Loader:
         return await self.write(await self.prepare(numbered))
 
     async def prepare(self, numbered: Numbered) -> list[Prepared]:
-        """The CPU-bound part of loading the lines, in a worker process when there are any."""
-        if self._pool is None:
-            return prepare(numbered, self.registry, rows=False)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, prepare_in_worker, numbered)
+        """The CPU-bound part of loading the lines, in a worker process when there are any
+        (in this process once a worker is lost or stuck: ``PREPARE_TIMEOUT_S``)."""
+        if self._pool is not None:
+            work = asyncio.get_running_loop().run_in_executor(
+                self._pool, prepare_in_worker, numbered
+            )
+            try:
+                return await asyncio.wait_for(work, self.prepare_timeout_s)
+            except (TimeoutError, BrokenProcessPool) as error:
+                reason = "took too long" if isinstance(error, TimeoutError) else "was lost"
+                log.warning("a bulk import worker %s; preparing in this process", reason)
+                self._stop_workers()
+        return prepare(numbered, self.registry, rows=False)
+
+    def _stop_workers(self) -> None:
+        pool, self._pool, self.workers = self._pool, None, 0
+        if pool is None:
+            return
+        # A stuck worker does not end on shutdown; the executor has no public kill (3.14 adds
+        # terminate_workers).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     async def stream(
         self, batches: Iterable[tuple[T, Numbered]]

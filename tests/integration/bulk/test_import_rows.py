@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
+import os
 import re
+import signal
 import tempfile
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
@@ -273,3 +276,34 @@ def test_a_batch_naming_a_resource_twice_loads_as_the_ordinary_way(opened: Opene
     assert stored is not None
     assert stored.version == 2
     assert fhir_json.loads(stored.body or b"{}")["code"]["text"] == "second"
+
+
+@pytest.mark.parametrize("fault", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "stopped"])
+def test_a_lost_or_stuck_worker_leaves_the_work_to_the_loading_process(
+    opened: Opened, fault: signal.Signals
+) -> None:
+    """A worker killed, or stopped for good (as one waiting on a lock held at the fork would
+    be): the next batch is prepared in the loading process, and every line is loaded."""
+    loader = Loader(opened.opened.store, default_registry(), BASE, 1)
+    loader.prepare_timeout_s = 2.0
+    try:
+        first = opened.runner.run(loader.lines(_lines(_resources(uuid.uuid4().hex[:10]))))
+        assert (first.resources, first.together, loader.workers) == (6, 6, 1)
+        workers = multiprocessing.active_children()
+        assert workers, "no worker process"
+        for worker in workers:
+            os.kill(worker.pid or 0, fault)
+        resources = _resources(uuid.uuid4().hex[:10])
+        found = opened.runner.run(loader.lines(_lines(resources)))
+        assert (found.resources, found.errors, found.together) == (6, [], 6)
+        assert loader.workers == 0  # the rest of the import runs without workers
+        for resource in resources:
+            stored = opened.runner.run(
+                opened.opened.store.read(resource["resourceType"], resource["id"])
+            )
+            assert stored is not None
+        for worker in workers:
+            worker.join(5)
+            assert not worker.is_alive(), "a stuck worker was left behind"
+    finally:
+        loader.close()
