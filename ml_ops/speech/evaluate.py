@@ -91,9 +91,9 @@ def evaluate_voice(
 def heard_items(result: VoiceResult, matcher: Matcher) -> list[TextItem]:
     """The foods the voice path takes from a clip: those of its transcript, then those its
     other readings add (``ml_ops.speech.alternatives``)."""
-    best = analyse_text(result.transcript, "en", matcher=matcher) if result.transcript else None
-    if best is None:
+    if not result.transcript:
         return []
+    best = analyse_text(result.transcript, "en", matcher=matcher)
     others = alternative_items(best, result.alternatives, matcher)
     return [*best.items, *(other.item for other in others)]
 

@@ -134,17 +134,20 @@ def from_transcript(
     """Items of a voice clip: its transcript through the text pipeline, phrases read as heard
     (``ml_ops.speech.heard``: sound-alike food words), each item with its text span and the
     segment of the clip it was heard in; then the foods the recogniser's other readings name
-    where the transcript named none plainly (``ml_ops.speech.alternatives``), each with that
-    reading as its evidence and half the confidence."""
+    where the transcript named none, or only in part (``ml_ops.speech.alternatives``), each
+    with that reading as its evidence and half the confidence."""
     matcher = matcher or heard_matcher()
     analysis = analyse_text(transcript.text, transcript.language, portion_hint, matcher)
     ranges = _segment_ranges(transcript)
 
+    def spoken(start: int, end: int) -> tuple[Evidence, ...]:
+        """The segment of the clip the words from ``start`` to ``end`` were heard in."""
+        segment = next((s for (a, b, s) in ranges if a <= start < b), None) if end > start else None
+        return (Evidence("audio-segment", segment.text, start_ms=segment.start_ms,
+                         end_ms=segment.end_ms),) if segment else ()  # fmt: skip
+
     def heard(start: int, end: int, text: str) -> tuple[Evidence, ...]:
-        segment = next((s for (a, b, s) in ranges if a <= start < b), None)
-        spoken = (Evidence("audio-segment", segment.text, start_ms=segment.start_ms,
-                           end_ms=segment.end_ms),) if segment else ()  # fmt: skip
-        return (_span(text, start, end), *spoken)
+        return (_span(text, start, end), *spoken(start, end))
 
     items = [_item(i.text, i.recognition, heard(i.start, i.end, i.text)) for i in analysis.items]
     for other in alternative_items(
@@ -153,10 +156,9 @@ def from_transcript(
         found = other.item.recognition
         reading = Evidence("alternative-transcript", other.reading, other.item.start,
                            other.item.end)  # fmt: skip
-        region = (other.heard_start, other.heard_end, "")
-        spoken = heard(*region)[1:] if other.heard_end > other.heard_start else ()
         confidence = round(found.confidence * ALTERNATIVE_CONFIDENCE, 3)
-        item = _item(other.item.text, found, (reading, *spoken))
+        evidence = (reading, *spoken(other.heard_start, other.heard_end))
+        item = _item(other.item.text, found, evidence)
         items.append(replace(item, confidence=confidence))
     missed = tuple(
         Unrecognised(u.text, heard(u.start, u.end, u.text)) for u in analysis.unrecognised
