@@ -164,3 +164,44 @@ def test_include_reads_the_included_by_their_key(loaded: Engine) -> None:
     every include read the whole table)."""
     scans = _include_scans(loaded, "Observation", "_include", "Observation:subject")
     assert any(r == "resource" and "Index" in k for k, r in scans), scans
+
+
+ENCOUNTERS = [
+    """INSERT INTO resource (resource_type, id, version_id, last_updated, deleted)
+    SELECT 'Encounter', 'Encounter' || j, 1, now(), false FROM generate_series(1, 3000) AS j""",
+    """INSERT INTO search_reference
+        (resource_type, resource_id, param, target_type, target_id)
+    SELECT 'Encounter', 'Encounter' || j, 'patient', 'Patient', 'Patient' || (j % :patients + 1)
+    FROM generate_series(1, 3000) AS j""",
+    """INSERT INTO search_reference
+        (resource_type, resource_id, param, target_type, target_id)
+    SELECT 'Observation', 'Observation' || i, 'encounter',
+           'Encounter', 'Encounter' || (i % 3000 + 1)
+    FROM generate_series(1, :observations) AS i""",
+    "ANALYZE resource, search_reference",
+]
+
+
+def test_a_chain_through_several_types_reads_only_its_matches(loaded: Engine) -> None:
+    """``Observation.encounter`` points at an Encounter or an EpisodeOfCare, and
+    ``Encounter.patient`` at a Patient or a Group. Patient7's one Encounter has 33 of the 100k
+    Observations, spread over the id order. The page reaches them from the chain's matches:
+    as an OR of EXISTS per target type, it walked the Observations in id order until 21
+    matched (tens of thousands of rows here, more the larger the table)."""
+    query = _search("Observation", [("encounter.patient.identifier", "urn:mrn|mrn7")])
+    with loaded.connect() as conn:  # rolled back at the end
+        for statement in ENCOUNTERS:
+            conn.execute(text(statement), COUNTS)
+        plan = conn.execute(Explain(query, analyze=True)).scalar_one()
+        matched = [row.id for row in conn.execute(query)]
+        ids = [f"Observation{i}" for i in range(1, COUNTS["observations"] + 1) if i % 3000 == 5]
+        first = conn.execute(
+            text("SELECT unnest(CAST(:ids AS text[])) ORDER BY 1 LIMIT 21"), {"ids": ids}
+        )
+        assert matched == list(first.scalars())  # the page and the next page's first
+    removed = [
+        (node["Node Type"], node.get("Rows Removed by Filter", 0) * node.get("Actual Loops", 1))
+        for node in plan_nodes(plan[0]["Plan"])
+        if node.get("Relation Name") == "resource"
+    ]
+    assert all(rows < 1_000 for _, rows in removed), removed

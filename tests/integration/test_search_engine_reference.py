@@ -294,5 +294,16 @@ def test_a_chain_through_several_target_types_reaches_each(client: httpx.Client)
     both = sorted([via_encounter["id"], via_episode["id"]])
     assert sorted(g.batch.ids("Observation", [(chain, "ames,bond")])) == both
     assert g.batch.ids("Observation", [("encounter:EpisodeOfCare.patient.family", "ames")]) == []
+    # one array of both chains' sources, with the other tests of the search beside it
+    assert sorted(g.batch.ids("Observation", [(chain, "ames,bond"), ("code", "9")])) == both
+    assert g.batch.ids("Observation", [(chain, "ames,bond"), ("_id", via_episode["id"])]) == [
+        via_episode["id"]
+    ]
+    assert g.batch.ids("Observation", [(chain, "ames,bond"), ("code", "1")]) == []
+    # a deeper level through several types: Encounter.patient is a Patient or a Group
+    deeper = "encounter.patient._id"
+    assert g.batch.ids("Observation", [(deeper, g.id("p2"))]) == [via_episode["id"]]
+    client.delete(f"/Observation/{via_encounter['id']}")  # a deleted source is not found
+    assert g.batch.ids("Observation", [(chain, "ames,bond")]) == [via_episode["id"]]
     client.delete(f"/EpisodeOfCare/{episode['id']}")  # a deleted target matches no more
     assert g.batch.ids("Observation", [(chain, "bond")]) == []

@@ -4,12 +4,26 @@ All become EXISTS over ``search_reference``: a chain joins the reference to its 
 ``resource`` row and tests the inner expression on that row (so chains nest to any depth);
 ``_has`` finds reference rows of the source type pointing at the row (the reverse index) and
 tests the inner expression on the source; a compartment is any of its parameters pointing at
-the owner.
+the owner. Chains through several target types are the exception (``chain_through_types``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnClause, ColumnElement, FromClause, and_, exists, false, or_
+from collections.abc import Sequence
+
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    FromClause,
+    and_,
+    any_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.visitors import iterate
 
 from fhir_server.db.schema import resource, search_reference
@@ -20,17 +34,48 @@ from resources.search.query import Chain, Has, InCompartment
 def chain(node: Chain, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
     """EXISTS a reference through ``node.param`` to a live ``target_type`` matching the inner."""
     ref = scope.alias(search_reference)
+    return exists().where(owned_by(ref, scope), *_reaches(node, ref, scope, compile_))
+
+
+def _reaches(
+    node: Chain, ref: FromClause, scope: Scope, compile_: Compiler
+) -> list[ColumnElement[bool]]:
+    """The reference row ``ref`` goes through ``node.param`` to a live target matching the
+    inner expression."""
     target = scope.alias(resource)
     inner = compile_(node.inner, scope.narrowed(target, node.target_type))
-    return exists().where(
-        owned_by(ref, scope),
+    return [
         ref.c.param == node.param.code,
         ref.c.target_type == node.target_type,
         target.c.resource_type == node.target_type,
         target.c.id == ref.c.target_id,
         ~target.c.deleted,
         inner,
-    )
+    ]
+
+
+def chain_through_types(
+    nodes: Sequence[Chain], scope: Scope, compile_: Compiler
+) -> ColumnElement[bool] | None:
+    """Chains of one row through several target types (``Observation?encounter.patient.x``
+    goes through an Encounter or an EpisodeOfCare): the row's id is among one array of every
+    chain's sources; None where the row may have several types (then each is an EXISTS).
+
+    As an OR of EXISTS, PostgreSQL can only test each row against every chain's matches, and
+    it took them for half the rows: a page walked the rows in id order until enough matched,
+    which read more rows the larger the table. A chain's matches depend on nothing outside
+    it, so the array is made once, from them alone, and the row index is probed with it.
+    """
+    if len(scope.types) != 1:
+        return None
+    sources = []
+    for node in nodes:
+        ref = scope.alias(search_reference)
+        owner = ref.c.resource_type == scope.types[0]
+        reaches = _reaches(node, ref, scope, compile_)
+        sources.append(select(ref.c.resource_id).where(owner, *reaches))
+    found = func.array(union_all(*sources).scalar_subquery())
+    return scope.id_column() == any_(found)
 
 
 def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:

@@ -49,6 +49,11 @@ def _any_of(items: Sequence[Expr], scope: Scope) -> ColumnElement[bool]:
     groups: dict[tuple[type, str], list[Leaf]] = {}
     texts: dict[str, list[TextMatch]] = {}
     others: list[ColumnElement[bool]] = []
+    chains = [item for item in items if isinstance(item, Chain)]
+    joined = chain.chain_through_types(chains, scope, compile_expr) if len(chains) > 1 else None
+    if joined is not None:
+        others.append(joined)
+        items = [item for item in items if not isinstance(item, Chain)]
     for item in items:
         if isinstance(item, TextMatch):
             texts.setdefault(item.param.code, []).append(item)
