@@ -27,6 +27,7 @@ from fhir_server.store.includes import find_included
 from fhir_server.store.rows import VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_sql.common import Scope
 from fhir_server.store.search_sql.compile import compile_expr
+from fhir_server.store.search_sql.count import index_count
 from fhir_server.store.sorting import (
     SortColumn,
     after_cursor,
@@ -49,6 +50,7 @@ class CompiledSearch:
     where: ColumnElement[bool]
     sorts: tuple[SortColumn, ...]
     signature: str
+    base_url: str | None = None
 
     @property
     def kinds(self) -> tuple[cursors.KeyKind, ...]:
@@ -66,7 +68,7 @@ def compile_search(query: SearchQuery, base_url: str | None = None) -> CompiledS
     elif types:
         clauses.insert(0, R.resource_type.in_(types))
     sorts = tuple(sort_column(key, scope) for key in query.sort)
-    return CompiledSearch(query, and_(*clauses), sorts, signature(query.sort))
+    return CompiledSearch(query, and_(*clauses), sorts, signature(query.sort), base_url)
 
 
 def page_statement(
@@ -126,7 +128,11 @@ def _in_id_order(search: CompiledSearch, limit: int, cursor: cursors.Cursor | No
 
 
 def count_statement(search: CompiledSearch) -> Select[Any]:
-    """``count(*)`` of the matches."""
+    """``count(*)`` of the matches: from the index rows of one of its tests where it can
+    (``search_sql.count``), else over ``resource``."""
+    counted = index_count(search.query, search.base_url)
+    if counted is not None:
+        return counted
     return select(func.count()).select_from(resource).where(search.where)
 
 

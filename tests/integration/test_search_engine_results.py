@@ -128,6 +128,49 @@ def test_totals(client: httpx.Client) -> None:
     assert following["total"] == expected
 
 
+def test_counts_follow_updates_deletes_and_every_test(client: httpx.Client) -> None:
+    """A count is made from the index rows of one of the search's tests (not the resource
+    table): a recoded resource counts under its new code only, a deleted one not at all, one
+    with two matching codings once, and the other tests still apply."""
+    batch = Batch(client)
+    loinc = "http://loinc.org"
+
+    def observation(*codes: str, value: float = 1.0) -> Resource:
+        coding = [{"system": loinc, "code": code} for code in codes]
+        return batch.create(
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"coding": coding},
+                "valueQuantity": {"value": value, "unit": "g"},
+            }
+        )
+
+    plain = [observation("c1", value=v) for v in (1, 2, 3)]
+    observation("c1", "c1")  # two matching codings
+    recoded = observation("c1")
+    gone = observation("c1")
+    other = observation("c2", value=5)
+    recoded["code"]["coding"][0]["code"] = "c2"
+    assert client.put(f"/Observation/{recoded['id']}", json=recoded).status_code == 200
+    assert client.delete(f"/Observation/{gone['id']}").status_code in (200, 204)
+
+    def count(*params: tuple[str, str]) -> int:
+        total: int = batch.bundle("Observation", [*params, ("_summary", "count")])["total"]
+        accurate = batch.bundle("Observation", [*params, ("_total", "accurate")])["total"]
+        assert accurate == total, params
+        return total
+
+    assert count(("code", f"{loinc}|c1")) == len(plain) + 1  # twice counts once
+    assert count(("code", f"{loinc}|c2")) == 2  # recoded and other
+    assert count(("code", "c1,c2")) == len(plain) + 3
+    assert count(("code", "c1"), ("value-quantity", "gt1.5")) == 2
+    assert count(("value-quantity", "gt1.5"), ("code", "c1")) == 2
+    assert count(("code", "c2"), ("_id", other["id"])) == 1
+    assert count(("code", "c1"), ("_lastUpdated", "gt2000-01-01")) == len(plain) + 1
+    assert count(("code:not", "c1")) == 2
+
+
 def _tags(resource: Resource) -> list[str]:
     return [t.get("code", "") for t in resource.get("meta", {}).get("tag", [])]
 

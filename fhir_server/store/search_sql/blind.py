@@ -148,15 +148,19 @@ def _blind_rows_exist(table: FromClause, code: str, scope: Scope, *where: Any) -
     return exists().where(owned_by(table, scope), param, *where)
 
 
+def is_blinded(leaf: Leaf, types: Sequence[str]) -> bool:
+    """Whether ``leaf``'s values are kept as blind index rows for some of ``types``."""
+    return (
+        blind_index() is not None
+        and type(leaf) in _BLIND
+        and bool(phi_types(types, leaf.param.code, leaf.param.type))
+    )
+
+
 def phi_exists(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool] | None:
     """EXISTS a blind index row matching any of ``leaves``, or None for a plain parameter."""
     first, blind = leaves[0], blind_index()
-    build = _BLIND.get(type(first))
-    if (
-        blind is None
-        or build is None
-        or not phi_types(scope.types, first.param.code, first.param.type)
-    ):
+    if blind is None or not is_blinded(first, scope.types):
         return None
     code = first.param.code
     rows = scope.alias(search_token)

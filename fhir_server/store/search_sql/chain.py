@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import (
-    ColumnClause,
     ColumnElement,
     FromClause,
     and_,
@@ -24,10 +23,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.sql.visitors import iterate
 
 from fhir_server.db.schema import resource, search_reference
-from fhir_server.store.search_sql.common import Compiler, Scope, owned_by
+from fhir_server.store.search_sql.common import Compiler, Scope, owned_by, reads
 from resources.search.query import Chain, Has, InCompartment
 
 
@@ -98,20 +96,13 @@ def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
         ref.c.resource_type == node.source_type,
         inner,
     ]
-    if _reads(inner, source):
+    if reads(inner, source):
         clauses += [
             source.c.resource_type == node.source_type,
             source.c.id == ref.c.resource_id,
             ~source.c.deleted,
         ]
     return exists().where(*clauses)
-
-
-def _reads(clause: ColumnElement[bool], table: FromClause) -> bool:
-    """Whether ``clause`` (subqueries included) reads a column of ``table``."""
-    return any(
-        isinstance(element, ColumnClause) and element.table is table for element in iterate(clause)
-    )
 
 
 def in_compartment(node: InCompartment, scope: Scope) -> ColumnElement[bool]:

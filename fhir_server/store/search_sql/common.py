@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Exists, FromClause, Table, and_, exists, true
+from sqlalchemy import ColumnClause, ColumnElement, Exists, FromClause, Table, and_, exists, true
+from sqlalchemy.sql.visitors import iterate
 
 from resources.search.query import Expr
 
@@ -97,6 +98,13 @@ def owned_by(table: FromClause, scope: Scope) -> ColumnElement[bool]:
 def rows_exist(table: FromClause, param: str, scope: Scope, *where: Any) -> Exists:
     """EXISTS a row of ``table`` for ``param`` of the scope's resource, matching ``where``."""
     return exists().where(owned_by(table, scope), table.c.param == param, *where)
+
+
+def reads(clause: ColumnElement[bool], table: FromClause) -> bool:
+    """Whether ``clause`` (subqueries included) reads a column of ``table``."""
+    return any(
+        isinstance(element, ColumnClause) and element.table is table for element in iterate(clause)
+    )
 
 
 def successor(prefix: str) -> str | None:
