@@ -106,7 +106,7 @@ def launch(
         try:
             return await launches.mint(client, patient, encounter)
         finally:
-            await client.aclose()  # type: ignore[attr-defined]  # stubs predate aclose
+            await client.aclose()
 
     settings = settings_or_exit()
     found = run_db(settings, lambda conn: launches.exists(conn, "Patient", patient))

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 import redis.asyncio as aioredis
 
-if TYPE_CHECKING:
-    Redis: TypeAlias = aioredis.Redis[bytes]
-    """The async client as the app creates it (replies are bytes)."""
-else:
-    Redis = aioredis.Redis
+Redis: TypeAlias = aioredis.Redis
+"""The async client as the app creates it (replies are bytes)."""
 
 PREFIX = "nv:auth:"
 
@@ -64,7 +61,7 @@ def revocation_members(jti: str, grant_id: str | None) -> tuple[str, str]:
 async def is_revoked(redis: Redis, jti: str, grant_id: str | None) -> bool:
     """Whether the token or its grant was revoked (asked of Redis now)."""
     members = list(revocation_members(jti, grant_id))
-    scores = await redis.zmscore(REVOKED, members)  # type: ignore[no-untyped-call]
+    scores = await redis.zmscore(REVOKED, members)
     now = time.time()
     return any(score is not None and score > now for score in scores)
 

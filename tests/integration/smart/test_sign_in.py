@@ -162,7 +162,7 @@ def test_five_failures_from_one_address_lock_the_address_out(services: ServiceUr
             other_ip = await lockout.is_locked_out(redis, "fresh", ip + "-other")
             return before, fresh_user_same_ip, other_ip
         finally:
-            await redis.aclose()  # type: ignore[attr-defined]  # stubs predate aclose
+            await redis.aclose()
 
     before, fresh_user_same_ip, other_ip = asyncio.run(scenario())
     assert before is False
