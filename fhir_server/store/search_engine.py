@@ -26,7 +26,7 @@ from fhir_server.store.explain import Explain
 from fhir_server.store.includes import find_included
 from fhir_server.store.rows import VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_sql.common import Scope
-from fhir_server.store.search_sql.compile import compile_expr
+from fhir_server.store.search_sql.compile import compile_where
 from fhir_server.store.search_sql.count import index_count
 from fhir_server.store.sorting import (
     SortColumn,
@@ -62,7 +62,7 @@ def compile_search(query: SearchQuery, base_url: str | None = None) -> CompiledS
     """Compile the query's condition and sort keys (nothing runs)."""
     scope = Scope(resource, query.resource_types, now(), base_url)
     types = query.resource_types
-    clauses = [~R.deleted, compile_expr(query.where, scope)]
+    clauses = [~R.deleted, compile_where(query.where, scope)]
     if len(types) == 1:
         clauses.insert(0, R.resource_type == types[0])
     elif types:

@@ -307,3 +307,67 @@ def test_a_chain_through_several_target_types_reaches_each(client: httpx.Client)
     assert g.batch.ids("Observation", [(chain, "ames,bond")]) == [via_episode["id"]]
     client.delete(f"/EpisodeOfCare/{episode['id']}")  # a deleted target matches no more
     assert g.batch.ids("Observation", [(chain, "bond")]) == []
+
+
+def test_a_search_of_only_a_chain_through_several_types(client: httpx.Client) -> None:
+    """With no other test (no ``_tag`` either: the family names are this test's own), a chain
+    through an Encounter or an EpisodeOfCare is one array of both chains' sources, and so is
+    its second level (``Encounter.patient`` is a Patient or a Group): the same matches, every
+    page of them once, and a deleted source or target matches no more."""
+
+    def made(resource: Resource) -> Resource:
+        response = client.post(f"/{resource['resourceType']}", json=resource)
+        assert response.status_code == 201, response.text
+        stored: Resource = response.json()
+        return stored
+
+    def found(params: list[tuple[str, str]]) -> list[str]:
+        ids: list[str] = []
+        response = client.get("/Observation", params=[*params, ("_count", "1")])
+        while True:
+            assert response.status_code == 200, response.text
+            page = response.json()
+            ids += [e["resource"]["id"] for e in page.get("entry", [])]
+            url = next((x["url"] for x in page.get("link", []) if x["relation"] == "next"), None)
+            if url is None:
+                break
+            response = client.get(url)
+        assert len(ids) == len(set(ids)), ids
+        return sorted(ids)
+
+    first, second = (f"Chainx{uuid.uuid4().hex[:12]}" for _ in range(2))  # PHI: 24 at most
+    p1 = made({"resourceType": "Patient", "name": [{"family": first}]})
+    p2 = made({"resourceType": "Patient", "name": [{"family": second}]})
+    encounter = made(
+        {
+            "resourceType": "Encounter",
+            "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+            "subject": {"reference": f"Patient/{p1['id']}"},
+        }
+    )
+    episode = made(
+        {
+            "resourceType": "EpisodeOfCare",
+            "status": "active",
+            "patient": {"reference": f"Patient/{p2['id']}"},
+        }
+    )
+    observation = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+    via_encounter = [
+        made({**observation, "encounter": {"reference": f"Encounter/{encounter['id']}"}})
+        for _ in range(3)
+    ]
+    via_episode = made(
+        {**observation, "encounter": {"reference": f"EpisodeOfCare/{episode['id']}"}}
+    )
+    chain = "encounter.patient.family"
+    ids = sorted(o["id"] for o in via_encounter)
+    assert found([(chain, first)]) == ids
+    assert found([(chain, second)]) == [via_episode["id"]]
+    assert found([(chain, f"{first},{second}")]) == sorted([*ids, via_episode["id"]])
+    assert found([("encounter.patient._id", p1["id"])]) == ids
+    assert client.delete(f"/Observation/{ids[0]}").status_code in (200, 204)
+    assert found([(chain, first)]) == ids[1:]
+    assert client.delete(f"/EpisodeOfCare/{episode['id']}").status_code in (200, 204)
+    assert found([(chain, second)]) == []

@@ -4,7 +4,8 @@ All become EXISTS over ``search_reference``: a chain joins the reference to its 
 ``resource`` row and tests the inner expression on that row (so chains nest to any depth);
 ``_has`` finds reference rows of the source type pointing at the row (the reverse index) and
 tests the inner expression on the source; a compartment is any of its parameters pointing at
-the owner. Chains through several target types are the exception (``chain_through_types``).
+the owner. A search whose one test is a chain through several target types is the
+exception (``chain_through_types``).
 """
 
 from __future__ import annotations
@@ -57,12 +58,13 @@ def chain_through_types(
 ) -> ColumnElement[bool] | None:
     """Chains of one row through several target types (``Observation?encounter.patient.x``
     goes through an Encounter or an EpisodeOfCare): the row's id is among one array of every
-    chain's sources; None where the row may have several types (then each is an EXISTS).
+    chain's sources; None where the row may have several types.
 
     As an OR of EXISTS, PostgreSQL can only test each row against every chain's matches, and
-    it took them for half the rows: a page walked the rows in id order until enough matched,
-    which read more rows the larger the table. A chain's matches depend on nothing outside
-    it, so the array is made once, from them alone, and the row index is probed with it.
+    it took them for half the rows: a search with no other test walked the rows in id order
+    until a page matched, which read more rows the larger the table. A chain's matches
+    depend on nothing outside it, so the array is made once, from them alone, and the row
+    index is probed with it (``compile.compile_where`` says when).
     """
     if len(scope.types) != 1:
         return None

@@ -49,11 +49,6 @@ def _any_of(items: Sequence[Expr], scope: Scope) -> ColumnElement[bool]:
     groups: dict[tuple[type, str], list[Leaf]] = {}
     texts: dict[str, list[TextMatch]] = {}
     others: list[ColumnElement[bool]] = []
-    chains = [item for item in items if isinstance(item, Chain)]
-    joined = chain.chain_through_types(chains, scope, compile_expr) if len(chains) > 1 else None
-    if joined is not None:
-        others.append(joined)
-        items = [item for item in items if not isinstance(item, Chain)]
     for item in items:
         if isinstance(item, TextMatch):
             texts.setdefault(item.param.code, []).append(item)
@@ -65,6 +60,25 @@ def _any_of(items: Sequence[Expr], scope: Scope) -> ColumnElement[bool]:
     clauses = [_leaves_exist(group, scope) for group in groups.values()] + others
     clauses += [text_exists(matches, scope) for matches in texts.values()]
     return or_(false(), *clauses)
+
+
+def compile_where(node: Expr, scope: Scope) -> ColumnElement[bool]:
+    """The search's condition on the scope's row: ``compile_expr``, except where the search's
+    one test is a chain through several target types (``chain.chain_through_types``; the
+    same again for a chain's target whose one test is such a chain).
+
+    With other tests beside it, the chain stays an OR of EXISTS: PostgreSQL may then start
+    from a narrower test and probe each row's chain (``patient=x&encounter.status=y``:
+    0.08 s, against 1.4-2 s to collect every Observation of a finished encounter first).
+    """
+    only = node.items[0] if isinstance(node, AllOf) and len(node.items) == 1 else node
+    items = only.items if isinstance(only, AnyOf) else ()
+    chains = [item for item in items if isinstance(item, Chain)]
+    if len(chains) > 1 and len(chains) == len(items):
+        joined = chain.chain_through_types(chains, scope, compile_where)
+        if joined is not None:
+            return joined
+    return compile_expr(node, scope)
 
 
 def compile_expr(node: Expr, scope: Scope) -> ColumnElement[bool]:
