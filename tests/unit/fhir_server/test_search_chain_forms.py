@@ -1,0 +1,42 @@
+"""When a chain through several target types is one array of its sources, and when it stays
+an OR of EXISTS per type (``compile.compile_where``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine
+
+from fhir_server.store.search_engine import compile_search, page_statement
+from resources.search.parse import parse_search
+from resources.search.registry import default_registry
+
+ARRAY = "= ANY (array("
+
+
+def _sql(params: list[tuple[str, str]], types: tuple[str, ...] = ("Observation",)) -> str:
+    query = parse_search(types, params, default_registry(), strict=True)
+    statement = page_statement(compile_search(query), 21)
+    return str(statement.compile(create_engine("postgresql+psycopg://")))
+
+
+def test_the_searchs_one_test_is_one_array_of_both_chains_sources() -> None:
+    sql = _sql([("encounter.patient.family", "ames")])
+    assert sql.count(ARRAY) == 1, sql
+    assert "UNION ALL" in sql, sql
+    assert " OR (EXISTS" not in sql, sql
+
+
+def test_a_targets_one_test_through_several_types_is_an_array_too() -> None:
+    # Encounter.patient and EpisodeOfCare.patient: a Patient or a Group
+    sql = _sql([("encounter.patient._id", "p1")])
+    assert sql.count(ARRAY) == 3, sql
+
+
+def test_beside_another_test_the_chain_stays_an_exists_per_type() -> None:
+    """PostgreSQL may then start from the narrower test and probe each row's chain."""
+    sql = _sql([("patient", "Patient/p1"), ("encounter.status", "finished")])
+    assert ARRAY not in sql, sql
+    assert sql.count("EXISTS") >= 3, sql
+
+
+def test_a_chain_through_one_type_stays_an_exists() -> None:
+    assert ARRAY not in _sql([("subject:Patient.family", "ames")])
