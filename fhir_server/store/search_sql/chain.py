@@ -24,9 +24,10 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource, search_reference
-from fhir_server.store.search_sql.common import Compiler, Scope, owned_by, reads
+from fhir_server.store.search_sql.common import Compiler, Scope, compare, owned_by, reads
 from resources.search.query import Chain, Has, InCompartment
 
 
@@ -44,10 +45,10 @@ def _reaches(
     target = scope.alias(resource)
     inner = compile_(node.inner, scope.narrowed(target, node.target_type))
     return [
-        ref.c.param == node.param.code,
-        ref.c.target_type == node.target_type,
-        target.c.resource_type == node.target_type,
-        target.c.id == ref.c.target_id,
+        compare(ref.c.param, eq, node.param.code),
+        compare(ref.c.target_type, eq, node.target_type),
+        compare(target.c.resource_type, eq, node.target_type),
+        compare(target.c.id, eq, ref.c.target_id),
         ~target.c.deleted,
         inner,
     ]
@@ -71,7 +72,7 @@ def chain_through_types(
     sources = []
     for node in nodes:
         ref = scope.alias(search_reference)
-        owner = ref.c.resource_type == scope.types[0]
+        owner = compare(ref.c.resource_type, eq, scope.types[0])
         reaches = _reaches(node, ref, scope, compile_)
         sources.append(select(ref.c.resource_id).where(owner, *reaches))
     found = func.array(union_all(*sources).scalar_subquery())
@@ -92,16 +93,16 @@ def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
     inner_scope = scope.narrowed(source, node.source_type, ref.c.resource_id)
     inner = compile_(node.inner, inner_scope)
     clauses = [
-        ref.c.target_type == scope.type_column(),
-        ref.c.target_id == scope.id_column(),
-        ref.c.param == node.reference.code,
-        ref.c.resource_type == node.source_type,
+        compare(ref.c.target_type, eq, scope.type_column()),
+        compare(ref.c.target_id, eq, scope.id_column()),
+        compare(ref.c.param, eq, node.reference.code),
+        compare(ref.c.resource_type, eq, node.source_type),
         inner,
     ]
     if reads(inner, source):
         clauses += [
-            source.c.resource_type == node.source_type,
-            source.c.id == ref.c.resource_id,
+            compare(source.c.resource_type, eq, node.source_type),
+            compare(source.c.id, eq, ref.c.resource_id),
             ~source.c.deleted,
         ]
     return exists().where(*clauses)
@@ -130,7 +131,7 @@ def in_compartment(node: InCompartment, scope: Scope) -> ColumnElement[bool]:
         owned_by(ref, scope),
         linked,
         and_(
-            ref.c.target_type == node.compartment_type,
-            ref.c.target_id == node.compartment_id,
+            compare(ref.c.target_type, eq, node.compartment_type),
+            compare(ref.c.target_id, eq, node.compartment_id),
         ),
     )

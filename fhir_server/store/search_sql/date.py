@@ -22,8 +22,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, FromClause, and_, not_, or_
+from sqlalchemy.sql.operators import ge, gt, le, lt
 
-from fhir_server.store.search_sql.common import Scope
+from fhir_server.store.search_sql.common import Scope, compare
 from resources.search.query import DateMatch, Prefix
 from resources.search.values import DATE_MAX, DATE_MIN
 
@@ -45,27 +46,30 @@ def range_predicate(
 ) -> ColumnElement[bool]:
     """Stored range ``[low, high)`` against the search range, per the prefix."""
     sl, sh = search
-    within = and_(low >= sl, low < sh, high <= sh)
+
+    def within() -> ColumnElement[bool]:
+        return and_(compare(low, ge, sl), compare(low, lt, sh), compare(high, le, sh))
+
     match prefix:
         case "eq":
-            return within
+            return within()
         case "ne":
-            return not_(within)
+            return not_(within())
         case "gt":
-            return high > sh
+            return compare(high, gt, sh)
         case "lt":
-            return low < sl
+            return compare(low, lt, sl)
         case "ge":  # high > sl holds either way; it gives the index a range
-            return and_(high > sl, or_(high > sh, within))
+            return and_(compare(high, gt, sl), or_(compare(high, gt, sh), within()))
         case "le":
-            return and_(low < sh, or_(low < sl, within))
+            return and_(compare(low, lt, sh), or_(compare(low, lt, sl), within()))
         case "sa":
-            return low >= sh
+            return compare(low, ge, sh)
         case "eb":
-            return high <= sl
+            return compare(high, le, sl)
         case "ap":
             wl, wh = approximate(sl, sh, now)
-            return and_(low < wh, high > wl)
+            return and_(compare(low, lt, wh), compare(high, gt, wl))
 
 
 def point_predicate(
@@ -78,20 +82,20 @@ def point_predicate(
     sl, sh = search
     match prefix:
         case "eq":
-            return and_(instant >= sl, instant < sh)
+            return and_(compare(instant, ge, sl), compare(instant, lt, sh))
         case "ne":
-            return or_(instant < sl, instant >= sh)
+            return or_(compare(instant, lt, sl), compare(instant, ge, sh))
         case "gt" | "sa":
-            return instant >= sh
+            return compare(instant, ge, sh)
         case "lt" | "eb":
-            return instant < sl
+            return compare(instant, lt, sl)
         case "ge":
-            return instant >= sl
+            return compare(instant, ge, sl)
         case "le":
-            return instant < sh
+            return compare(instant, lt, sh)
         case "ap":
             wl, wh = approximate(sl, sh, now)
-            return and_(instant >= wl, instant < wh)
+            return and_(compare(instant, ge, wl), compare(instant, lt, wh))
 
 
 def predicate(match: DateMatch, table: FromClause, scope: Scope) -> ColumnElement[bool]:

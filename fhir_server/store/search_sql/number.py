@@ -17,8 +17,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, FromClause, and_, or_, true
+from sqlalchemy.sql.operators import ge, gt, le, lt
 
-from fhir_server.store.search_sql.common import Scope
+from fhir_server.store.search_sql.common import Scope, compare
 from resources.search.query import NumberMatch, Prefix, QuantityMatch
 
 
@@ -28,28 +29,28 @@ def _bounded(table: FromClause) -> ColumnElement[bool]:
 
 def _eq(table: FromClause, sl: Decimal, sh: Decimal) -> ColumnElement[bool]:
     c = table.c
-    point = and_(c.value >= sl, c.value < sh, _bounded(table))
-    return or_(point, and_(c.value.is_(None), c.low >= sl, c.high <= sh))
+    point = and_(compare(c.value, ge, sl), compare(c.value, lt, sh), _bounded(table))
+    return or_(point, and_(c.value.is_(None), compare(c.low, ge, sl), compare(c.high, le, sh)))
 
 
 def _above(table: FromClause, x: Decimal, inclusive: bool) -> ColumnElement[bool]:
     c = table.c
-    point = c.value >= x if inclusive else c.value > x
-    return or_(point, and_(c.value.is_(None), c.high > x), c.high.is_(None))
+    point = compare(c.value, ge, x) if inclusive else compare(c.value, gt, x)
+    return or_(point, and_(c.value.is_(None), compare(c.high, gt, x)), c.high.is_(None))
 
 
 def _below(table: FromClause, x: Decimal, inclusive: bool) -> ColumnElement[bool]:
     c = table.c
-    point = c.value <= x if inclusive else c.value < x
-    range_ = c.low <= x if inclusive else c.low < x
+    point = compare(c.value, le, x) if inclusive else compare(c.value, lt, x)
+    range_ = compare(c.low, le, x) if inclusive else compare(c.low, lt, x)
     return or_(point, and_(c.value.is_(None), range_), c.low.is_(None))
 
 
 def _overlaps(table: FromClause, lo: Decimal, hi: Decimal) -> ColumnElement[bool]:
     c = table.c
-    point = and_(c.value >= lo, c.value <= hi, _bounded(table))
-    low_ok = or_(c.low.is_(None), c.low <= hi)
-    high_ok = or_(c.high.is_(None), c.high >= lo)
+    point = and_(compare(c.value, ge, lo), compare(c.value, le, hi), _bounded(table))
+    low_ok = or_(c.low.is_(None), compare(c.low, le, hi))
+    high_ok = or_(c.high.is_(None), compare(c.high, ge, lo))
     return or_(point, and_(c.value.is_(None), low_ok, high_ok))
 
 
@@ -79,11 +80,13 @@ def numeric_predicate(
             return _below(table, value, inclusive=True)
         case "sa":
             return or_(
-                and_(c.value >= sh, c.low.is_not(None)), and_(c.value.is_(None), c.low >= sh)
+                and_(compare(c.value, ge, sh), c.low.is_not(None)),
+                and_(c.value.is_(None), compare(c.low, ge, sh)),
             )
         case "eb":
             return or_(
-                and_(c.value < sl, c.high.is_not(None)), and_(c.value.is_(None), c.high <= sl)
+                and_(compare(c.value, lt, sl), c.high.is_not(None)),
+                and_(c.value.is_(None), compare(c.high, le, sl)),
             )
         case "ap":
             return _overlaps(table, *approximate(value, sl, sh))

@@ -9,8 +9,9 @@ also finds values stored in the units of its dimension that ``terminology.ucum``
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, FromClause, and_, or_
+from sqlalchemy.sql.operators import eq
 
-from fhir_server.store.search_sql.common import Scope
+from fhir_server.store.search_sql.common import Scope, compare
 from fhir_server.store.search_sql.number import numeric_predicate
 from fhir_server.store.text_limits import clip
 from resources.search.query import QuantityMatch
@@ -26,7 +27,7 @@ def _ucum(match: QuantityMatch, table: FromClause) -> ColumnElement[bool] | None
     c = table.c
     branches = [
         and_(
-            c.code == clip(unit),
+            compare(c.code, eq, clip(unit)),
             numeric_predicate(
                 table, match.prefix, match.value * factor, match.low * factor, match.high * factor
             ),
@@ -46,9 +47,11 @@ def predicate(match: QuantityMatch, table: FromClause, scope: Scope) -> ColumnEl
             return converted
     clauses = [numeric_predicate(table, match.prefix, match.value, match.low, match.high)]
     if match.system is not None:
-        clauses.append(c.system == clip(match.system))
+        clauses.append(compare(c.system, eq, clip(match.system)))
         if match.code is not None:
-            clauses.append(c.code == clip(match.code))
+            clauses.append(compare(c.code, eq, clip(match.code)))
     elif match.code is not None:
-        clauses.append(or_(c.code == clip(match.code), c.unit == clip(match.code)))
+        clauses.append(
+            or_(compare(c.code, eq, clip(match.code)), compare(c.unit, eq, clip(match.code)))
+        )
     return and_(*clauses)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import ColumnElement, FromClause, and_, or_, true
+from sqlalchemy.sql.operators import eq
 
-from fhir_server.store.search_sql.common import Scope
+from fhir_server.store.search_sql.common import Scope, compare
 from fhir_server.store.text_limits import clip
 from resources.search.query import ReferenceMatch
 
@@ -31,19 +32,19 @@ def _target(
     c = table.c
     clauses: list[ColumnElement[bool]] = []
     if type_ is not None:
-        clauses.append(c.target_type == type_)
+        clauses.append(compare(c.target_type, eq, type_))
     if id_ is not None:
-        clauses.append(c.target_id == id_)
+        clauses.append(compare(c.target_id, eq, id_))
     if version is not None:
-        clauses.append(c.version == version)
+        clauses.append(compare(c.version, eq, version))
     return and_(true(), *clauses)
 
 
 def _url(table: FromClause, url: str, version: str | None, base: str | None) -> ColumnElement[bool]:
     c = table.c
-    exact = c.url == clip(url)
+    exact = compare(c.url, eq, clip(url))
     if version is not None:
-        exact = and_(exact, c.version == version)
+        exact = and_(exact, compare(c.version, eq, version))
     local = local_target(url, base)
     if local is None:
         return exact
@@ -57,9 +58,9 @@ def predicate(match: ReferenceMatch, table: FromClause, scope: Scope) -> ColumnE
     if match.identifier_value is not None or match.identifier_system is not None:
         clauses: list[ColumnElement[bool]] = []
         if match.identifier_value is not None:
-            clauses.append(c.identifier_value == clip(match.identifier_value))
+            clauses.append(compare(c.identifier_value, eq, clip(match.identifier_value)))
         if match.identifier_system is not None:
-            clauses.append(c.identifier_system == clip(match.identifier_system))
+            clauses.append(compare(c.identifier_system, eq, clip(match.identifier_system)))
         return and_(*clauses)
     if match.url is not None:
         return _url(table, match.url, match.version, scope.base_url)

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy.sql.operators import eq
 
-from fhir_server.store.search_sql.common import Scope, escape_like, starts_with
+from fhir_server.store.search_sql.common import Scope, compare, escape_like, starts_with
 from fhir_server.store.text_limits import clip
 from resources.search.query import StringMatch
 
@@ -14,7 +15,7 @@ def predicate(match: StringMatch, table: FromClause, scope: Scope) -> ColumnElem
     """The string row matches (values arrive normalised, ``:exact`` ones as written)."""
     del scope
     if match.mode == "exact":
-        return table.c.exact == clip(match.value)
+        return compare(table.c.exact, eq, clip(match.value))
     if match.mode == "contains":
         pattern = f"%{escape_like(match.value)}%"
         return table.c.normalised.like(pattern, escape="\\")

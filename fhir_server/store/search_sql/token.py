@@ -5,8 +5,9 @@ https://hl7.org/fhir/R4/search.html#token"""
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, FromClause, and_, false, or_, true
+from sqlalchemy.sql.operators import eq
 
-from fhir_server.store.search_sql.common import Scope, starts_with
+from fhir_server.store.search_sql.common import Scope, compare, starts_with
 from fhir_server.store.text_limits import clip
 from resources.search.query import TokenMatch
 
@@ -21,15 +22,15 @@ def predicate(match: TokenMatch, table: FromClause, scope: Scope) -> ColumnEleme
         return starts_with(columns.text, clip(match.text or ""))
     clauses: list[ColumnElement[bool]] = []
     if match.code is not None:
-        clauses.append(columns.code == clip(match.code))
+        clauses.append(compare(columns.code, eq, clip(match.code)))
     if match.no_system:
         clauses.append(columns.system.is_(None))
     elif match.system is not None:
-        clauses.append(columns.system == clip(match.system))
+        clauses.append(compare(columns.system, eq, clip(match.system)))
     if match.mode == "of-type":
-        clauses.append(columns.type_code == clip(match.type_code))
+        clauses.append(compare(columns.type_code, eq, clip(match.type_code)))
         if match.type_system is not None:
-            clauses.append(columns.type_system == clip(match.type_system))
+            clauses.append(compare(columns.type_system, eq, clip(match.type_system)))
     return and_(true(), *clauses)
 
 
@@ -42,7 +43,7 @@ def _in_codes(match: TokenMatch, table: FromClause) -> ColumnElement[bool]:
         by_system.setdefault(system, []).append(clip(code))
     columns = table.c
     clauses = [
-        and_(columns.system == clip(system), columns.code.in_(codes))
+        and_(compare(columns.system, eq, clip(system)), columns.code.in_(codes))
         for system, codes in by_system.items()
     ]
     return or_(false(), *clauses)

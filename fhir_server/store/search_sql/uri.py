@@ -4,8 +4,9 @@ stored uri is the value or one of its parent paths). https://hl7.org/fhir/R4/sea
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy.sql.operators import eq
 
-from fhir_server.store.search_sql.common import Scope, starts_with
+from fhir_server.store.search_sql.common import Scope, compare, starts_with
 from fhir_server.store.text_limits import clip
 from resources.search.query import UriMatch
 
@@ -31,4 +32,4 @@ def predicate(match: UriMatch, table: FromClause, scope: Scope) -> ColumnElement
         return starts_with(table.c.uri, clip(match.uri))
     if match.mode == "above":
         return table.c.uri.in_(parents(match.uri))
-    return table.c.uri == clip(match.uri)
+    return compare(table.c.uri, eq, clip(match.uri))
