@@ -29,10 +29,11 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import search_token
 from fhir_server.store.search_sql import token
-from fhir_server.store.search_sql.common import Scope, owned_by, rows_exist
+from fhir_server.store.search_sql.common import Scope, compare, owned_by, rows_exist
 from fhir_server.store.search_sql.leaves import leaf_table
 from resources import error_codes
 from resources.crypto.blind import MAX_PREFIX, BlindIndex, search_calendar
@@ -69,7 +70,7 @@ def _string(match: StringMatch, table: FromClause, blind: BlindIndex) -> ColumnE
     if match.mode == "contains":
         raise _refuse(code, ":contains cannot be answered")
     if match.mode == "exact":
-        return table.c.text == blind.exact(digest_domain(code), match.value)
+        return compare(table.c.text, eq, blind.exact(digest_domain(code), match.value))
     key = _prefix_key(match, blind)
     return true() if key is None else _overlaps(table, [key])
 
@@ -115,7 +116,7 @@ def _date(match: DateMatch, table: FromClause, blind: BlindIndex) -> ColumnEleme
     calendar = search_calendar(match.low, match.high)
     if calendar is None:
         raise _refuse(code, "only a year, a month or a day can be searched")
-    return table.c.code == blind.date(code, calendar)
+    return compare(table.c.code, eq, blind.date(code, calendar))
 
 
 _NO_SCOPE = Scope(search_token, (), datetime.min.replace(tzinfo=UTC))
@@ -144,7 +145,7 @@ def _split(
 def _blind_rows_exist(table: FromClause, code: str, scope: Scope, *where: Any) -> Exists:
     """EXISTS a blind row of ``code``, or of the parts that store its values (``name``)."""
     params = searched_params(code)
-    param = table.c.param == params[0] if len(params) == 1 else table.c.param.in_(params)
+    param = compare(table.c.param, eq, params[0]) if len(params) == 1 else table.c.param.in_(params)
     return exists().where(owned_by(table, scope), param, *where)
 
 

@@ -122,7 +122,7 @@ def in_compartment(node: InCompartment, scope: Scope) -> ColumnElement[bool]:
     if len(scope.types) != 1 and node.members:
         linked = or_(
             *(
-                and_(ref.c.resource_type == type_, ref.c.param.in_(type_codes))
+                and_(compare(ref.c.resource_type, eq, type_), ref.c.param.in_(type_codes))
                 for type_, type_codes in node.members
                 if type_codes
             )

@@ -11,8 +11,9 @@ an EXISTS on the first component, with one correlated EXISTS per further compone
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists
+from sqlalchemy.sql.operators import eq
 
-from fhir_server.store.search_sql.common import Scope, rows_exist
+from fhir_server.store.search_sql.common import Scope, compare, rows_exist
 from fhir_server.store.search_sql.leaves import leaf_table
 from resources.search.query import CompositeMatch
 
@@ -33,10 +34,10 @@ def compile_composite(match: CompositeMatch, scope: Scope) -> ColumnElement[bool
         other = scope.alias(other_table)
         others.append(
             exists().where(
-                other.c.resource_type == anchor.c.resource_type,
-                other.c.resource_id == anchor.c.resource_id,
-                other.c.param == component_param(match.param.code, position),
-                other.c.composite_ord == anchor.c.composite_ord,
+                compare(other.c.resource_type, eq, anchor.c.resource_type),
+                compare(other.c.resource_id, eq, anchor.c.resource_id),
+                compare(other.c.param, eq, component_param(match.param.code, position)),
+                compare(other.c.composite_ord, eq, anchor.c.composite_ord),
                 other_predicate(leaf, other, scope),
             )
         )

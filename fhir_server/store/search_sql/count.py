@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource
 from fhir_server.store.search_sql.blind import is_blinded
-from fhir_server.store.search_sql.common import Scope, reads
+from fhir_server.store.search_sql.common import Scope, compare, reads
 from fhir_server.store.search_sql.compile import compile_expr
 from fhir_server.store.search_sql.leaves import LEAVES, leaf_table
 from resources.identity import now
@@ -56,8 +57,8 @@ def index_count(query: SearchQuery, base_url: str | None = None) -> Select[Any] 
     if any(reads(clause, row) for clause in others):
         return None
     return select(func.count(distinct(lead.c.resource_id))).where(
-        lead.c.resource_type == query.resource_types[0],
-        lead.c.param == leaves[0].param.code,
+        compare(lead.c.resource_type, eq, query.resource_types[0]),
+        compare(lead.c.param, eq, leaves[0].param.code),
         or_(*(predicate(leaf, lead, scope) for leaf in leaves)),
         *others,
     )
