@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from fhir_server.db.schema import resource, resource_version
 from fhir_server.store import cursor as cursors
 from fhir_server.store.explain import Explain
+from fhir_server.store.has_sources import size_has
 from fhir_server.store.includes import find_included
 from fhir_server.store.rows import VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_sql.common import Scope
@@ -201,7 +202,7 @@ async def run_search(
     base_url: str | None = None,
 ) -> SearchPage:
     """One page of ``query``'s results, continuing after ``raw_cursor``."""
-    query = await resolve_codes(conn, query)
+    query = await size_has(conn, await resolve_codes(conn, query))
     search = compile_search(query, base_url)
     matches, next_cursor, previous_cursor = await _page(conn, search, raw_cursor)
     total = await _total(conn, search)

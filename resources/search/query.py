@@ -171,6 +171,9 @@ class Has:
     source_type: str
     reference: SearchParamDef
     inner: Expr
+    many_sources: bool = False
+    """Set by the store where so many ``source_type`` resources match ``inner`` that the rows
+    are best tested one by one in page order, each for its first matching source."""
 
 
 @dataclass(frozen=True, slots=True)

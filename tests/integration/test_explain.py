@@ -8,19 +8,23 @@ engine exactly as a request would be and explained with its bound parameters.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, Select, create_engine, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from fhir_server.db import migrate
 from fhir_server.db.engine import sync_url
 from fhir_server.embedded import ServiceUrls
 from fhir_server.store.explain import Explain, plan_nodes
+from fhir_server.store.has_sources import size_has
 from fhir_server.store.includes import current_of, include_keys_query
 from fhir_server.store.search_engine import compile_search, count_statement, page_statement
 from resources.search.parse import parse_search
+from resources.search.query import Has, SearchQuery
 from resources.search.registry import default_registry
 from resources.stored import StoredVersion
 from tests.servers import fresh_database
@@ -73,6 +77,10 @@ LOAD = [
     SELECT 'Patient', 'Patient' || i, 'organization', 'Organization',
            'Organization' || (i % :organizations + 1)
     FROM generate_series(1, :patients) AS i""",
+    # every even Observation is a vital sign: those of the odd-numbered patients
+    """INSERT INTO search_token (resource_type, resource_id, param, system, code)
+    SELECT 'Observation', 'Observation' || i, 'category', 'http://hl7.org/cs', 'vital-signs'
+    FROM generate_series(2, :observations, 2) AS i""",
     "ANALYZE",
 ]
 
@@ -220,3 +228,58 @@ def test_a_chain_through_several_types_reads_only_its_matches(loaded: Engine) ->
     ]
     # a scan of the 3,000 Encounters may filter them all; the walk filtered ~59,000 rows
     assert all(rows <= 3_000 for _, rows in removed), removed
+
+
+async def _sized_async(url: str, query: SearchQuery) -> SearchQuery:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await size_has(conn, query)
+    finally:
+        await engine.dispose()
+
+
+def _sized(engine: Engine, params: list[tuple[str, str]]) -> SearchQuery:
+    """The Patient search with its ``_has`` sized as a request's is."""
+    query = parse_search(("Patient",), params, default_registry(), strict=True)
+    url = engine.url.render_as_string(hide_password=False)
+    return asyncio.run(_sized_async(url, query))
+
+
+def _walked(query: SearchQuery) -> bool:
+    has = query.where.items[0]
+    assert isinstance(has, Has)
+    return has.many_sources
+
+
+def test_a_has_with_many_sources_walks_the_rows_in_page_order(loaded: Engine) -> None:
+    """Half the patients have one of the 50,000 vital signs. As a join PostgreSQL guesses the
+    matching patients from the distinct ids of every type, and may expect a handful and test
+    every patient; with many sources the patients are walked in id order, each probed for one
+    vital sign, and the walk stops at the page."""
+    vital = [("_has:Observation:subject:category", "vital-signs")]
+    query = _sized(loaded, vital)
+    assert _walked(query)
+    statement = page_statement(compile_search(query), query.count + 1)
+    with loaded.connect() as conn:
+        plan = conn.execute(Explain(statement, analyze=True)).scalar_one()
+        matched = [row.id for row in conn.execute(statement)]
+    odd = sorted(f"Patient{p}" for p in range(1, COUNTS["patients"] + 1, 2))
+    assert matched == odd[:21]
+    nodes = plan_nodes(plan[0]["Plan"])
+    probes = [n for n in nodes if n.get("Parent Relationship") == "SubPlan"]
+    assert [n["Node Type"] for n in probes] == ["Limit"], nodes  # one source per patient
+    read = [
+        n["Actual Rows"] * n["Actual Loops"] for n in nodes if n.get("Relation Name") == "resource"
+    ]
+    assert read, nodes
+    assert max(read) < 100, read  # of 10,000 patients
+
+
+def test_a_has_with_few_sources_a_sort_or_a_total_stays_a_join(loaded: Engine) -> None:
+    """200 Observations of a code: PostgreSQL starts from them. A sort or a total tests every
+    row, which the join does more cheaply than a walk."""
+    assert not _walked(_sized(loaded, [("_has:Observation:subject:code", "c42")]))
+    vital = ("_has:Observation:subject:category", "vital-signs")
+    assert not _walked(_sized(loaded, [vital, ("_sort", "-_lastUpdated")]))
+    assert not _walked(_sized(loaded, [vital, ("_total", "accurate")]))

@@ -15,11 +15,13 @@ from collections.abc import Sequence
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Integer,
     and_,
     any_,
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
     union_all,
@@ -87,6 +89,13 @@ def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
     source's ``resource`` row is joined only when the inner test reads it (``_lastUpdated``).
     Without that join PostgreSQL also sees how many rows match, and for a common code walks
     the resources in page order and stops at the page, rather than collecting every match.
+
+    Where the store found many sources (``Has.many_sources``, ``has_sources``) the test is
+    a subquery of one row instead, which PostgreSQL cannot turn into a join: the rows are
+    walked in page order, each probed for its first source, and the walk stops at the page.
+    As a join PostgreSQL guessed the matches from the distinct ids of every type, took
+    a code held by half the patients for one held by a few, and probed every patient's every
+    Observation (0.5 s at 287k resources, against 2-4 ms for the walk).
     """
     ref = scope.alias(search_reference)
     source = scope.alias(resource)
@@ -105,6 +114,10 @@ def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
             compare(source.c.id, eq, ref.c.resource_id),
             ~source.c.deleted,
         ]
+    if node.many_sources:
+        one = literal_column("1", Integer)
+        first = select(one).select_from(ref).where(*clauses).limit(1)
+        return first.scalar_subquery().is_not(None)
     return exists().where(*clauses)
 
 

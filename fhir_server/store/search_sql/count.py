@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    distinct,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource
@@ -41,6 +50,30 @@ def index_count(query: SearchQuery, base_url: str | None = None) -> Select[Any] 
     """``count(*)`` of the query's matches from the index rows of its first plain test, or
     None where it has none, has several types, or another test reads the ``resource`` row
     (``_lastUpdated``)."""
+    found = _lead_rows(query, base_url)
+    if found is None:
+        return None
+    lead, where = found
+    return select(func.count(distinct(lead.c.resource_id))).where(*where)
+
+
+def index_rows_up_to(query: SearchQuery, cap: int) -> Select[Any] | None:
+    """How many of the query's first plain test's rows that pass its other tests, counted up
+    to ``cap``: at least as many as its matches (a resource may have several such rows); a
+    test alone is read from its index without the table. None where ``index_count`` is."""
+    found = _lead_rows(query, None)
+    if found is None:
+        return None
+    lead, where = found
+    rows = select(literal_column("1")).select_from(lead).where(*where).limit(cap).subquery("rows")
+    return select(func.count()).select_from(rows)
+
+
+def _lead_rows(
+    query: SearchQuery, base_url: str | None
+) -> tuple[FromClause, list[ColumnElement[bool]]] | None:
+    """The index table of the query's first plain test, and the conditions on its rows that
+    make their owners the query's matches."""
     if len(query.resource_types) != 1:
         return None
     items = list(query.where.items) if isinstance(query.where, AllOf) else [query.where]
@@ -56,9 +89,9 @@ def index_count(query: SearchQuery, base_url: str | None = None) -> Select[Any] 
     others = [compile_expr(other, scope) for other in items[:n] + items[n + 1 :]]
     if any(reads(clause, row) for clause in others):
         return None
-    return select(func.count(distinct(lead.c.resource_id))).where(
+    return lead, [
         compare(lead.c.resource_type, eq, query.resource_types[0]),
         compare(lead.c.param, eq, leaves[0].param.code),
         or_(*(predicate(leaf, lead, scope) for leaf in leaves)),
         *others,
-    )
+    ]

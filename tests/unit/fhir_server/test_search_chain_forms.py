@@ -1,12 +1,16 @@
 """When a chain through several target types is one array of its sources, and when it stays
-an OR of EXISTS per type (``compile.compile_where``)."""
+an OR of EXISTS per type (``compile.compile_where``); when a ``_has`` is a one-row probe
+(``Has.many_sources``)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from sqlalchemy import create_engine
 
 from fhir_server.store.search_engine import compile_search, page_statement
 from resources.search.parse import parse_search
+from resources.search.query import AllOf, Has
 from resources.search.registry import default_registry
 
 ARRAY = "= ANY (array("
@@ -40,3 +44,22 @@ def test_beside_another_test_the_chain_stays_an_exists_per_type() -> None:
 
 def test_a_chain_through_one_type_stays_an_exists() -> None:
     assert ARRAY not in _sql([("subject:Patient.family", "ames")])
+
+
+def _has_sql(many_sources: bool) -> str:
+    query = parse_search(
+        ("Patient",), [("_has:Observation:patient:code", "c1")], default_registry(), strict=True
+    )
+    (has,) = query.where.items
+    assert isinstance(has, Has)
+    sized = replace(query, where=AllOf((replace(has, many_sources=many_sources),)))
+    statement = page_statement(compile_search(sized), 21)
+    return str(statement.compile(create_engine("postgresql+psycopg://")))
+
+
+def test_a_has_with_many_sources_is_a_one_row_probe_postgresql_cannot_join() -> None:
+    walked, joined = _has_sql(many_sources=True), _has_sql(many_sources=False)
+    assert "EXISTS (SELECT * \nFROM search_reference" in joined, joined
+    assert "EXISTS (SELECT * \nFROM search_reference" not in walked, walked
+    assert "FROM search_reference AS search_reference_1" in walked, walked
+    assert ") IS NOT NULL" in walked, walked
