@@ -28,23 +28,28 @@ on the Synthea patients at 287k resources the walk was the cheaper from between 
 3,330 sources of a code (2-4 ms against 26-45 ms, or 0.5 s where PostgreSQL chose wrong)."""
 
 
-async def size_has(conn: AsyncConnection, query: SearchQuery) -> SearchQuery:
-    """``query`` with its top-level ``_has`` tests marked where they have many sources."""
+async def size_has(
+    conn: AsyncConnection, query: SearchQuery, base_url: str | None = None
+) -> SearchQuery:
+    """``query`` with its top-level ``_has`` tests marked where they have many sources
+    (``base_url`` as for the search: references to this server's URLs are local)."""
     if query.sort or query.total != "none" or query.summary == "count":
         return query
     items = query.where.items
     if len(query.resource_types) != 1 or not any(isinstance(item, Has) for item in items):
         return query
-    sized = [await _sized(conn, item) if isinstance(item, Has) else item for item in items]
+    sized = [
+        await _sized(conn, item, base_url) if isinstance(item, Has) else item for item in items
+    ]
     return dataclasses.replace(query, where=AllOf(tuple(sized)))
 
 
-async def _sized(conn: AsyncConnection, has: Has) -> Has:
+async def _sized(conn: AsyncConnection, has: Has, base_url: str | None) -> Has:
     inner: Expr = has.inner
     sources = SearchQuery(
         (has.source_type,), inner if isinstance(inner, AllOf) else AllOf((inner,))
     )
-    statement = index_rows_up_to(sources, WALK_FROM)
+    statement = index_rows_up_to(sources, WALK_FROM, base_url)
     if statement is None:  # no plain test to count from: PostgreSQL decides
         return has
     rows = int((await conn.execute(statement)).scalar_one())

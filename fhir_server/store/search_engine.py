@@ -202,7 +202,7 @@ async def run_search(
     base_url: str | None = None,
 ) -> SearchPage:
     """One page of ``query``'s results, continuing after ``raw_cursor``."""
-    query = await size_has(conn, await resolve_codes(conn, query))
+    query = await size_has(conn, await resolve_codes(conn, query), base_url)
     search = compile_search(query, base_url)
     matches, next_cursor, previous_cursor = await _page(conn, search, raw_cursor)
     total = await _total(conn, search)

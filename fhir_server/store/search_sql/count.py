@@ -57,11 +57,13 @@ def index_count(query: SearchQuery, base_url: str | None = None) -> Select[Any] 
     return select(func.count(distinct(lead.c.resource_id))).where(*where)
 
 
-def index_rows_up_to(query: SearchQuery, cap: int) -> Select[Any] | None:
+def index_rows_up_to(
+    query: SearchQuery, cap: int, base_url: str | None = None
+) -> Select[Any] | None:
     """How many of the query's first plain test's rows that pass its other tests, counted up
     to ``cap``: at least as many as its matches (a resource may have several such rows); a
     test alone is read from its index without the table. None where ``index_count`` is."""
-    found = _lead_rows(query, None)
+    found = _lead_rows(query, base_url)
     if found is None:
         return None
     lead, where = found
