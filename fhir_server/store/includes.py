@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource, resource_version, search_reference
 from fhir_server.store.rows import VERSION_COLUMNS, stored
+from fhir_server.store.search_sql.common import compare
 from resources.search.query import Include
 from resources.stored import StoredVersion
 
@@ -50,9 +52,9 @@ def _param_filter(include: Include) -> ColumnElement[bool]:
         ref.composite_ord.is_(None)
     ]  # composite components are not references to follow
     if include.param is not None:
-        clauses.append(ref.param == include.param.code)
+        clauses.append(compare(ref.param, eq, include.param.code))
     if include.source_type != "*":
-        clauses.append(ref.resource_type == include.source_type)
+        clauses.append(compare(ref.resource_type, eq, include.source_type))
     return and_(*clauses)
 
 
@@ -63,19 +65,23 @@ def include_keys_query(
     ref = search_reference.c
     if include.reverse:
         groups = _by_type(frontier, include.target_type)
-        owners = [and_(ref.target_type == t, ref.target_id.in_(ids)) for t, ids in groups.items()]
+        owners = [
+            and_(compare(ref.target_type, eq, t), ref.target_id.in_(ids))
+            for t, ids in groups.items()
+        ]
         columns = (ref.resource_type, ref.resource_id)
     else:
         groups = _by_type(frontier, include.source_type)
         owners = [
-            and_(ref.resource_type == t, ref.resource_id.in_(ids)) for t, ids in groups.items()
+            and_(compare(ref.resource_type, eq, t), ref.resource_id.in_(ids))
+            for t, ids in groups.items()
         ]
         columns = (ref.target_type, ref.target_id)
     if not owners:
         return None
     keys = select(*columns).where(_param_filter(include), or_(*owners), columns[1].is_not(None))
     if include.target_type is not None and not include.reverse:
-        keys = keys.where(ref.target_type == include.target_type)
+        keys = keys.where(compare(ref.target_type, eq, include.target_type))
     return keys.distinct().limit(MAX_INCLUDED + 1)
 
 
@@ -87,10 +93,14 @@ def current_of(keys: Select[tuple[str, str]]) -> Select[tuple[object, ...]]:
     return (
         select(*VERSION_COLUMNS)
         .select_from(found)
-        .join(resource, and_(r.resource_type == type_, r.id == id_))
+        .join(resource, and_(compare(r.resource_type, eq, type_), compare(r.id, eq, id_)))
         .join(
             resource_version,
-            and_(v.resource_type == r.resource_type, v.id == r.id, v.version_id == r.version_id),
+            and_(
+                compare(v.resource_type, eq, r.resource_type),
+                compare(v.id, eq, r.id),
+                compare(v.version_id, eq, r.version_id),
+            ),
         )
         .where(~r.deleted)
     )

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource, resource_version
 from fhir_server.store import cursor as cursors
@@ -26,7 +27,7 @@ from fhir_server.store.explain import Explain
 from fhir_server.store.has_sources import size_has
 from fhir_server.store.includes import find_included
 from fhir_server.store.rows import VERSION_COLUMNS, R, V, stored
-from fhir_server.store.search_sql.common import Scope
+from fhir_server.store.search_sql.common import Scope, compare
 from fhir_server.store.search_sql.compile import compile_where
 from fhir_server.store.search_sql.count import index_count
 from fhir_server.store.sorting import (
@@ -65,7 +66,7 @@ def compile_search(query: SearchQuery, base_url: str | None = None) -> CompiledS
     types = query.resource_types
     clauses = [~R.deleted, compile_where(query.where, scope)]
     if len(types) == 1:
-        clauses.insert(0, R.resource_type == types[0])
+        clauses.insert(0, compare(R.resource_type, eq, types[0]))
     elif types:
         clauses.insert(0, R.resource_type.in_(types))
     sorts = tuple(sort_column(key, scope) for key in query.sort)
@@ -93,9 +94,9 @@ def page_statement(
         page = page.where(after_cursor(columns, search.sorts, tiebreak, cursor))
     rows = page.limit(limit).subquery("page")
     current = and_(
-        V.resource_type == rows.c.resource_type,
-        V.id == rows.c.id,
-        V.version_id == rows.c.version_id,
+        compare(V.resource_type, eq, rows.c.resource_type),
+        compare(V.id, eq, rows.c.id),
+        compare(V.version_id, eq, rows.c.version_id),
     )
     ordered = [rows.c[key.name] for key in keys]
     last: Sequence[ColumnElement[Any]] = [rows.c.resource_type, rows.c.id][single:]
