@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from fhir_server.db import migrate
 from fhir_server.db.engine import sync_url
 from fhir_server.embedded import ServiceUrls
+from fhir_server.store.cursor import Cursor
 from fhir_server.store.explain import Explain, plan_nodes
 from fhir_server.store.has_sources import size_has
 from fhir_server.store.includes import current_of, include_keys_query
@@ -256,16 +257,20 @@ def test_a_has_with_many_sources_walks_the_rows_in_page_order(loaded: Engine) ->
     """Half the patients have one of the 50,000 vital signs. As a join PostgreSQL guesses the
     matching patients from the distinct ids of every type, and may expect a handful and test
     every patient; with many sources the patients are walked in id order, each probed for one
-    vital sign, and the walk stops at the page."""
+    vital sign, and the walk stops at the page. A later page goes on after its cursor."""
     vital = [("_has:Observation:subject:category", "vital-signs")]
     query = _sized(loaded, vital)
     assert _walked(query)
-    statement = page_statement(compile_search(query), query.count + 1)
+    search = compile_search(query)
+    statement = page_statement(search, query.count + 1)
+    after_page = Cursor((), "Patient", f"Patient{2 * 3_000 + 1}")  # mid-way through
     with loaded.connect() as conn:
         plan = conn.execute(Explain(statement, analyze=True)).scalar_one()
         matched = [row.id for row in conn.execute(statement)]
+        further = [row.id for row in conn.execute(page_statement(search, 21, after_page))]
     odd = sorted(f"Patient{p}" for p in range(1, COUNTS["patients"] + 1, 2))
     assert matched == odd[:21]
+    assert further == [p for p in odd if p > after_page.id][:21]
     nodes = plan_nodes(plan[0]["Plan"])
     probes = [n for n in nodes if n.get("Parent Relationship") == "SubPlan"]
     assert [n["Node Type"] for n in probes] == ["Limit"], nodes  # one source per patient
