@@ -29,8 +29,6 @@ LOADERS: tuple[Callable[[], Any], ...] = (
     knowledge_base,
 )
 """Each loads once (``functools.cache``) and is shared by every request of the process."""
-FINISH_WAIT_S = 60.0
-"""How long a stopping server waits for the loading to end (a few seconds at most)."""
 
 
 def warm_knowledge(settings: Settings) -> threading.Thread | None:
@@ -40,17 +38,6 @@ def warm_knowledge(settings: Settings) -> threading.Thread | None:
     thread = threading.Thread(target=_load, name="knowledge-warmup", daemon=True)
     thread.start()
     return thread
-
-
-def finish_warming(thread: threading.Thread | None) -> None:
-    """Wait for the loading to end before the server stops: a thread still loading when the
-    interpreter shuts down could hold a lock (an import's, a log handler's) that the shutdown
-    then waits for."""
-    if thread is None:
-        return
-    thread.join(FINISH_WAIT_S)
-    if thread.is_alive():
-        log.warning("the knowledge was still loading after %.0f s", FINISH_WAIT_S)
 
 
 def _load() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from fhir_server.knowledge_warmup import LOADERS, finish_warming, warm_knowledge
+from fhir_server.knowledge_warmup import LOADERS, warm_knowledge
 from fhir_server.settings import Settings
 
 
@@ -38,13 +38,3 @@ def test_preloading_loads_every_knowledge_base_in_the_background() -> None:
 def test_without_preloading_nothing_is_loaded_at_start() -> None:
     assert warm_knowledge(Settings(analyze_food_preload=False)) is None
     assert _loaded() == [0] * len(LOADERS)
-
-
-@pytest.mark.usefixtures("cold")
-def test_a_stopping_server_waits_for_the_loading_to_end() -> None:
-    thread = warm_knowledge(Settings(analyze_food_preload=True))
-    finish_warming(thread)
-    assert thread is not None
-    assert not thread.is_alive()
-    assert _loaded() == [1] * len(LOADERS)
-    finish_warming(None)  # preloading off: nothing to wait for
