@@ -140,9 +140,7 @@ class Settings(BaseSettings):
         5.0, ge=0, le=600, description="Longest wait for a free analysis slot before a 503"
     )
     analyze_food_preload: bool = Field(
-        True,
-        description="Load the photo and voice models and the food and medication knowledge"
-        " at start, else at first use",
+        True, description="Load the photo and voice models at start, else at first use"
     )
 
     # Implementation guide: profile validation on write, per resource type (off/warn/enforce);

@@ -39,7 +39,6 @@ from fhir_server.http.search_param_wiring import start_search_params
 from fhir_server.http.search_routes import compartment_search, search, system_search
 from fhir_server.http.service_routes import health, metadata, ready
 from fhir_server.jobs.wiring import start_jobs
-from fhir_server.knowledge_warmup import warm_knowledge
 from fhir_server.mllp.runtime import hl7_services
 from fhir_server.settings import Settings
 from profiles_ig import write_policy
@@ -149,7 +148,6 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
             )
             await publish_guide(app.state.store)  # the guide's resources, searchable
             runner = await start_jobs(app, engine)
-            warm_knowledge(settings)
             try:
                 async with hl7_services(engine, app.state.store, settings) as hl7:
                     app.state.services = {
