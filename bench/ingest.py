@@ -7,11 +7,16 @@ file. Every Bundle must answer 200, and every entry 2xx. The Bundles create (POS
 everything, so each run adds its own copy of the patients to the same database. Printed per
 run: resources/s, Bundles/s and the p50/max time of one Bundle.
 
+Before the timed runs of a server, the first ``--warmup`` Bundles are posted untimed by 4
+threads, so that each worker process has built the models, search parameters and knowledge
+a first Bundle needs (about a second per process); ``--warmup 0`` times a cold server.
+
 With ``--kind batch`` each Bundle is posted as a batch instead: its entries become PUTs to
 new ids (new for each run, so every run creates), the ``urn:uuid:`` references rewritten to
 them, as a loader that assigns ids does (batch entries cannot name each other's fullUrls).
 
     python -m bench.ingest [--limit 20] [--workers 1,2] [--clients 1,8] [--kind batch]
+        [--warmup 8]
 """
 
 from __future__ import annotations
@@ -132,6 +137,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="server worker counts")
     parser.add_argument("--clients", default="1,8", help="client thread counts")
     parser.add_argument("--kind", choices=("transaction", "batch"), default="transaction")
+    parser.add_argument("--warmup", type=int, default=8, help="untimed Bundles first")
     args = parser.parse_args()
     files = read_bundles(args.bundles, args.limit)
     if not files:
@@ -143,10 +149,13 @@ def main() -> None:
         folder = Path(name)
         for workers in (int(w) for w in args.workers.split(",")):
             served = serve(urls, folder, workers, {"NUTRIVISION_MAX_BUNDLE_ENTRIES": "100000"})
+            convert = as_batch if args.kind == "batch" else None
             try:
+                if args.warmup:
+                    warm = ingest(served, folder, files[: args.warmup], 4, convert)
+                    print(f"{workers} worker(s), warm-up: {warm}")
                 for clients in (int(c) for c in args.clients.split(",")):
                     load = Path("/proc/loadavg").read_text()[:14]
-                    convert = as_batch if args.kind == "batch" else None
                     figures = ingest(served, folder, files, clients, convert)
                     print(f"{workers} worker(s), {clients} client(s), load {load}: {figures}")
                     sys.stdout.flush()
