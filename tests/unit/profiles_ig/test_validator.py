@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from profiles_ig.checks import NATIVE, _holds
+from profiles_ig.definitions import default_definitions
 from profiles_ig.validation import is_error, validate_resource
 from profiles_ig.validator import default_validator
 from resources.errors import Issue
@@ -178,3 +180,47 @@ def test_a_contained_resource_with_its_own_meta_version_breaks_dom_4() -> None:
     patient["managingOrganization"] = {"reference": "#o"}
     errors = _errors(patient)
     assert "dom-4" in " ".join(e.diagnostics for e in errors)
+
+
+def _ref_1_expression() -> str:
+    reference = default_definitions().structure("Reference")
+    assert reference is not None
+    return next(
+        constraint["expression"]
+        for element in reference["snapshot"]["element"]
+        for constraint in element.get("constraint", [])
+        if constraint["key"] == "ref-1"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"display": "no reference"},
+        {"reference": "Patient/1"},
+        {"reference": "http://example.org/fhir/Patient/1"},
+        {"reference": "urn:uuid:6e1b4f5a-0d2c-4f43-9f2e-3a1c6f1e2a10"},
+        {"reference": "#o"},
+        {"reference": "#missing"},
+        {"reference": "#"},
+    ],
+    ids=["none", "relative", "absolute", "uuid", "local", "local-missing", "hash-only"],
+)
+def test_ref_1_in_python_answers_as_its_fhirpath(value: dict[str, Any]) -> None:
+    root = {"resourceType": "Patient", "contained": [{"resourceType": "Organization", "id": "o"}]}
+    native = NATIVE["ref-1"](value)
+    if native is not None:
+        assert native is _holds(_ref_1_expression(), value, "Reference", root, root)
+    else:
+        assert value["reference"].startswith("#")
+
+
+def test_a_local_reference_to_nothing_contained_breaks_ref_1() -> None:
+    patient = profiled("nv-patient")
+    patient["contained"] = [{"resourceType": "Organization", "id": "o", "name": "x"}]
+    patient["managingOrganization"] = {"reference": "#o"}
+    assert _errors(patient) == []
+    patient["managingOrganization"] = {"reference": "#other"}
+    errors = _errors(patient)
+    assert _paths(errors) == {"Patient.managingOrganization"}
+    assert "ref-1" in errors[0].diagnostics
