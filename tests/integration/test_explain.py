@@ -153,6 +153,7 @@ def test_a_count_reads_only_index_rows(loaded: Engine) -> None:
     coded = parse_search(("Observation",), [("code", "c7"), ("_summary", "count")], registry)
     scans = _scans(loaded, count_statement(compile_search(coded)))
     assert {r for _, r in scans} == {"search_token"}, scans
+    assert {k for k, _ in scans} == {"Index Only Scan"}, scans  # the ids are in the index
     recent = [("code", "c7"), ("_lastUpdated", "gt2000-01-01"), ("_summary", "count")]
     query = parse_search(("Observation",), recent, registry)
     assert "resource" in {r for _, r in _scans(loaded, count_statement(compile_search(query)))}
