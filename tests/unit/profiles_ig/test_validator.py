@@ -185,11 +185,13 @@ def test_a_contained_resource_with_its_own_meta_version_breaks_dom_4() -> None:
 def _ref_1_expression() -> str:
     reference = default_definitions().structure("Reference")
     assert reference is not None
-    return next(
-        constraint["expression"]
-        for element in reference["snapshot"]["element"]
-        for constraint in element.get("constraint", [])
-        if constraint["key"] == "ref-1"
+    return str(
+        next(
+            constraint["expression"]
+            for element in reference["snapshot"]["element"]
+            for constraint in element.get("constraint", [])
+            if constraint["key"] == "ref-1"
+        )
     )
 
 
