@@ -15,6 +15,10 @@ checks in full and all held, the models would accept it, and they are not built.
 else (an unknown or ``_primitive`` element, a resource inside an R5 one, a null in a list, a
 value the primitive validator refuses, a missing required element) goes to the models,
 which give the answer and its messages as before.
+
+The R4 models cannot hold an R5 resource (a NutritionIntake contained, or in a document
+Bundle's entry): such a resource is checked on its own, with its R5 model, and the R4
+models check the rest, with a ``Basic`` in its place.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import decimal
 import types
 import typing
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import cache
 from typing import Any
@@ -194,6 +198,7 @@ class _StrictWalker:
         self.issues: list[Issue] = []
         self.complete = True
         self.r5 = False
+        self.holds_r5 = False
 
     def resource(self, data: dict[str, Any], path: str) -> None:
         resource_type = data.get("resourceType")
@@ -203,8 +208,10 @@ class _StrictWalker:
         if not path:
             self.r5 = resource_type in R5_TYPES
         elif resource_type in R5_TYPES and not self.r5:
-            message = f"An R4 resource cannot hold a {resource_type}, which R4 does not define"
-            self._add(path, message, "structure")
+            # The R4 models have no R5 type: it is checked on its own, and the R4 models
+            # (when needed) get a stand-in in its place (``_r5_as_basic``).
+            self.holds_r5 = True
+            self.issues.extend(_rerooted(validation_issues(data), resource_type, path))
             return
         elif self.r5:
             # Inside an R5 resource the library takes its R5 models: the R4B model walked
@@ -324,7 +331,32 @@ def validation_issues(data: dict[str, Any]) -> list[Issue]:
         return walker.issues
     if walker.complete:
         return []
-    return _model_issues(resource_type, data)
+    return _model_issues(resource_type, _r5_as_basic(data) if walker.holds_r5 else data)
+
+
+def _r5_as_basic(value: Any) -> Any:
+    """A copy of JSON ``value`` in which each R5 resource it holds (a contained one, a Bundle
+    entry's) is an R4 ``Basic`` standing in for it, at the same place: for the R4 models,
+    which have no R5 type; the R5 resources are checked on their own."""
+    if isinstance(value, dict):
+        if value.get("resourceType") in R5_TYPES:
+            return {"resourceType": "Basic", "code": {"text": value["resourceType"]}}
+        return {key: _r5_as_basic(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_r5_as_basic(item) for item in value]
+    return value
+
+
+def _rerooted(issues: list[Issue], resource_type: str, path: str) -> list[Issue]:
+    """Issues of a resource checked on its own, at ``path`` where it is held."""
+    return [
+        replace(
+            issue,
+            diagnostics=path + issue.diagnostics.removeprefix(resource_type),
+            expression=tuple(path + e.removeprefix(resource_type) for e in issue.expression),
+        )
+        for issue in issues
+    ]
 
 
 def element_shape(resource_type: str, names: typing.Sequence[str]) -> tuple[str, bool] | None:

@@ -11,6 +11,7 @@ import pytest
 
 from resources import error_codes
 from tests.conftest import TEST_BODY_LIMIT
+from tests.examples import NUTRITION_INTAKE_EXAMPLE, load
 from tests.integration.fhir_http import assert_outcome, create_patient, newest_version, patient
 
 pytestmark = pytest.mark.integration
@@ -168,6 +169,24 @@ def test_malformed_dates_are_400(client: httpx.Client, value: str) -> None:
         client.post("/Patient", json=patient(birthDate=value)), 400, error_codes.RESOURCE_INVALID
     )
     _issue_with_expression(body, "Patient.birthDate")
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_bad_r5_resource_held_by_an_r4_one_is_400_at_its_place(client: httpx.Client) -> None:
+    intake = {k: v for k, v in load(NUTRITION_INTAKE_EXAMPLE).items() if k != "contained"}
+    entry = {"fullUrl": "urn:uuid:1", "resource": {**intake, "status": "eaten"}}
+    document = {"resourceType": "Bundle", "type": "collection", "entry": [entry]}
+    body = assert_outcome(client.post("/Bundle", json=document), 400, error_codes.RESOURCE_INVALID)
+    assert _issue_with_expression(body, "Bundle.entry[0].resource.status")["code"] == "code-invalid"
+
+
+def test_a_bundle_holding_an_r5_resource_is_stored(client: httpx.Client) -> None:
+    intake = {k: v for k, v in load(NUTRITION_INTAKE_EXAMPLE).items() if k != "contained"}
+    entry = {"fullUrl": "urn:uuid:1", "resource": intake}
+    document = {"resourceType": "Bundle", "type": "collection", "entry": [entry]}
+    created = client.post("/Bundle", json=document)
+    assert created.status_code == 201, created.text
+    assert client.get(created.headers["location"]).json()["entry"][0]["resource"] == intake
 
 
 @pytest.mark.usefixtures("unchanged")

@@ -116,10 +116,37 @@ def test_a_resource_inside_an_r5_one_is_checked_with_the_r5_model() -> None:
     assert "NutritionIntake.contained[0].medicationCodeableConcept" in paths
 
 
-def test_an_r4_resource_cannot_hold_an_r5_one() -> None:
-    intake = {k: v for k, v in _read(NUTRITION_INTAKE_EXAMPLE).items() if k != "contained"}
-    issues = validation_issues({"resourceType": "Patient", "contained": [intake]})
-    assert [(i.code, i.expression) for i in issues] == [("structure", ("Patient.contained[0]",))]
+def _intake() -> dict[str, Any]:
+    return {k: v for k, v in _read(NUTRITION_INTAKE_EXAMPLE).items() if k != "contained"}
+
+
+def test_an_r5_resource_inside_an_r4_one_is_checked_with_its_own_model() -> None:
+    patient: dict[str, Any] = {"resourceType": "Patient", "contained": [_intake()]}
+    assert validation_issues(patient) == []
+    patient["contained"][0]["status"] = "eaten"
+    issues = validation_issues(patient)
+    assert [(i.code, i.expression) for i in issues] == [
+        ("code-invalid", ("Patient.contained[0].status",))
+    ]
+    assert issues[0].diagnostics.startswith("Patient.contained[0].status: ")
+
+
+def test_the_r4_models_check_the_rest_of_a_bundle_that_holds_an_r5_resource() -> None:
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": "urn:uuid:1", "resource": _intake()}],
+    }
+    assert validation_issues(bundle) == []
+    bundle["entry"].append({"fullUrl": "urn:uuid:2", "resource": {"resourceType": "Patient"}})
+    bundle["entry"][1]["resource"]["nickname"] = "x"  # the walk leaves it to the models
+    issues = validation_issues(bundle)
+    assert [i.expression for i in issues] == [("Bundle.entry[1].resource.nickname",)]
+    # positions stay those of the resource as sent
+    patient: dict[str, Any] = {"resourceType": "Patient"}
+    patient["contained"] = [_intake(), {"resourceType": "Patient", "nickname": "x"}]
+    issues = validation_issues(patient)
+    assert [i.expression for i in issues] == [("Patient.contained[1].nickname",)]
 
 
 @pytest.mark.parametrize(
