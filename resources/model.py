@@ -6,7 +6,7 @@ serve); NutritionIntake with its R5 model. The library's pydantic models coerce 
 strict walk over the raw JSON runs first and reports wrong JSON types and codes outside a
 required value set; the models then catch unknown elements, cardinality and formats.
 
-Building the models costs about ten times the walk (2.6 ms for a Synthea
+Building the models costs about ten times the walk (1.7-2.6 ms for a Synthea
 ExplanationOfBenefit), most of it the library's per-element Python validators. So the walk
 also checks, from the models' own definitions, what the models would: each value with the
 library's validator of its primitive type, required elements, one value per choice
