@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.sql.operators import eq
@@ -93,6 +94,8 @@ def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
     Where the store found many sources (``Has.many_sources``, ``has_sources``) the test is
     a subquery of one row instead, which PostgreSQL cannot turn into a join: the rows are
     walked in page order, each probed for its first source, and the walk stops at the page.
+    Each source's own test is kept out of a join as well, so that a row costs an index
+    probe per reference to it.
     As a join PostgreSQL guessed the matches from the distinct ids of every type, took
     a code held by half the patients for one held by a few, and probed every patient's every
     Observation (0.5 s at 287k resources, against 2-4 ms for the walk).
@@ -106,7 +109,10 @@ def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
         compare(ref.c.target_id, eq, scope.id_column()),
         compare(ref.c.param, eq, node.reference.code),
         compare(ref.c.resource_type, eq, node.source_type),
-        inner,
+        # Walked, each reference row's source is tested on its own (a test inside IS TRUE
+        # is not made a join): an index probe per source, where as a join PostgreSQL read
+        # every row of the code for each row walked (at 1M resources 4,166 rows a patient).
+        inner.is_(true()) if node.many_sources else inner,
     ]
     if reads(inner, source):
         clauses += [

@@ -63,3 +63,6 @@ def test_a_has_with_many_sources_is_a_one_row_probe_postgresql_cannot_join() -> 
     assert "EXISTS (SELECT * \nFROM search_reference" not in walked, walked
     assert "FROM search_reference AS search_reference_1" in walked, walked
     assert ") IS NOT NULL" in walked, walked
+    # and each source's test a probe of its own, which PostgreSQL cannot join either
+    assert ")) IS true" in walked, walked
+    assert "IS true" not in joined, joined
