@@ -157,9 +157,7 @@ def _cardinality(model: type[pydantic.BaseModel]) -> _Cardinality | None:
     """The model's required elements and choice groups (its ``get_required_fields`` and
     ``get_one_of_many_fields``, and the fields pydantic requires); None when it has none."""
     blank = typing.cast(Any, model).model_construct()
-    required = {
-        field.alias or name for name, field in model.model_fields.items() if field.is_required()
-    }
+    required = {_json_name(model, n) for n, f in model.model_fields.items() if f.is_required()}
     required.update(_json_name(model, name) for name, _ in blank.get_required_fields())
     choices = []
     for names in blank.get_one_of_many_fields().values():
