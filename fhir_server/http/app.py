@@ -11,6 +11,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 
+from conformance.guide import PUBLISHED_TYPES
 from fhir_server.audit.middleware import install_audit
 from fhir_server.audit.routes import AUDIT_ROUTES
 from fhir_server.composition import open_store
@@ -72,7 +73,19 @@ class OperationConvertor(Convertor[str]):
         return value
 
 
+OWN_ROUTE_TYPES = frozenset({"AuditEvent", "NutritionProduct", *PUBLISHED_TYPES})
+"""Types with routes of their own (the audit trail, the food catalogue, the guide's
+conformance resources), which the hot routes leave to them."""
+
+
+class PlainTypeConvertor(ResourceTypeConvertor):
+    """A path segment that can name a resource type without routes of its own."""
+
+    regex = "(?!(?:" + "|".join(sorted(OWN_ROUTE_TYPES)) + ")(?![A-Za-z]))[A-Z][A-Za-z]*"
+
+
 register_url_convertor("resource_type", ResourceTypeConvertor())
+register_url_convertor("plain_type", PlainTypeConvertor())
 register_url_convertor("operation", OperationConvertor())
 
 Route = tuple[str, str, Endpoint]
@@ -92,6 +105,19 @@ OPERATION_ROUTES: tuple[Route, ...] = tuple(
     )
     for method in ("GET", "POST")
 )
+
+HOT_ROUTES: tuple[Route, ...] = (
+    ("GET", "/fhir/{type:plain_type}", search),
+    ("GET", "/fhir/{type:plain_type}/{id:fhir_id}", read),
+    ("POST", "/fhir/{type:plain_type}", create),
+    ("PUT", "/fhir/{type:plain_type}/{id:fhir_id}", update),
+    ("POST", "/fhir", bundle_endpoint),
+)
+"""The requests most made, matched first: the router tries its routes in order, about 5 µs
+each on the development machine, and a search came 68th. Their segments match nothing that a
+later route answers (``tests/unit/fhir_server/test_route_order.py``); anything else they would
+have taken (a lower-case type, an id that is no FHIR id) falls to ``REST_ROUTES``, which
+answer it as before."""
 
 REST_ROUTES: tuple[Route, ...] = (
     ("GET", "/fhir", system_search),
@@ -118,7 +144,8 @@ REST_ROUTES: tuple[Route, ...] = (
 )
 
 ROUTES: tuple[Route, ...] = (
-    SERVICE_ROUTES
+    HOT_ROUTES
+    + SERVICE_ROUTES
     + METRICS_ROUTES
     + IG_ROUTES
     + BULK_ROUTES
