@@ -1,4 +1,5 @@
-"""Read-by-id and vread, the two hottest queries, on a psycopg pool of their own.
+"""Read-by-id and vread, the two hottest queries, on a psycopg pool of their own (which the
+store's searches share: docs/adr/0002-searches-on-psycopg.md).
 
 The statements are still built with SQLAlchemy Core (compiled once, at import); only their
 execution skips SQLAlchemy's connection and result layers, which cost more per read than the

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from fhir_server.store.search_sql.count import index_rows_up_to
+from fhir_server.store.statements import Statements
 from resources.search.query import AllOf, Expr, Has, SearchQuery
 
 WALK_FROM = 2000
@@ -29,7 +28,7 @@ on the Synthea patients at 287k resources the walk was the cheaper from between 
 
 
 async def size_has(
-    conn: AsyncConnection, query: SearchQuery, base_url: str | None = None
+    conn: Statements, query: SearchQuery, base_url: str | None = None
 ) -> SearchQuery:
     """``query`` with its top-level ``_has`` tests marked where they have many sources
     (``base_url`` as for the search: references to this server's URLs are local)."""
@@ -44,7 +43,7 @@ async def size_has(
     return dataclasses.replace(query, where=AllOf(tuple(sized)))
 
 
-async def _sized(conn: AsyncConnection, has: Has, base_url: str | None) -> Has:
+async def _sized(conn: Statements, has: Has, base_url: str | None) -> Has:
     inner: Expr = has.inner
     sources = SearchQuery(
         (has.source_type,), inner if isinstance(inner, AllOf) else AllOf((inner,))
@@ -52,5 +51,5 @@ async def _sized(conn: AsyncConnection, has: Has, base_url: str | None) -> Has:
     statement = index_rows_up_to(sources, WALK_FROM, base_url)
     if statement is None:  # no plain test to count from: PostgreSQL decides
         return has
-    rows = int((await conn.execute(statement)).scalar_one())
+    rows = int(await conn.scalar(statement))
     return dataclasses.replace(has, many_sources=rows >= WALK_FROM)

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource, resource_version, search_reference
 from fhir_server.store.rows import VERSION_COLUMNS, stored
 from fhir_server.store.search_sql.common import compare
+from fhir_server.store.statements import Statements
 from resources.search.query import Include
 from resources.stored import StoredVersion
 
@@ -107,16 +107,16 @@ def current_of(keys: Select[tuple[str, str]]) -> Select[tuple[object, ...]]:
 
 
 async def _apply(
-    conn: AsyncConnection, include: Include, frontier: Sequence[StoredVersion]
+    conn: Statements, include: Include, frontier: Sequence[StoredVersion]
 ) -> list[StoredVersion]:
     keys = include_keys_query(include, frontier)
     if keys is None:
         return []
-    return [stored(row) for row in await conn.execute(current_of(keys))]
+    return [stored(row) for row in await conn.rows(current_of(keys))]
 
 
 async def find_included(
-    conn: AsyncConnection, includes: Sequence[Include], matches: Sequence[StoredVersion]
+    conn: Statements, includes: Sequence[Include], matches: Sequence[StoredVersion]
 ) -> Included:
     """The resources the page's includes reach, each once, matches excluded."""
     result = Included()

@@ -24,6 +24,7 @@ from fhir_server.store.fast_reads import FastReader
 from fhir_server.store.index_writer import replace_index
 from fhir_server.store.rows import CURRENT_JOIN, VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_engine import match_at_most, run_search
+from fhir_server.store.statements import OnConnection, OnPsycopg
 from fhir_server.store.unit_of_work import StoreTransaction, open_transaction
 from profiles_ig.search_params import builtin_registry
 from resources import error_codes, fhir_json
@@ -157,7 +158,7 @@ class PostgresResourceStore:
         self, conn: AsyncConnection, criteria: SearchQuery, limit: int
     ) -> list[StoredVersion]:
         await self._lock_condition(conn, criteria)
-        found = await match_at_most(conn, criteria, limit + 1)
+        found = await match_at_most(OnConnection(conn), criteria, limit + 1)
         if len(found) > limit:
             raise PreconditionFailed(
                 f"The condition matches more than {limit} {criteria.resource_types[0]}",
@@ -203,8 +204,9 @@ class PostgresResourceStore:
     async def search(
         self, query: SearchQuery, cursor: str | None, base_url: str | None = None
     ) -> SearchPage:
-        async with self.reader.connect() as conn:
-            return await run_search(conn, query, cursor, base_url)
+        async with self.fast.pool.connection() as conn:
+            statements = OnPsycopg(conn, self.engine.dialect)
+            return await run_search(statements, query, cursor, base_url)
 
     async def _lock_condition(self, conn: AsyncConnection, query: SearchQuery) -> None:
         # Identical conditional writes (create, update, delete, patch) are serialised, in the
@@ -216,7 +218,7 @@ class PostgresResourceStore:
         self, conn: AsyncConnection, query: SearchQuery, what: str = "If-None-Exist"
     ) -> StoredVersion | None:
         await self._lock_condition(conn, query)
-        found = await match_at_most(conn, query, 2)
+        found = await match_at_most(OnConnection(conn), query, 2)
         if len(found) > 1:
             raise PreconditionFailed(
                 f"{what} matches more than one {query.resource_types[0]}",

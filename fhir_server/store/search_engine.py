@@ -18,7 +18,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource, resource_version
@@ -37,6 +36,7 @@ from fhir_server.store.sorting import (
     signature,
     sort_column,
 )
+from fhir_server.store.statements import Statements
 from fhir_server.store.subsetting import subset
 from fhir_server.store.terminology_codes import resolve_codes
 from resources.identity import now
@@ -138,15 +138,15 @@ def count_statement(search: CompiledSearch) -> Select[Any]:
     return select(func.count()).select_from(resource).where(search.where)
 
 
-async def _total(conn: AsyncConnection, search: CompiledSearch) -> int | None:
+async def _total(conn: Statements, search: CompiledSearch) -> int | None:
     query = search.query
     if query.total == "none" and query.summary != "count":
         return None
     if query.total == "estimate":
-        result = (await conn.execute(Explain(select(R.id).where(search.where)))).scalar_one()
+        result = await conn.scalar(Explain(select(R.id).where(search.where)))
         plan = orjson.loads(result) if isinstance(result, str | bytes) else result
         return int(plan[0]["Plan"]["Plan Rows"])
-    return int((await conn.execute(count_statement(search))).scalar_one())
+    return int(await conn.scalar(count_statement(search)))
 
 
 def _cursor_at(search: CompiledSearch, row: Any, *, backward: bool) -> str:
@@ -156,7 +156,7 @@ def _cursor_at(search: CompiledSearch, row: Any, *, backward: bool) -> str:
 
 
 async def _page(
-    conn: AsyncConnection, search: CompiledSearch, raw_cursor: str | None
+    conn: Statements, search: CompiledSearch, raw_cursor: str | None
 ) -> tuple[list[StoredVersion], str | None, str | None]:
     """The page's versions, and the cursors of the next and previous pages.
 
@@ -170,7 +170,7 @@ async def _page(
     if raw_cursor is not None:
         cursor = cursors.decode(raw_cursor, search.signature, search.kinds)
     backward = cursor is not None and cursor.backward
-    rows = list((await conn.execute(page_statement(search, count + 1, cursor))).all())
+    rows = list(await conn.rows(page_statement(search, count + 1, cursor)))
     more = len(rows) > count
     rows = rows[:count]
     if backward:
@@ -197,7 +197,7 @@ def _shaped(
 
 
 async def run_search(
-    conn: AsyncConnection,
+    conn: Statements,
     query: SearchQuery,
     raw_cursor: str | None,
     base_url: str | None = None,
@@ -218,11 +218,9 @@ async def run_search(
     )
 
 
-async def match_at_most(
-    conn: AsyncConnection, query: SearchQuery, limit: int
-) -> list[StoredVersion]:
+async def match_at_most(conn: Statements, query: SearchQuery, limit: int) -> list[StoredVersion]:
     """The first ``limit`` matches in id order (conditional interactions)."""
     query = await resolve_codes(conn, query)
     search = compile_search(query)
-    rows = (await conn.execute(page_statement(search, limit))).all()
+    rows = await conn.rows(page_statement(search, limit))
     return [stored(row) for row in rows]

@@ -13,8 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from fhir_server.store.statements import Statements
 from resources import error_codes, fhir_json
 from resources.errors import FhirError, Invalid
 from resources.search.parse import parse_search
@@ -39,7 +38,7 @@ MAX_CODES = 10_000
 _RESOLVED = ("in", "below", "above")
 
 
-async def resolve_codes(conn: AsyncConnection, query: SearchQuery) -> SearchQuery:
+async def resolve_codes(conn: Statements, query: SearchQuery) -> SearchQuery:
     """``query`` with the codes of every terminology modifier filled in."""
     if not _needs(query.where):
         return query
@@ -61,7 +60,7 @@ def _needs(node: Expr) -> bool:
             return False
 
 
-async def _resolve(conn: AsyncConnection, node: Expr) -> Expr:
+async def _resolve(conn: Statements, node: Expr) -> Expr:
     match node:
         case TokenMatch() if node.mode in _RESOLVED and node.codes is None:
             return dataclasses.replace(node, codes=await _codes(conn, node))
@@ -80,14 +79,14 @@ async def _resolve(conn: AsyncConnection, node: Expr) -> Expr:
             return node
 
 
-async def _stored(conn: AsyncConnection, kind: str, url: str) -> list[Mapping[str, Any]]:
+async def _stored(conn: Statements, kind: str, url: str) -> list[Mapping[str, Any]]:
     from fhir_server.store.search_engine import match_at_most  # it imports this module
 
     query = parse_search((kind,), [("url", url)], default_registry())
     return [fhir_json.loads(v.body) for v in await match_at_most(conn, query, 5) if v.body]
 
 
-async def _sources(conn: AsyncConnection, kind: str, url: str) -> Overlay:
+async def _sources(conn: Statements, kind: str, url: str) -> Overlay:
     async def fetch(kind: str, url: str) -> list[Mapping[str, Any]]:
         return await _stored(conn, kind, url)
 
@@ -100,7 +99,7 @@ def _bad(match: TokenMatch, message: str, nv_code: str) -> Invalid:
     return Invalid(f"Search parameter '{match.param.code}:{match.mode}': {message}", nv_code)
 
 
-async def _codes(conn: AsyncConnection, match: TokenMatch) -> tuple[tuple[str, str], ...]:
+async def _codes(conn: Statements, match: TokenMatch) -> tuple[tuple[str, str], ...]:
     try:
         found = await (_in(conn, match) if match.mode == "in" else _hierarchy(conn, match))
     except FhirError as error:
@@ -111,7 +110,7 @@ async def _codes(conn: AsyncConnection, match: TokenMatch) -> tuple[tuple[str, s
     return found
 
 
-async def _in(conn: AsyncConnection, match: TokenMatch) -> tuple[tuple[str, str], ...]:
+async def _in(conn: Statements, match: TokenMatch) -> tuple[tuple[str, str], ...]:
     url, version = split_canonical(match.text or "")
     sources = await _sources(conn, "ValueSet", url)
     value_set = sources.value_set(url, version)
@@ -120,7 +119,7 @@ async def _in(conn: AsyncConnection, match: TokenMatch) -> tuple[tuple[str, str]
     return tuple(dict.fromkeys(m.key for m in members(value_set, sources)))
 
 
-async def _hierarchy(conn: AsyncConnection, match: TokenMatch) -> tuple[tuple[str, str], ...]:
+async def _hierarchy(conn: Statements, match: TokenMatch) -> tuple[tuple[str, str], ...]:
     system, code = match.system or "", match.code or ""
     index = (await _sources(conn, "CodeSystem", system)).code_system(system)
     if index is None:

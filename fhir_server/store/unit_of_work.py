@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fhir_server.store.rows import READ_CURRENT, READ_VERSION, stored
 from fhir_server.store.search_engine import match_at_most, run_search
+from fhir_server.store.statements import OnConnection
 from resources.ports import Mutation, NewResource
 from resources.search.query import SearchQuery
 from resources.stored import Method, SearchPage, StoredVersion, WriteResult
@@ -84,10 +85,10 @@ class StoreTransaction:
         return await self._store._delete_matching_in(self._conn, criteria, limit)
 
     async def match(self, query: SearchQuery, limit: int) -> list[StoredVersion]:
-        return await match_at_most(self._conn, query, limit)
+        return await match_at_most(OnConnection(self._conn), query, limit)
 
     async def search(self, query: SearchQuery, base_url: str | None = None) -> SearchPage:
-        return await run_search(self._conn, query, None, base_url)
+        return await run_search(OnConnection(self._conn), query, None, base_url)
 
 
 @asynccontextmanager

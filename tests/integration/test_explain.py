@@ -24,6 +24,7 @@ from fhir_server.store.explain import Explain, plan_nodes
 from fhir_server.store.has_sources import size_has
 from fhir_server.store.includes import current_of, include_keys_query
 from fhir_server.store.search_engine import compile_search, count_statement, page_statement
+from fhir_server.store.statements import OnConnection
 from resources.search.parse import parse_search
 from resources.search.query import Has, SearchQuery
 from resources.search.registry import default_registry
@@ -236,7 +237,7 @@ async def _sized_async(url: str, query: SearchQuery) -> SearchQuery:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return await size_has(conn, query)
+            return await size_has(OnConnection(conn), query)
     finally:
         await engine.dispose()
 

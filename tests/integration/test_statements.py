@@ -1,0 +1,121 @@
+"""A search's statements on psycopg (``OnPsycopg``, the store's searches) answer what the same
+statements answer on a SQLAlchemy connection (``OnConnection``, searches in a transaction):
+the same rows, by position and by name, for the kinds of statement and parameter the search
+compiler makes; SQLAlchemy's errors for the database's; and nothing left prepared, so every
+execution is planned for its values."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Executable, any_, func, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.exc import DataError, OperationalError
+
+from fhir_server.db import migrate
+from fhir_server.db.engine import create_engine
+from fhir_server.db.schema import resource, resource_version
+from fhir_server.embedded import ServiceUrls
+from fhir_server.store.explain import Explain
+from fhir_server.store.fast_reads import FastReader
+from fhir_server.store.rows import VERSION_COLUMNS
+from fhir_server.store.statements import OnConnection, OnPsycopg, Statements
+from tests.servers import fresh_database
+
+pytestmark = pytest.mark.integration
+
+R, V = resource.c, resource_version.c
+SEED = [
+    """INSERT INTO resource SELECT 'Patient', 'p' || i, 1, now(), i % 5 = 0
+    FROM generate_series(1, 30) AS i""",
+    """INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted,
+    method, body) SELECT 'Patient', 'p' || i, 1, now(), i % 5 = 0, 'POST',
+    convert_to('{"resourceType":"Patient","id":"p' || i || '"}', 'UTF8')
+    FROM generate_series(1, 30) AS i""",
+]
+ROWS: list[Executable] = [
+    select(*VERSION_COLUMNS).where(V.id.in_(["p1", "p2", "p10"])).order_by(V.id),  # IN list
+    select(R.id).where(R.id.not_in(["p1"]), R.id < "p2").order_by(R.id),
+    select(R.id).where(R.id == any_(array(["p3", "p4"]))).order_by(R.id),  # array parameter
+    select(R.id, R.deleted).where(  # a row value IN a subquery, booleans, a limit
+        tuple_(R.resource_type, R.id).in_(select(V.resource_type, V.id).where(V.deleted))
+    ).order_by(R.id.desc()).limit(3),
+    select(R.id.label("id"), V.id.label("id_1")).join_from(  # two columns named alike
+        resource, resource_version, (V.id == R.id) & (V.resource_type == R.resource_type)
+    ).where(R.id == "p7"),
+]
+SCALARS: list[Executable] = [
+    select(func.count()).select_from(resource).where(~R.deleted),
+    Explain(select(R.id).where(R.id.in_(["p1", "p2"]))),
+    select(literal(b"\x00\xff")),
+]
+
+
+def _run(url: str, body: Callable[[Statements, Statements], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        engine = create_engine(url, 2)
+        reader = FastReader(url, 2)
+        await reader.open()
+        try:
+            async with engine.begin() as conn:
+                for statement in SEED:
+                    await conn.execute(text(statement))
+            async with engine.connect() as conn, reader.pool.connection() as raw:
+                return await body(OnConnection(conn), OnPsycopg(raw, engine.dialect))
+        finally:
+            await reader.close()
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def url(services: ServiceUrls) -> Any:
+    with fresh_database(services.database_url) as database:
+        migrate.upgrade(database)
+        yield database
+
+
+def test_both_answer_the_same_rows_and_values(url: str) -> None:
+    async def body(on_sqlalchemy: Statements, on_psycopg: Statements) -> None:
+        for statement in ROWS:
+            expected = await on_sqlalchemy.rows(statement)
+            got = await on_psycopg.rows(statement)
+            assert [tuple(r) for r in got] == [tuple(r) for r in expected], statement
+            assert expected, statement  # each statement finds something
+            for name in expected[0]._fields:
+                assert [getattr(r, name) for r in got] == [getattr(r, name) for r in expected]
+        for statement in SCALARS:
+            assert await on_psycopg.scalar(statement) == await on_sqlalchemy.scalar(statement)
+
+    _run(url, body)
+
+
+def test_the_database_s_errors_are_sqlalchemy_s(url: str) -> None:
+    async def body(on_sqlalchemy: Statements, on_psycopg: Statements) -> None:
+        with pytest.raises(DataError):
+            await on_psycopg.scalar(select(literal(1) / literal(0)))
+        assert await on_psycopg.scalar(select(literal(1))) == 1  # the connection still serves
+        assert isinstance(on_psycopg, OnPsycopg)
+        await on_psycopg.conn.close()
+        with pytest.raises(OperationalError):  # the server's 503, not a 500
+            await on_psycopg.rows(select(R.id))
+
+    _run(url, body)
+
+
+def test_nothing_is_left_prepared(url: str) -> None:
+    """psycopg prepares a statement run five times; PostgreSQL may then plan it once for every
+    value (see ``engine.CUSTOM_PLANS``)."""
+
+    async def body(on_sqlalchemy: Statements, on_psycopg: Statements) -> int:
+        statement = select(R.id).where(R.id == "p3", ~R.deleted)
+        for _ in range(8):
+            assert [r.id for r in await on_psycopg.rows(statement)] == ["p3"]
+        prepared = select(func.count()).select_from(text("pg_prepared_statements"))
+        return int(await on_psycopg.scalar(prepared))
+
+    assert _run(url, body) == 0
