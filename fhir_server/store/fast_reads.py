@@ -1,5 +1,5 @@
-"""Read-by-id and vread, the two hottest queries, on a psycopg pool of their own (which the
-store's searches share: docs/adr/0002-searches-on-psycopg.md).
+"""Read-by-id and vread, the two hottest queries, on a psycopg pool of their own; and a second
+pool for the store's searches (docs/adr/0002-searches-on-psycopg.md).
 
 The statements are still built with SQLAlchemy Core (compiled once, at import); only their
 execution skips SQLAlchemy's connection and result layers, which cost more per read than the
@@ -16,7 +16,7 @@ from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects import postgresql
 
-from fhir_server.db.engine import sync_url
+from fhir_server.db.engine import CUSTOM_PLANS, sync_url
 from fhir_server.store.rows import READ_CURRENT, READ_VERSION
 from resources.crypto.protection import open_body
 from resources.stored import StoredVersion
@@ -42,7 +42,7 @@ def _stored(row: TupleRow | None) -> StoredVersion | None:
 
 
 class FastReader:
-    """``read`` and ``vread`` on a dedicated autocommit pool."""
+    """``read`` and ``vread`` on a dedicated autocommit pool; ``search_pool`` for searches."""
 
     def __init__(self, database_url: str, size: int) -> None:
         self.pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
@@ -52,13 +52,24 @@ class FastReader:
             kwargs={"autocommit": True, "prepare_threshold": 0},
             open=False,
         )
+        self.search_pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            libpq_url(database_url),
+            min_size=1,
+            max_size=size,
+            kwargs={"autocommit": True, "options": CUSTOM_PLANS},
+            open=False,
+        )
+        """Connections set as the SQLAlchemy engine's: statements prepared from their fifth
+        run, each execution planned for its values."""
 
     async def open(self) -> None:
-        """Open the pool (at application start)."""
+        """Open the pools (at application start)."""
         await self.pool.open()
+        await self.search_pool.open()
 
     async def close(self) -> None:
-        """Close the pool (at application stop)."""
+        """Close the pools (at application stop)."""
+        await self.search_pool.close()
         await self.pool.close()
 
     async def read(self, resource_type: str, id_: str) -> StoredVersion | None:

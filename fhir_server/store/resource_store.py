@@ -204,7 +204,7 @@ class PostgresResourceStore:
     async def search(
         self, query: SearchQuery, cursor: str | None, base_url: str | None = None
     ) -> SearchPage:
-        async with self.fast.pool.connection() as conn:
+        async with self.fast.search_pool.connection() as conn:
             statements = OnPsycopg(conn, self.engine.dialect)
             return await run_search(statements, query, cursor, base_url)
 

@@ -95,18 +95,17 @@ def _result_processors(compiled: SQLCompiler, cursor: psycopg.AsyncCursor[Any]) 
 
 @dataclass(frozen=True)
 class OnPsycopg:
-    """Statements on a psycopg connection of the store's own pool (autocommit)."""
+    """Statements on a psycopg connection of the store's search pool (autocommit; each
+    execution planned for its values, ``engine.CUSTOM_PLANS``)."""
 
     conn: psycopg.AsyncConnection[Any]
     dialect: Dialect
 
     async def _fetch(self, statement: Executable) -> list[Any]:
         compiled, sql, parameters = _sql(statement, self.dialect)
-        # Not prepared: an unnamed statement is planned for its values each time, as
-        # ``engine.CUSTOM_PLANS`` has the SQLAlchemy engine's sessions plan theirs.
         try:
             async with self.conn.cursor(row_factory=namedtuple_row) as cursor:
-                await cursor.execute(sql, parameters, prepare=False)
+                await cursor.execute(sql, parameters)
                 rows = await cursor.fetchall()
                 processors = _result_processors(compiled, cursor)
         except psycopg.Error as error:
