@@ -82,14 +82,14 @@ def _sql(statement: Executable, dialect: Dialect) -> tuple[SQLCompiler, str, dic
 
 
 def _result_processors(compiled: SQLCompiler, cursor: psycopg.AsyncCursor[Any]) -> list[Any]:
-    dialect = compiled.dialect
-    columns = compiled._result_columns
-    described = cursor.description or []
+    """Per column of the result, SQLAlchemy's processor for its type, if any (a textual
+    statement's columns have no type, so none)."""
+    types = [column.type for column in compiled._result_columns]
     return [
-        column.type._cached_result_processor(dialect, described[n].type_code)
-        if n < len(described)
+        types[n]._cached_result_processor(compiled.dialect, column.type_code)
+        if n < len(types)
         else None
-        for n, column in enumerate(columns)
+        for n, column in enumerate(cursor.description or [])
     ]
 
 
@@ -115,7 +115,7 @@ class OnPsycopg:
         if not any(processors):
             return rows
         return [
-            type(row)._make(p(v) if p else v for p, v in zip(processors, row, strict=False))
+            type(row)._make(p(v) if p else v for p, v in zip(processors, row, strict=True))
             for row in rows
         ]
 

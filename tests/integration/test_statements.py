@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Executable, any_, func, literal, select, text, tuple_
+from sqlalchemy import Executable, Uuid, any_, cast, func, literal, select, text, tuple_
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.exc import DataError, OperationalError
 
@@ -56,6 +56,7 @@ SCALARS: list[Executable] = [
     select(func.count()).select_from(resource).where(~R.deleted),
     Explain(select(R.id).where(R.id.in_(["p1", "p2"]))),
     select(literal(b"\x00\xff")),
+    select(cast(literal("7f1b2a7e-0c1d-4e5f-8a9b-0c1d2e3f4a5b"), Uuid(as_uuid=False))),  # a str
 ]
 
 
@@ -94,7 +95,9 @@ def test_both_answer_the_same_rows_and_values(url: str) -> None:
             for name in expected[0]._fields:
                 assert [getattr(r, name) for r in got] == [getattr(r, name) for r in expected]
         for statement in SCALARS:
-            assert await on_psycopg.scalar(statement) == await on_sqlalchemy.scalar(statement)
+            expected = await on_sqlalchemy.scalar(statement)
+            got = await on_psycopg.scalar(statement)
+            assert (type(got), got) == (type(expected), expected), statement
 
     _run(url, body)
 
