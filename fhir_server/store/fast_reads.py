@@ -41,24 +41,18 @@ def _stored(row: TupleRow | None) -> StoredVersion | None:
     )
 
 
+def _autocommit_pool(url: str, size: int, **settings: Any) -> AsyncConnectionPool[Any]:
+    kwargs = {"autocommit": True, **settings}
+    return AsyncConnectionPool(url, min_size=1, max_size=size, kwargs=kwargs, open=False)
+
+
 class FastReader:
     """``read`` and ``vread`` on a dedicated autocommit pool; ``search_pool`` for searches."""
 
     def __init__(self, database_url: str, size: int) -> None:
-        self.pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-            libpq_url(database_url),
-            min_size=1,
-            max_size=size,
-            kwargs={"autocommit": True, "prepare_threshold": 0},
-            open=False,
-        )
-        self.search_pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-            libpq_url(database_url),
-            min_size=1,
-            max_size=size,
-            kwargs={"autocommit": True, "options": CUSTOM_PLANS},
-            open=False,
-        )
+        url = libpq_url(database_url)
+        self.pool = _autocommit_pool(url, size, prepare_threshold=0)
+        self.search_pool = _autocommit_pool(url, size, options=CUSTOM_PLANS)
         """Connections set as the SQLAlchemy engine's: statements prepared from their fifth
         run, each execution planned for its values."""
 

@@ -12,7 +12,7 @@ result layers, which cost more CPU than a simple search's SQL, are skipped
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -68,11 +68,11 @@ def _sql(statement: Executable, dialect: Dialect) -> tuple[SQLCompiler, str, dic
         extracted_parameters=extracted, escape_names=False, _collected_params=collected
     )
     sql: str = compiled.string
-    processors: dict[str, Any] = dict(compiled._bind_processors)
+    processors: Mapping[str, Any] = compiled._bind_processors
     if compiled.literal_execute_params or compiled.post_compile_params:
         expanded = compiled._process_parameters_for_postcompile(values)
         sql, values = expanded.statement, dict(expanded.parameters)
-        processors.update(expanded.processors)
+        processors = {**processors, **expanded.processors}
     escaped: dict[str, str] = compiled.escaped_bind_names or {}
     parameters = {
         escaped.get(key, key): processors[key](value) if key in processors else value
@@ -101,7 +101,7 @@ class OnPsycopg:
     conn: psycopg.AsyncConnection[Any]
     dialect: Dialect
 
-    async def _fetch(self, statement: Executable) -> list[Any]:
+    async def rows(self, statement: Executable) -> list[Any]:
         compiled, sql, parameters = _sql(statement, self.dialect)
         try:
             async with self.conn.cursor(row_factory=namedtuple_row) as cursor:
@@ -119,11 +119,8 @@ class OnPsycopg:
             for row in rows
         ]
 
-    async def rows(self, statement: Executable) -> Sequence[Any]:
-        return await self._fetch(statement)
-
     async def scalar(self, statement: Executable) -> Any:
-        rows = await self._fetch(statement)
+        rows = await self.rows(statement)
         if len(rows) != 1:
             raise ValueError(f"expected one row, got {len(rows)}")
         return rows[0][0]
