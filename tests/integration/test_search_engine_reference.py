@@ -8,6 +8,7 @@ reference can be written (relative, absolute on this server, by identifier, to n
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,6 +162,41 @@ def test_chains_to_depth_two_and_three(client: httpx.Client) -> None:
     by_id = [("patient.organization._id", g.id("beta"))]
     assert sorted(g.batch.ids("Observation", by_id)) == via_p1
     assert g.batch.ids("Observation", [("subject:Patient.name", "nobody")]) == []
+
+
+def test_a_chain_reaches_only_live_targets_whatever_it_tests(client: httpx.Client) -> None:
+    """A chain matches through a stored, live target only, also where its test would hold
+    for a resource without any index rows (``:missing=true``, ``:not``, ``_id``,
+    ``_lastUpdated``): a reference to a deleted patient, or to one never stored, matches
+    none of them."""
+    g = _graph(client)
+    gone = g.batch.create({"resourceType": "Patient", "gender": "male"})
+    observation = {"resourceType": "Observation", "status": "final", "code": _code("7")}
+    g.batch.create({**observation, "subject": {"reference": f"Patient/{gone['id']}"}})
+    g.batch.create({**observation, "subject": {"reference": "Patient/never-stored"}})
+    assert client.delete(f"/Patient/{gone['id']}").status_code in (200, 204)
+    live = {g.key(name) for name in ("p1", "p2", "p3")}
+
+    def through(keep: Callable[[Resource], bool]) -> list[str]:
+        """Observations whose subject is a live patient that ``keep`` accepts."""
+        patients = {f"Patient/{p['id']}": p for p in g.batch.of_type("Patient")}
+        return g.batch.expect(
+            "Observation",
+            lambda o: (key := g.local(o.get("subject", {}))) in live and keep(patients[key]),
+        )
+
+    def found(name: str, value: str) -> list[str]:
+        return sorted(g.batch.ids("Observation", [(f"subject:Patient.{name}", value)]))
+
+    assert found("birthdate:missing", "true") == through(lambda p: "birthDate" not in p)
+    assert found("gender:not", "male") == through(lambda p: p.get("gender") != "male")
+    assert found("gender", "male") == []
+    assert found("_lastUpdated", "gt2000-01-01") == through(lambda p: True)
+    assert found("_id", gone["id"]) == []
+    assert found("_id", "never-stored") == []
+    assert found("_id", g.id("p2")) == _subject_is(g, g.key("p2"))
+    either = [("subject:Patient.gender:not", "male"), ("subject:Patient.name", "ames")]
+    assert sorted(g.batch.ids("Observation", either)) == _subject_is(g, g.key("p1"))
 
 
 def test_has_and_nested_has(client: httpx.Client) -> None:

@@ -1,7 +1,7 @@
 """Chains (``subject:Patient.name=x``), reverse chains (``_has``) and compartments.
 
-All become EXISTS over ``search_reference``: a chain joins the reference to its target's
-``resource`` row and tests the inner expression on that row (so chains nest to any depth);
+All become EXISTS over ``search_reference``: a chain tests the inner expression on the
+reference's target (so chains nest to any depth);
 ``_has`` finds reference rows of the source type pointing at the row (the reverse index) and
 tests the inner expression on the source; a compartment is any of its parameters pointing at
 the owner. A search whose one test is a chain through several target types is the
@@ -30,8 +30,20 @@ from sqlalchemy import (
 from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource, search_reference
+from fhir_server.store.index_writer import NOT_STORED
 from fhir_server.store.search_sql.common import Compiler, Scope, compare, owned_by, reads
-from resources.search.query import Chain, Has, InCompartment
+from fhir_server.store.search_sql.leaves import LEAVES
+from resources.search.query import (
+    AllOf,
+    AnyOf,
+    Chain,
+    CompositeMatch,
+    Expr,
+    Has,
+    InCompartment,
+    Missing,
+    TextMatch,
+)
 
 
 def chain(node: Chain, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
@@ -44,17 +56,51 @@ def _reaches(
     node: Chain, ref: FromClause, scope: Scope, compile_: Compiler
 ) -> list[ColumnElement[bool]]:
     """The reference row ``ref`` goes through ``node.param`` to a live target matching the
-    inner expression."""
+    inner expression.
+
+    Only live resources' current versions have index rows (see ``has``), so where the inner
+    expression holds only for a target with index rows of its own (``_own_rows``) and reads
+    nothing of its ``resource`` row, the target's ``resource`` row is not joined: the inner
+    tests the reference's ``target_id``. With that join PostgreSQL guessed the live targets
+    from the distinct ids of every type: at 100k resources it took the 7,790 ambulatory
+    Encounters for 728, and collected all 48,430 of their Observations for a page of
+    ``Observation?encounter.class=AMB&encounter.date=ge2018`` (1.1 s) instead of walking
+    the Observations in page order (43 ms).
+    """
     target = scope.alias(resource)
-    inner = compile_(node.inner, scope.narrowed(target, node.target_type))
-    return [
+    own_rows = _own_rows(node.inner)
+    row_id = ref.c.target_id if own_rows else None
+    inner = compile_(node.inner, scope.narrowed(target, node.target_type, row_id))
+    clauses = [
         compare(ref.c.param, eq, node.param.code),
         compare(ref.c.target_type, eq, node.target_type),
-        compare(target.c.resource_type, eq, node.target_type),
-        compare(target.c.id, eq, ref.c.target_id),
-        ~target.c.deleted,
         inner,
     ]
+    if not own_rows or reads(inner, target):
+        clauses += [
+            compare(target.c.resource_type, eq, node.target_type),
+            compare(target.c.id, eq, ref.c.target_id),
+            ~target.c.deleted,
+        ]
+    return clauses
+
+
+def _own_rows(node: Expr) -> bool:
+    """Whether ``node`` holds only for a resource with index rows of its own: it is, or
+    requires, an EXISTS of the resource's own rows (a value test, ``:missing=false``, a
+    chain from it). A negation, ``:missing=true``, ``_id``, ``_lastUpdated`` or ``_has``
+    (rows of other resources pointing at it) may hold for a resource without any."""
+    match node:
+        case AllOf(items):
+            return any(_own_rows(item) for item in items)
+        case AnyOf(items):
+            return bool(items) and all(_own_rows(item) for item in items)
+        case Missing(param, missing):
+            return not missing and param.code not in NOT_STORED
+        case Chain() | InCompartment() | CompositeMatch() | TextMatch():
+            return True
+        case _:
+            return type(node) in LEAVES
 
 
 def chain_through_types(

@@ -46,6 +46,33 @@ def test_a_chain_through_one_type_stays_an_exists() -> None:
     assert ARRAY not in _sql([("subject:Patient.family", "ames")])
 
 
+TARGET_ROW = "resource AS resource_"
+
+
+def test_a_chain_reads_its_targets_own_rows_without_the_targets_resource_row() -> None:
+    """Only live resources have index rows: a test that needs some of the target's own
+    leaves its ``resource`` row out (PostgreSQL misjudged that join)."""
+    assert TARGET_ROW not in _sql([("subject:Patient.family", "ames")])
+    assert TARGET_ROW not in _sql([("encounter.class", "AMB"), ("encounter.date", "ge2018")])
+    assert TARGET_ROW not in _sql([("patient.organization.name", "acme")])
+    assert TARGET_ROW not in _sql([("subject:Patient.name:missing", "false")])
+
+
+def test_a_chain_joins_its_targets_row_where_its_test_may_hold_without_rows() -> None:
+    for name, value in (
+        ("birthdate:missing", "true"),
+        ("gender:not", "male"),
+        ("_id", "p1"),
+        ("_lastUpdated", "gt2020"),
+        ("_has:Observation:patient:code", "c1"),
+        ("family:missing", "true"),
+    ):
+        sql = _sql([(f"subject:Patient.{name}", value)])
+        assert sql.count(TARGET_ROW) == 1, (name, sql)
+    # a chain needs rows of the target: only the last level joins its target's row
+    assert _sql([("patient.organization._id", "o1")]).count(TARGET_ROW) == 1
+
+
 def _has_sql(many_sources: bool) -> str:
     query = parse_search(
         ("Patient",), [("_has:Observation:patient:code", "c1")], default_registry(), strict=True
