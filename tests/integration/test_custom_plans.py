@@ -12,6 +12,8 @@ from sqlalchemy import text
 
 from fhir_server.db import migrate
 from fhir_server.db.engine import create_engine
+from fhir_server.db.schema import metadata
+from fhir_server.db.text_tables import search_text  # noqa: F401  (its table in metadata)
 from fhir_server.embedded import ServiceUrls
 from tests.servers import fresh_database
 
@@ -60,3 +62,51 @@ def test_a_repeated_search_keeps_planning_for_its_values(services: ServiceUrls) 
     assert mode == "force_custom_plan"
     assert not any("$1" in line or "$2" in line for line in plan), plan  # planned for values
     assert any("search_reference" in line for line in plan)
+
+
+OWNER_STATS = """SELECT attrelid::regclass::text, attstattarget FROM pg_attribute
+WHERE attname = 'resource_id' AND attrelid = ANY (CAST(:tables AS regclass[]))"""
+SKEWED_OWNERS = [
+    # 50 Observations with 20 dates each, 3,000 with one: a list of common values would
+    # name the 50
+    """INSERT INTO search_date (resource_type, resource_id, param, low, high)
+    SELECT 'Observation', CASE WHEN i <= 1000 THEN 'o' || (i % 50) ELSE 'x' || i END, 'date',
+        now(), now() FROM generate_series(1, 4000) AS i""",
+    "ANALYZE search_date",
+]
+
+
+def test_index_rows_owner_ids_keep_no_common_values_to_compare(services: ServiceUrls) -> None:
+    """Every index table's ``resource_id`` has statistics target 1 (migration 0017): its
+    distinct count is still estimated, from the whole sample, but no list of common ids is
+    compared with another's in every join order the planner weighs."""
+    owned = sorted(t.name for t in metadata.tables.values() if "resource_id" in t.c)
+    assert "search_text" in owned
+    assert "search_token" in owned
+
+    async def run(url: str) -> tuple[dict[str, int], tuple[float, str | None]]:
+        engine = create_engine(url, 1)
+        try:
+            async with engine.begin() as conn:
+                for statement in SKEWED_OWNERS:
+                    await conn.execute(text(statement))
+            async with engine.connect() as conn:
+                rows = await conn.execute(text(OWNER_STATS), {"tables": owned})
+                targets = {name: target for name, target in rows}
+                found = await conn.execute(
+                    text(
+                        "SELECT n_distinct, most_common_vals::text FROM pg_stats"
+                        " WHERE tablename = 'search_date' AND attname = 'resource_id'"
+                    )
+                )
+                n_distinct, common = found.one()
+                return targets, (n_distinct, common)
+        finally:
+            await engine.dispose()
+
+    with fresh_database(services.database_url) as url:
+        migrate.upgrade(url)
+        targets, (n_distinct, common) = asyncio.run(run(url))
+    assert targets == dict.fromkeys(owned, 1)
+    assert n_distinct in (-0.7625, 3050), n_distinct  # 3,050 ids in 4,000 rows
+    assert common is None or "," not in common, common  # one common id at most
