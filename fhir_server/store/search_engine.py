@@ -18,12 +18,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
-from sqlalchemy.sql.operators import eq
+from sqlalchemy.sql.operators import eq, ge, le
 
 from fhir_server.db.schema import resource, resource_version
 from fhir_server.store import cursor as cursors
 from fhir_server.store.explain import Explain
-from fhir_server.store.has_sources import size_has
+from fhir_server.store.has_sources import as_join, size_has, walk_bound, walks
 from fhir_server.store.includes import find_included
 from fhir_server.store.rows import VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_sql.common import Scope, compare
@@ -74,15 +74,19 @@ def compile_search(query: SearchQuery, base_url: str | None = None) -> CompiledS
 
 
 def page_statement(
-    search: CompiledSearch, limit: int, cursor: cursors.Cursor | None = None
+    search: CompiledSearch,
+    limit: int,
+    cursor: cursors.Cursor | None = None,
+    bound: str | None = None,
 ) -> Select[Any]:
-    """The current versions of the matches after ``cursor``, in order, at most ``limit``.
+    """The current versions of the matches after ``cursor``, in order, at most ``limit``
+    (in the default order of one type, none beyond the id ``bound``).
 
     The matches are ordered and cut to ``limit`` first (by type, id and sort keys alone), and
     only then joined to their versions: a page reads ``limit`` bodies, however many match.
     """
     if not search.sorts:
-        return _in_id_order(search, limit, cursor)
+        return _in_id_order(search, limit, cursor, bound)
     single = len(search.query.resource_types) == 1
     backward = cursor is not None and cursor.backward
     keys = [sort.expression.label(f"k{n}") for n, sort in enumerate(search.sorts)]
@@ -110,7 +114,9 @@ def page_statement(
 _KEY = (R.resource_type, R.id, R.version_id)
 
 
-def _in_id_order(search: CompiledSearch, limit: int, cursor: cursors.Cursor | None) -> Select[Any]:
+def _in_id_order(
+    search: CompiledSearch, limit: int, cursor: cursors.Cursor | None, bound: str | None
+) -> Select[Any]:
     """The page in the default order (type and id): with no sort keys to name, the page's
     keys are an ``IN`` list of the versions, without the subqueries that would name them
     (building those was most of the cost of building a simple search's SQL)."""
@@ -120,6 +126,8 @@ def _in_id_order(search: CompiledSearch, limit: int, cursor: cursors.Cursor | No
     page = select(*_KEY).where(search.where)
     if cursor is not None:
         page = page.where(after_cursor([], (), tiebreak, cursor))
+    if bound is not None:
+        page = page.where(compare(R.id, ge if backward else le, bound))
     page = page.order_by(*order_by([], (), tiebreak, reverse=backward)).limit(limit)
     last: Sequence[ColumnElement[Any]] = [V.resource_type, V.id][single:]
     return (
@@ -170,7 +178,7 @@ async def _page(
     if raw_cursor is not None:
         cursor = cursors.decode(raw_cursor, search.signature, search.kinds)
     backward = cursor is not None and cursor.backward
-    rows = list(await conn.rows(page_statement(search, count + 1, cursor)))
+    rows = await _page_rows(conn, search, count + 1, cursor)
     more = len(rows) > count
     rows = rows[:count]
     if backward:
@@ -182,6 +190,22 @@ async def _page(
     following = _cursor_at(search, rows[-1], backward=False) if has_next else None
     previous = _cursor_at(search, rows[0], backward=True) if has_previous else None
     return [stored(row) for row in rows], following, previous
+
+
+async def _page_rows(
+    conn: Statements, search: CompiledSearch, limit: int, cursor: cursors.Cursor | None
+) -> list[Any]:
+    """The page statement's rows. A search that walks its rows for a ``_has``
+    (``has_sources``) walks at most ``WALK_ROWS`` of them; when the page is not full by
+    then, the search as a join answers it."""
+    if walks(search.query):
+        bound = await conn.rows(walk_bound(search.query, cursor))
+        if bound:
+            rows = list(await conn.rows(page_statement(search, limit, cursor, bound[0].id)))
+            if len(rows) >= limit:
+                return rows
+            search = compile_search(as_join(search.query), search.base_url)
+    return list(await conn.rows(page_statement(search, limit, cursor)))
 
 
 def _shaped(

@@ -13,17 +13,23 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Select, create_engine, text
+from sqlalchemy import Connection, Engine, Select, create_engine, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from fhir_server.db import migrate
 from fhir_server.db.engine import sync_url
 from fhir_server.embedded import ServiceUrls
+from fhir_server.store import cursor as cursor_codec
 from fhir_server.store.cursor import Cursor
 from fhir_server.store.explain import Explain, plan_nodes
-from fhir_server.store.has_sources import size_has
+from fhir_server.store.has_sources import WALK_FROM, WALK_ROWS, size_has
 from fhir_server.store.includes import current_of, include_keys_query
-from fhir_server.store.search_engine import compile_search, count_statement, page_statement
+from fhir_server.store.search_engine import (
+    compile_search,
+    count_statement,
+    page_statement,
+    run_search,
+)
 from fhir_server.store.statements import OnConnection
 from resources.search.parse import parse_search
 from resources.search.query import Has, SearchQuery
@@ -295,3 +301,96 @@ def test_a_has_with_few_sources_a_sort_or_a_total_stays_a_join(loaded: Engine) -
     vital = ("_has:Observation:subject:category", "vital-signs")
     assert not _walked(_sized(loaded, [vital, ("_sort", "-_lastUpdated")]))
     assert not _walked(_sized(loaded, [vital, ("_total", "accurate")]))
+
+
+LATE_CODE = [
+    # 2,500 Observations of one code, of 100 patients whose ids come late in id order
+    """INSERT INTO search_token (resource_type, resource_id, param, system, code)
+    SELECT 'Observation', 'Late' || i, 'code', 'http://loinc.org', 'late'
+    FROM generate_series(1, 2500) AS i""",
+    """INSERT INTO search_reference
+        (resource_type, resource_id, param, target_type, target_id)
+    SELECT 'Observation', 'Late' || i, 'subject', 'Patient', 'Patient' || (9900 + i % 100)
+    FROM generate_series(1, 2500) AS i""",
+    "ANALYZE search_token, search_reference",
+]
+
+
+class _Recorded:
+    """Statements run on a connection in its transaction, each recorded."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.run: list[Any] = []
+
+    async def rows(self, statement: Any) -> list[Any]:
+        self.run.append(statement)
+        return list(self.conn.execute(statement).all())
+
+    async def scalar(self, statement: Any) -> Any:
+        self.run.append(statement)
+        return self.conn.execute(statement).scalar_one()
+
+
+def _patients_read(conn: Connection, statement: Any) -> int:
+    """The most ``resource`` rows a node of the statement's plan read (kept or filtered)."""
+    plan = conn.execute(Explain(statement, analyze=True)).scalar_one()
+    return max(
+        int((n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) * n["Actual Loops"])
+        for n in plan_nodes(plan[0]["Plan"])
+        if n.get("Relation Name") == "resource"
+    )
+
+
+def test_a_walk_goes_through_at_most_walk_rows_then_the_join_answers(loaded: Engine) -> None:
+    """A code on 2,500 Observations has many sources, so the patients are walked; but they
+    belong to 100 patients late in id order. The walk stops after ``WALK_ROWS`` patients
+    without a page and the join answers it: the same pages as the join alone, forwards and
+    backwards, where an unbounded walk would have read some 9,000 patients first."""
+    late = sorted(f"Patient{9900 + n}" for n in range(100))
+    registry = default_registry()
+    with loaded.connect() as conn:  # rolled back at the end
+        for statement in LATE_CODE:
+            conn.execute(text(statement))
+        recorded = _Recorded(conn)
+        query = parse_search(("Patient",), [("_has:Observation:subject:code", "late")], registry)
+        first = asyncio.run(run_search(recorded, query, None))
+        assert [v.id for v in first.matches] == late[:20]
+        sized, bound, walk, joined = recorded.run
+        assert conn.execute(sized).scalar_one() >= WALK_FROM
+        assert conn.execute(bound).scalar_one() < late[0]  # the walk ends before them
+        assert _patients_read(conn, walk) <= WALK_ROWS
+        assert conn.execute(walk).all() == []
+        assert [row.id for row in conn.execute(joined)] == late[:21]
+        second = asyncio.run(run_search(recorded, query, first.next_cursor))
+        assert [v.id for v in second.matches] == late[20:40]
+        recorded.run.clear()
+        back = asyncio.run(run_search(recorded, query, second.previous_cursor))
+        assert [v.id for v in back.matches] == late[:20]
+        _, _, walk_back, _ = recorded.run  # backwards from late[20], as far as forwards
+        assert _patients_read(conn, walk_back) <= WALK_ROWS
+        # near the end fewer than WALK_ROWS patients are left: the walk takes them all
+        recorded.run.clear()
+        near_end = cursor_codec.encode(Cursor((), "Patient", "Patient9989"), "")
+        last = asyncio.run(run_search(recorded, query, near_end))
+        assert [v.id for v in last.matches] == [p for p in late if p > "Patient9989"]
+        assert len(recorded.run) == 3  # sized, bound (none), the walk
+
+
+def test_a_walk_that_fills_its_page_needs_no_join(loaded: Engine) -> None:
+    """Half the patients have a vital sign: the walk fills the page within its bound."""
+    odd = sorted(f"Patient{p}" for p in range(1, COUNTS["patients"] + 1, 2))
+    query = parse_search(
+        ("Patient",), [("_has:Observation:subject:category", "vital-signs")], default_registry()
+    )
+    with loaded.connect() as conn:
+        recorded = _Recorded(conn)
+        page = asyncio.run(run_search(recorded, query, None))
+        assert [v.id for v in page.matches] == odd[:20]
+        assert len(recorded.run) == 3  # sized, bound, the walk
+        # and backwards, from mid-way: the 20 before
+        middle = cursor_codec.encode(Cursor((), "Patient", odd[3000], backward=True), "")
+        recorded.run.clear()
+        before = asyncio.run(run_search(recorded, query, middle))
+        assert [v.id for v in before.matches] == odd[2980:3000]
+        assert len(recorded.run) == 3
