@@ -39,7 +39,9 @@ until a page fills times the references probed per row, the join about one probe
 on the Synthea patients at 287k resources the walk was the cheaper from between 1,230 and
 3,330 sources of a code (2-4 ms against 26-45 ms, or 0.5 s where PostgreSQL chose wrong)."""
 WALK_ROWS = 1000
-"""Rows a walk goes through before the join answers the page instead."""
+"""Rows a walk goes through before the join answers the page instead: at a million resources
+1,000 Synthea patients took 39 ms to walk and the join 21-25 ms, where the unbounded walk took
+about 200 ms for the codes whose few patients came late in id order."""
 
 
 async def size_has(
