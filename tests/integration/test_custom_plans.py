@@ -6,9 +6,12 @@ one patient's references."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fhir_server.db import migrate
 from fhir_server.db.engine import create_engine
@@ -18,6 +21,7 @@ from fhir_server.embedded import ServiceUrls
 from tests.servers import fresh_database
 
 pytestmark = pytest.mark.integration
+T = TypeVar("T")
 
 SEED = [
     """INSERT INTO resource SELECT 'Observation', 'o' || i, 1, now(), false
@@ -39,26 +43,37 @@ AND EXISTS (SELECT FROM search_token t WHERE t.resource_type = 'Observation'
 ORDER BY resource.id LIMIT 21"""
 
 
-def test_a_repeated_search_keeps_planning_for_its_values(services: ServiceUrls) -> None:
-    async def run(url: str) -> tuple[str, list[str]]:
+def _after_seed(
+    services: ServiceUrls, seed: list[str], read: Callable[[AsyncConnection], Awaitable[T]]
+) -> T:
+    """``read`` on a fresh migrated database once ``seed`` is committed."""
+
+    async def run(url: str) -> T:
         engine = create_engine(url, 1)
         try:
             async with engine.begin() as conn:
-                for statement in SEED:
+                for statement in seed:
                     await conn.execute(text(statement))
             async with engine.connect() as conn:
-                mode = (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one()
-                await conn.execute(text(SEARCH))
-                for _ in range(8):
-                    await conn.execute(text("EXECUTE search('p7', '8302-2')"))
-                plan = await conn.execute(text("EXPLAIN EXECUTE search('p7', '8302-2')"))
-                return mode, [row[0] for row in plan]
+                return await read(conn)
         finally:
             await engine.dispose()
 
     with fresh_database(services.database_url) as url:
         migrate.upgrade(url)
-        mode, plan = asyncio.run(run(url))
+        return asyncio.run(run(url))
+
+
+def test_a_repeated_search_keeps_planning_for_its_values(services: ServiceUrls) -> None:
+    async def read(conn: AsyncConnection) -> tuple[str, list[str]]:
+        mode = (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one()
+        await conn.execute(text(SEARCH))
+        for _ in range(8):
+            await conn.execute(text("EXECUTE search('p7', '8302-2')"))
+        plan = await conn.execute(text("EXPLAIN EXECUTE search('p7', '8302-2')"))
+        return mode, [row[0] for row in plan]
+
+    mode, plan = _after_seed(services, SEED, read)
     assert mode == "force_custom_plan"
     assert not any("$1" in line or "$2" in line for line in plan), plan  # planned for values
     assert any("search_reference" in line for line in plan)
@@ -84,29 +99,19 @@ def test_index_rows_owner_ids_keep_no_common_values_to_compare(services: Service
     assert "search_text" in owned
     assert "search_token" in owned
 
-    async def run(url: str) -> tuple[dict[str, int], tuple[float, str | None]]:
-        engine = create_engine(url, 1)
-        try:
-            async with engine.begin() as conn:
-                for statement in SKEWED_OWNERS:
-                    await conn.execute(text(statement))
-            async with engine.connect() as conn:
-                rows = await conn.execute(text(OWNER_STATS), {"tables": owned})
-                targets = {name: target for name, target in rows}
-                found = await conn.execute(
-                    text(
-                        "SELECT n_distinct, most_common_vals::text FROM pg_stats"
-                        " WHERE tablename = 'search_date' AND attname = 'resource_id'"
-                    )
-                )
-                n_distinct, common = found.one()
-                return targets, (n_distinct, common)
-        finally:
-            await engine.dispose()
+    async def read(conn: AsyncConnection) -> tuple[dict[str, int], tuple[float, str | None]]:
+        rows = await conn.execute(text(OWNER_STATS), {"tables": owned})
+        targets = {name: target for name, target in rows}
+        found = await conn.execute(
+            text(
+                "SELECT n_distinct, most_common_vals::text FROM pg_stats"
+                " WHERE tablename = 'search_date' AND attname = 'resource_id'"
+            )
+        )
+        n_distinct, common = found.one()
+        return targets, (n_distinct, common)
 
-    with fresh_database(services.database_url) as url:
-        migrate.upgrade(url)
-        targets, (n_distinct, common) = asyncio.run(run(url))
+    targets, (n_distinct, common) = _after_seed(services, SKEWED_OWNERS, read)
     assert targets == dict.fromkeys(owned, 1)
     assert n_distinct in (-0.7625, 3050), n_distinct  # 3,050 ids in 4,000 rows
     assert common is None or "," not in common, common  # one common id at most
