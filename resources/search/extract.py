@@ -11,7 +11,10 @@ compiled form and the converter; per registry and type, the list of plans. A pla
 the top-level JSON keys one of which a resource needs for the parameter to give anything
 (``needs``, when every branch is a fast path): a resource has values for a handful of its
 type's parameters, and one set check skips each of the others. Items of fast-path branches
-are converted without an engine item (``Node.handle`` None): only composites' bases need one.
+are converted without an engine item (``Node.handle`` None), and within one resource a plain
+path is walked once for every parameter that starts with it (``_Memo.items``). A composite
+whose base and components are all walked is computed from the JSON items too
+(``_walked_composites``); only the others evaluate their components on engine items.
 """
 
 from __future__ import annotations
@@ -19,11 +22,19 @@ from __future__ import annotations
 import functools
 import itertools
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from resources.search.dates import date_values
-from resources.search.fastpath import PathBranch, node_type
+from resources.search.fastpath import (
+    Item,
+    PathBranch,
+    extension_only,
+    node_path,
+    node_type,
+    walk_from,
+)
 from resources.search.fhirpath import (
     CompiledPath,
     Json,
@@ -65,6 +76,8 @@ class _Plan:
     needs: frozenset[str] | None
     """Top-level keys one of which a resource needs for any value; None: always evaluate."""
     converter: Converter | None
+    walked: bool
+    """Whether every branch is walked (``fast`` holds no None)."""
 
     def nodes(self, resource: Json) -> list[Node]:
         """The items of the expression on the resource, as ``CompiledPath.evaluate`` gives."""
@@ -84,26 +97,34 @@ class _Plan:
 def _plan(param: SearchParamDef, resource_type: str) -> _Plan:
     expression = param.expression_for(resource_type)
     if expression is None:
-        return _Plan(param, None, (), None, None)
+        return _Plan(param, None, (), None, None, False)
     compiled = compile_path(expression)
     fast = compiled.branches
     keys = [branch.first_keys(fhir_model()) if branch else None for branch in fast]
     needs = None if any(k is None for k in keys) else frozenset().union(*filter(None, keys))
-    return _Plan(param, compiled, fast, needs, CONVERTERS.get(param.type))
+    walked = all(branch is not None for branch in fast)
+    return _Plan(param, compiled, fast, needs, CONVERTERS.get(param.type), walked)
 
 
-_TYPE_PLANS: weakref.WeakKeyDictionary[SearchRegistry, dict[str, tuple[_Plan, ...]]] = (
+_TypePlans = tuple[tuple[_Plan, "tuple[_Part, ...] | None"], ...]
+_TYPE_PLANS: weakref.WeakKeyDictionary[SearchRegistry, dict[str, _TypePlans]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _type_plans(registry: SearchRegistry, resource_type: str) -> tuple[_Plan, ...]:
-    """The plans of every parameter of ``resource_type``, in ``params_for`` order."""
+def _type_plans(registry: SearchRegistry, resource_type: str) -> _TypePlans:
+    """The plans of every parameter of ``resource_type``, in ``params_for`` order, each with
+    its components in this registry when it is a composite."""
     per_type = _TYPE_PLANS.setdefault(registry, {})
     plans = per_type.get(resource_type)
     if plans is None:
-        params = registry.params_for(resource_type).values()
-        plans = per_type[resource_type] = tuple(_plan(param, resource_type) for param in params)
+        plans = per_type[resource_type] = tuple(
+            (
+                _plan(param, resource_type),
+                _parts(registry, param) if param.type == "composite" else None,
+            )
+            for param in registry.params_for(resource_type).values()
+        )
     return plans
 
 
@@ -124,6 +145,16 @@ class _Memo:
         field(default_factory=dict)
     )
     """A converter's values of one fast-path item, by (converter, id of the value, type)."""
+    paths: dict[tuple[str, ...], list[Item]] = field(default_factory=dict)
+    """The items of a plain path from the resource, by its steps (``PathBranch.path_items``):
+    parameters share paths (``subject`` and ``patient``, ``code`` and ``combo-code``)."""
+
+    def items(self, branch: PathBranch, resource: Json) -> list[Item]:
+        """``branch.items`` on the resource, its plain path walked once per memo."""
+        found = self.paths.get(branch.steps)
+        if found is None:
+            found = self.paths[branch.steps] = branch.path_items(resource, fhir_model())
+        return branch.filter_items(found, resource, fhir_model()) if branch.filtered else found
 
     def convert(self, converter: Converter, node: Node, resource: Json) -> Sequence[SimpleValue]:
         """``converter(node, resource)``, once per item: a converter reads only the item's
@@ -134,27 +165,51 @@ class _Memo:
             hit = self.converted[key] = (node.value, converter(node, resource))
         return hit[1]
 
+    def walked(
+        self, converter: Converter, branches: tuple[PathBranch | None, ...], resource: Json
+    ) -> list[SimpleValue]:
+        """The converted values of every item of the walked ``branches``, each item converted
+        once per memo as ``convert`` does, without an engine item or a ``Node`` for the items
+        already converted."""
+        converted = self.converted
+        found: list[SimpleValue] = []
+        for branch in branches:
+            assert branch is not None
+            for value, path in self.items(branch, resource):
+                kind = path if path and "." not in path else None  # node_type
+                key = (converter, id(value), kind)
+                hit = converted.get(key)
+                if hit is None:
+                    hit = converted[key] = (value, converter(Node(value, kind, None), resource))
+                found.extend(hit[1])
+        return found
+
 
 def _values(
-    plan: _Plan, resource: Json, registry: SearchRegistry | None, memo: _Memo
+    plan: _Plan, resource: Json, parts: tuple[_Part, ...] | None, memo: _Memo
 ) -> list[IndexValue]:
+    """``plan``'s values on the resource; ``parts``: a composite's components (``_parts``)."""
     param = plan.param
     if plan.compiled is None:
         return list(fulltext_values(resource, param.code)) if param.code in FULLTEXT_CODES else []
-    if plan.needs is not None and plan.needs.isdisjoint(resource):
+    if plan.needs is not None and resource.keys().isdisjoint(plan.needs):  # looks up needs
         return []  # the same as evaluating: every branch starts at a key the resource lacks
     if param.type == "composite":
-        roots = plan.compiled.evaluate(resource, resource)
-        found: list[IndexValue] = list(
-            _composites(roots, param, resource, registry or default_registry(), memo)
-        )
+        if parts is not None and plan.walked and all(part.walk for part in parts):
+            found: list[IndexValue] = list(_walked_composites(plan, parts, resource, memo))
+        else:
+            roots = plan.compiled.evaluate(resource, resource)
+            found = list(_composites(roots, parts, resource, memo)) if parts is not None else []
         return list(dict.fromkeys(found))
     converter = plan.converter
     if converter is None:
         return []
-    nodes = plan.nodes(resource)  # fast-path items are the resource's own JSON: memoisable
-    found = [v for node in nodes for v in memo.convert(converter, node, resource)]
-    return list(dict.fromkeys(found))
+    if plan.walked:
+        simple = memo.walked(converter, plan.fast, resource)
+    else:
+        nodes = plan.nodes(resource)  # fast-path items are the resource's own JSON: memoisable
+        simple = [v for node in nodes for v in memo.convert(converter, node, resource)]
+    return list(dict.fromkeys(simple)) if len(simple) > 1 else list(simple)
 
 
 def extract(
@@ -165,7 +220,8 @@ def extract(
     ``registry`` resolves a composite's component definitions (default: the built-in one).
     Raises ``fhirpath.FhirPathEvaluationError`` if the expression fails on this resource.
     """
-    return _values(_plan(param, str(resource.get("resourceType"))), resource, registry, _Memo())
+    parts = _parts(registry or default_registry(), param) if param.type == "composite" else None
+    return _values(_plan(param, str(resource.get("resourceType"))), resource, parts, _Memo())
 
 
 def extract_all(
@@ -175,8 +231,11 @@ def extract_all(
     registry = registry or default_registry()
     found: dict[str, list[IndexValue]] = {}
     memo = _Memo()
-    for plan in _type_plans(registry, str(resource.get("resourceType"))):
-        values = _values(plan, resource, registry, memo)
+    keys = resource.keys()
+    for plan, parts in _type_plans(registry, str(resource.get("resourceType"))):
+        if plan.needs is not None and keys.isdisjoint(plan.needs):
+            continue  # as _values would answer, without the call: most plans of a type
+        values = _values(plan, resource, parts, memo)
         if values:
             found[plan.param.code] = values
     return found
@@ -200,21 +259,46 @@ def simple_values(
     return [value for node in nodes for value in memo.convert(converter, node, resource)]
 
 
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A composite's component: its definition's type and converter, its expression and, when
+    that is one relative path, the path (``CompiledPath.relative_walk``)."""
+
+    type: SearchParamType
+    expression: str
+    converter: Converter | None
+    walk: tuple[tuple[str, ...], str | None] | None
+
+
+_PARTS: weakref.WeakKeyDictionary[
+    SearchRegistry, dict[SearchParamDef, tuple[_Part, ...] | None]
+] = weakref.WeakKeyDictionary()
+
+
+def _parts(registry: SearchRegistry, param: SearchParamDef) -> tuple[_Part, ...] | None:
+    """The components of ``param`` (None when the registry lacks one's definition)."""
+    per_param = _PARTS.setdefault(registry, {})
+    if param not in per_param:
+        parts: list[_Part] = []
+        for component in param.component:
+            definition = registry.by_url(component.definition)
+            if definition is None:
+                per_param[param] = None
+                return None
+            compiled = compile_path(component.expression)
+            converter = CONVERTERS.get(definition.type)
+            parts.append(
+                _Part(definition.type, component.expression, converter, compiled.relative_walk)
+            )
+        per_param[param] = tuple(parts)
+    return per_param[param]
+
+
 def _composites(
-    roots: list[Node],
-    param: SearchParamDef,
-    resource: Json,
-    registry: SearchRegistry,
-    memo: _Memo,
+    roots: list[Node], parts: tuple[_Part, ...], resource: Json, memo: _Memo
 ) -> list[CompositeValue]:
     """Per root item, every combination of its components' values (none if one is empty)."""
-    parts: list[tuple[SearchParamType, str]] = []
-    for component in param.component:
-        definition = registry.by_url(component.definition)
-        if definition is None:
-            return []
-        parts.append((definition.type, component.expression))
-    walks = _walks_only(tuple(expression for _, expression in parts))
+    walks = _walks_only(tuple(part.expression for part in parts))
     # walked components raise nothing, so the first empty one settles it; the value, last,
     # is the one most often absent (code-value-date on a valueQuantity)
     order = range(len(parts) - 1, -1, -1) if walks else range(len(parts))
@@ -223,15 +307,65 @@ def _composites(
         key = item_key(root)
         per_part: list[list[SimpleValue]] = [[] for _ in parts]
         for index in order:
-            type_, expression = parts[index]
+            part = parts[index]
             if key is None:
-                per_part[index] = simple_values(type_, expression, root, resource, memo)
+                per_part[index] = simple_values(part.type, part.expression, root, resource, memo)
             else:
-                per_part[index] = _memoised(memo, type_, expression, root, key, resource)
+                per_part[index] = _memoised(memo, part.type, part.expression, root, key, resource)
             if walks and not per_part[index]:
                 break
         combos.extend(CompositeValue(combo) for combo in itertools.product(*per_part))
     return combos
+
+
+def _walked_composites(
+    plan: _Plan, parts: tuple[_Part, ...], resource: Json, memo: _Memo
+) -> list[CompositeValue]:
+    """``_composites`` where every base branch and every component is walked: the same values
+    from the JSON items, without the engine's items (``_walked_part``)."""
+    model = fhir_model()
+    order = range(len(parts) - 1, -1, -1)  # as in _composites: the value first
+    combos: list[CompositeValue] = []
+    for branch in plan.fast:
+        assert branch is not None
+        for value, path in memo.items(branch, resource):
+            per_part: list[list[SimpleValue]] = [[] for _ in parts]
+            for index in order:
+                per_part[index] = _walked_part(memo, parts[index], value, path, resource, model)
+                if not per_part[index]:
+                    break
+            else:
+                combos.extend(CompositeValue(combo) for combo in itertools.product(*per_part))
+    return combos
+
+
+def _walked_part(
+    memo: _Memo,
+    part: _Part,
+    value: object,
+    path: str,
+    resource: Json,
+    model: Mapping[str, Any],
+) -> list[SimpleValue]:
+    """A walked component's values on the base item (``value``, ``path``), once per item: the
+    key and the items are those ``_memoised`` and ``CompiledPath`` give (``item_key``,
+    ``_relative``)."""
+    memo_key = (part.type, part.expression, id(value), path)
+    hit = memo.parts.get(memo_key)
+    if hit is None:
+        assert part.walk is not None
+        steps, of_type = part.walk
+        found: list[SimpleValue] = []
+        converter = part.converter
+        if converter is not None:
+            for item, item_path in walk_from((value, path), steps, model):
+                if item is None or extension_only(item):
+                    continue
+                kind = node_type(node_path(item, item_path))
+                if of_type is None or kind == of_type:
+                    found.extend(memo.convert(converter, Node(item, kind, None), resource))
+        hit = memo.parts[memo_key] = (value, found)
+    return hit[1]
 
 
 @functools.lru_cache(maxsize=1024)

@@ -137,6 +137,8 @@ def node_type(path: Any) -> str | None:
 
 def extension_only(value: object) -> bool:
     """What fhirpathpy leaves out of raw results: a primitive's ``_x`` with only extensions."""
+    if type(value) is dict:  # the usual case, without the abstract Mapping check
+        return len(value) == 1 and "extension" in value
     return isinstance(value, Mapping) and list(value) == ["extension"]
 
 
@@ -220,15 +222,24 @@ class PathBranch:
 
     def items(
         self, data: Mapping[str, Any], resource: Mapping[str, Any], model: Mapping[str, Any]
-    ) -> list[tuple[Any, Any]]:
+    ) -> list[Item]:
         """(value, node path) of each result item on the root ``data``, none of them null."""
+        found = self.path_items(data, model)
+        return self.filter_items(found, resource, model) if self.filtered else found
+
+    def path_items(self, data: Mapping[str, Any], model: Mapping[str, Any]) -> list[Item]:
+        """``items`` before the filter: what the plain path ``steps`` selects."""
         if data.get("resourceType") != self.steps[0]:
             return []
-        found = _results(walk_from((data, self.steps[0]), self.steps[1:], model))
-        if self.filtered:
-            found = [(v, path) for v, path in found if self._keeps(v, path, resource, model)]
-            if self.tail:
-                found = _results([i for item in found for i in walk_from(item, self.tail, model)])
+        return _results(walk_from((data, self.steps[0]), self.steps[1:], model))
+
+    def filter_items(
+        self, found: list[Item], resource: Mapping[str, Any], model: Mapping[str, Any]
+    ) -> list[Item]:
+        """``items`` from the plain path's: the filter, then the steps after it."""
+        found = [(v, path) for v, path in found if self._keeps(v, path, resource, model)]
+        if self.tail:
+            found = _results([i for item in found for i in walk_from(item, self.tail, model)])
         return found
 
     def _keeps(
@@ -244,16 +255,18 @@ class PathBranch:
         return len(children) == 1 and isinstance(children[0], str) and children[0] == literal
 
 
-def _results(walked: list[Item]) -> list[tuple[Any, Any]]:
+def _results(walked: list[Item]) -> list[Item]:
     """(value, ``node_path``) of walked items, less nulls and what fhirpathpy leaves out
     (``extension_only``). Written for speed: every write runs it for every parameter."""
-    found: list[tuple[Any, Any]] = []
+    found: list[Item] = []
     for value, path in walked:
         if type(value) is dict:  # the usual case, without the abstract Mapping check
             if "resourceType" in value:
                 found.append((value, value["resourceType"]))
             elif len(value) != 1 or "extension" not in value:
                 found.append((value, path))
+        elif type(value) is str:  # the other usual case
+            found.append((value, path))
         elif isinstance(value, Mapping):
             if not extension_only(value):
                 found.append((value, node_path(value, path)))

@@ -173,6 +173,14 @@ class CompiledPath:
         return tuple(b if isinstance(b, PathBranch) else None for b in self._branches)
 
     @property
+    def relative_walk(self) -> tuple[tuple[str, ...], str | None] | None:
+        """(steps, ``ofType`` or None) when the expression is one relative plain path (a
+        composite's component), walked from each root as ``evaluate`` walks it; else None."""
+        if len(self._branches) != 1 or not isinstance(self._branches[0], _Relative):
+            return None
+        return self._branches[0].steps, self._branches[0].of_type
+
+    @property
     def walks_only(self) -> bool:
         """Whether no branch is left to the interpreter (a relative one may still ask it,
         on a root without a path, for the same plain navigation)."""

@@ -329,3 +329,30 @@ def test_presence_pre_check_skips_only_empty_parameters(resource: dict[str, Any]
     """Parameters skipped for want of their first key (choice types and ``_x`` extensions
     count as present) give what fhirpathpy gives."""
     assert compare_extraction(resource) == []
+
+
+SYNTHEA = Path(__file__).resolve().parents[2] / "fixtures" / "synthea"
+
+
+def _synthea_sample() -> list[dict[str, Any]]:
+    """The first resources of each type in the copied Synthea Bundles, and every Observation
+    with components (blood pressure: composites over ``Observation | Observation.component``)."""
+    sample: list[dict[str, Any]] = []
+    per_type: dict[str, int] = {}
+    for path in sorted(SYNTHEA.glob("*.json")):
+        for entry in _load(path)["entry"]:
+            resource = entry["resource"]
+            kind = resource["resourceType"]
+            if per_type.get(kind, 0) < 3 or ("component" in resource and per_type[kind] < 40):
+                per_type[kind] = per_type.get(kind, 0) + 1
+                sample.append(resource)
+    return sample
+
+
+def test_synthea_resources_extract_as_fhirpathpy_does() -> None:
+    """Real records, shared paths and component Observations included: the values of
+    ``extract_all`` (walked paths and composites, shared per resource) are fhirpathpy's."""
+    sample = _synthea_sample()
+    assert sum("component" in resource for resource in sample) >= 10
+    failures = [m for resource in sample for m in compare_extraction(resource)]
+    assert failures == []
