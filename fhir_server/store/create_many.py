@@ -40,7 +40,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.types import TypeEngine
 
+from fhir_server.db.binary_arrays import BinaryArrayType
 from fhir_server.db.schema import resource, resource_version
 from fhir_server.store.early_rows import joined, late_rows
 from fhir_server.store.index_statement import OWNER, TABLES, json_default, value_columns
@@ -52,24 +54,31 @@ from resources.ports import Mutation, NewResource
 from resources.search.registry import SearchRegistry
 from resources.stored import Method, StoredVersion, WriteResult
 
-_ARRAYS: dict[str, ARRAY[Any]] = {
-    "type": ARRAY(Text()),
-    "id": ARRAY(Text()),
-    "at": ARRAY(TIMESTAMP(timezone=True)),
-    "method": ARRAY(Text()),
-    "body": ARRAY(LargeBinary()),
-    "key": ARRAY(Text()),
+_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "type": Text(),
+    "id": Text(),
+    "at": TIMESTAMP(timezone=True),
+    "method": Text(),
+    "body": LargeBinary(),
+    "key": Text(),
 }
+"""The array parameters' element types."""
+_NULLABLE = frozenset({"key"})
+"""Columns that may be all null (no body key without PHI protection): sent in text form; the
+others are sent as binary arrays (``BinaryArrayType``)."""
 Update = Callable[[AsyncConnection, str, str, Mutation, int | None, Method], Awaitable[WriteResult]]
 """``update`` on a connection (``PostgresResourceStore._update_in``)."""
 
 
+def _array_type(name: str) -> TypeEngine[Any]:
+    item = _COLUMNS[name]
+    return ARRAY(item) if name in _NULLABLE else BinaryArrayType(item)
+
+
 def _arrays(*names: str) -> Any:
     """``unnest`` of the named array parameters, as a table with those columns."""
-    arrays: list[Any] = [
-        bindparam(name, type_=_ARRAYS[name]) for name in names
-    ]  # sent as typed arrays
-    typed = [column(name, _ARRAYS[name].item_type) for name in names]
+    arrays: list[Any] = [bindparam(name, type_=_array_type(name)) for name in names]
+    typed = [column(name, _COLUMNS[name]) for name in names]
     return func.unnest(*arrays).table_valued(*typed).render_derived()
 
 
@@ -111,7 +120,7 @@ class _Batch:
     """The rows of a batch, column by column, and what each create returns."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in _ARRAYS}
+        self.columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
         self.index: TableRows = {}
         self.early: dict[str, list[bytes]] = {}  # rows computed ahead, by table name
         self.written: list[StoredVersion] = []
@@ -121,7 +130,7 @@ class _Batch:
         data = fhir_json.dumps(document)
         sealed, key_id = seal_body(item.resource_type, id_, 1, data)
         row = (item.resource_type, id_, at, item.method, sealed, key_id)
-        for name, value in zip(_ARRAYS, row, strict=True):
+        for name, value in zip(_COLUMNS, row, strict=True):
             self.columns[name].append(value)
         if item.rows is None:
             rows = table_rows(item.resource_type, id_, document, registry)
