@@ -195,7 +195,7 @@ def _values(
     if plan.needs is not None and resource.keys().isdisjoint(plan.needs):  # looks up needs
         return []  # the same as evaluating: every branch starts at a key the resource lacks
     if param.type == "composite":
-        if parts is not None and plan.walked and all(part.walk for part in parts):
+        if parts is not None and plan.walked and all(part.walks for part in parts):
             found: list[IndexValue] = list(_walked_composites(plan, parts, resource, memo))
         else:
             roots = plan.compiled.evaluate(resource, resource)
@@ -262,12 +262,12 @@ def simple_values(
 @dataclass(frozen=True, slots=True)
 class _Part:
     """A composite's component: its definition's type and converter, its expression and, when
-    that is one relative path, the path (``CompiledPath.relative_walk``)."""
+    every union branch of that is a relative path, the paths (``CompiledPath.relative_walks``)."""
 
     type: SearchParamType
     expression: str
     converter: Converter | None
-    walk: tuple[tuple[str, ...], str | None] | None
+    walks: tuple[tuple[tuple[str, ...], str | None], ...] | None
 
 
 _PARTS: weakref.WeakKeyDictionary[
@@ -288,7 +288,7 @@ def _parts(registry: SearchRegistry, param: SearchParamDef) -> tuple[_Part, ...]
             compiled = compile_path(component.expression)
             converter = CONVERTERS.get(definition.type)
             parts.append(
-                _Part(definition.type, component.expression, converter, compiled.relative_walk)
+                _Part(definition.type, component.expression, converter, compiled.relative_walks)
             )
         per_param[param] = tuple(parts)
     return per_param[param]
@@ -353,13 +353,12 @@ def _walked_part(
     memo_key = (part.type, part.expression, id(value), path)
     hit = memo.parts.get(memo_key)
     if hit is None:
-        assert part.walk is not None
-        steps, of_type = part.walk
+        assert part.walks is not None
         found: list[SimpleValue] = []
         converter = part.converter
-        if converter is not None:
+        for steps, of_type in part.walks:
             for item, item_path in walk_from((value, path), steps, model):
-                if item is None or extension_only(item):
+                if converter is None or item is None or extension_only(item):
                     continue
                 kind = node_type(node_path(item, item_path))
                 if of_type is None or kind == of_type:

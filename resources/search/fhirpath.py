@@ -173,12 +173,13 @@ class CompiledPath:
         return tuple(b if isinstance(b, PathBranch) else None for b in self._branches)
 
     @property
-    def relative_walk(self) -> tuple[tuple[str, ...], str | None] | None:
-        """(steps, ``ofType`` or None) when the expression is one relative plain path (a
-        composite's component), walked from each root as ``evaluate`` walks it; else None."""
-        if len(self._branches) != 1 or not isinstance(self._branches[0], _Relative):
+    def relative_walks(self) -> tuple[tuple[tuple[str, ...], str | None], ...] | None:
+        """Per union branch, (steps, ``ofType`` or None), when every branch is a relative plain
+        path (a composite's component), walked from each root as ``evaluate`` walks it; else
+        None."""
+        if not all(isinstance(branch, _Relative) for branch in self._branches):
             return None
-        return self._branches[0].steps, self._branches[0].of_type
+        return tuple((b.steps, b.of_type) for b in self._branches if isinstance(b, _Relative))
 
     @property
     def walks_only(self) -> bool:

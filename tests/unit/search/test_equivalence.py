@@ -356,3 +356,29 @@ def test_synthea_resources_extract_as_fhirpathpy_does() -> None:
     assert sum("component" in resource for resource in sample) >= 10
     failures = [m for resource in sample for m in compare_extraction(resource)]
     assert failures == []
+
+
+CODE = {"coding": [{"system": "http://loinc.org", "code": "8310-5"}], "text": "T"}
+COMPOSITE_CASES = [
+    {"code": CODE, "valuePeriod": {"start": "2020-01-01", "end": "2020-02-01"}},
+    {"code": CODE, "valueDateTime": "2020-03-04T05:06:07Z"},
+    {"code": CODE, "valueString": "high", "_valueString": {"id": "v"}},
+    {"code": CODE, "_valueString": {"extension": [{"url": "u", "valueString": "x"}]}},
+    {"code": CODE, "valueCodeableConcept": CODE, "component": [{"code": CODE}]},
+    {
+        "code": CODE,
+        "component": [
+            {"code": CODE, "valueQuantity": {"value": 1, "system": "s", "code": "mm"}},
+            {"code": CODE, "valuePeriod": {"start": "2021"}},
+            {"code": CODE, "valueCodeableConcept": {"text": "x"}},
+        ],
+    },
+]
+
+
+@pytest.mark.parametrize("case", COMPOSITE_CASES)
+def test_composites_of_each_value_type_match_fhirpathpy(case: dict[str, Any]) -> None:
+    """Composites over each value type (``code-value-date`` is a union of two walked paths)
+    and over components: the walked composites give fhirpathpy's values."""
+    observation = {"resourceType": "Observation", "status": "final", **case}
+    assert compare_extraction(observation) == []
