@@ -19,12 +19,12 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Insert, Text, bindparam, cast, column, func, insert, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fhir_server.audit.chain import append_sealed
 from fhir_server.db.audit_tables import audit_event
+from fhir_server.db.json_rows import json_rows
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,7 @@ _COLUMNS += ("agents", "patient", "entities", "event")
 @cache
 def _many() -> Insert:
     """Many unsealed rows in one statement, read from one JSON array (a batch of creates)."""
-    rows = cast(bindparam("rows", type_=Text()), JSONB)
-    typed = [column(name, audit_event.c[name].type) for name in _COLUMNS]
-    source = func.jsonb_to_recordset(rows).table_valued(*typed).render_derived(with_types=True)
+    source = json_rows("rows", audit_event, _COLUMNS)
     return insert(audit_event).from_select(_COLUMNS, select(*(source.c[n] for n in _COLUMNS)))
 
 

@@ -4,7 +4,7 @@
 built and sent on its own. Here a batch takes two statements: the resource rows from arrays
 (``unnest``, one array per column), skipping ids that exist; then the version rows of those
 created, from arrays too, and their index rows from one JSON array per table
-(``jsonb_to_recordset``, owner columns included), each an INSERT in a CTE. The statement texts
+(``json_rows``, owner columns included), each an INSERT in a CTE. The statement texts
 depend only on the tables, so they are built once and psycopg prepares them; their parameters
 are one value per column, however many resources. The rows are those ``create`` writes
 (``with_meta``, ``seal_body``, ``table_rows``): only the number of statements changes. Version
@@ -28,7 +28,6 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
-    cast,
     column,
     false,
     func,
@@ -36,13 +35,14 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
+from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.types import TypeEngine
 
 from fhir_server.db.binary_arrays import BinaryArrayType
+from fhir_server.db.json_rows import json_rows
 from fhir_server.db.schema import resource, resource_version
 from fhir_server.store.early_rows import joined, late_rows
 from fhir_server.store.index_statement import OWNER, TABLES, json_default, value_columns
@@ -103,9 +103,7 @@ def _versions() -> Insert:
 
 def _index(table: Table) -> Insert:
     names = (*OWNER, *value_columns(table))
-    rows = cast(bindparam(f"{table.name}_rows", type_=Text()), JSONB)
-    typed = [column(name, table.c[name].type) for name in names]
-    source = func.jsonb_to_recordset(rows).table_valued(*typed).render_derived(with_types=True)
+    source = json_rows(f"{table.name}_rows", table, names)
     return insert(table).from_select(list(names), select(*(source.c[n] for n in names)))
 
 

@@ -1,7 +1,7 @@
 """One statement that replaces a resource's index rows in every index table.
 
 Per table, a DELETE of the owner's rows (left out for a first version) and an INSERT of the new
-rows, read from one JSON array per table (``jsonb_to_recordset``), all as CTEs of a single
+rows, read from one JSON array per table (``json_rows``), all as CTEs of a single
 statement: one round trip whatever the number of rows and tables, and one short statement
 text per case, so PostgreSQL plans it once per connection (psycopg prepares it). The
 sub-statements of one statement share a snapshot: a DELETE never sees its sibling's new rows.
@@ -22,15 +22,12 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
-    cast,
-    column,
     delete,
-    func,
     insert,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
+from fhir_server.db.json_rows import json_rows
 from fhir_server.db.schema import INDEX_TABLES
 from fhir_server.db.text_tables import search_text
 
@@ -51,9 +48,7 @@ def _owner() -> tuple[Any, Any]:
 
 def _insert(table: Table, omit: frozenset[str]) -> Insert:
     names = tuple(name for name in value_columns(table) if name not in omit)
-    rows = cast(bindparam(f"{table.name}_rows", type_=Text()), JSONB)
-    typed = [column(name, table.c[name].type) for name in names]
-    source = func.jsonb_to_recordset(rows).table_valued(*typed).render_derived(with_types=True)
+    source = json_rows(f"{table.name}_rows", table, names)
     return insert(table).from_select(
         [*OWNER, *names], select(*_owner(), *(source.c[name] for name in names))
     )
@@ -75,7 +70,7 @@ def _statement(tables: tuple[Table, ...], *, clear: bool, omit: frozenset[str]) 
 def json_default(value: Any) -> Any:
     """orjson's ``default`` for index rows: a ``Decimal`` as its text."""
     if isinstance(value, Decimal):
-        return str(value)  # as text: jsonb_to_recordset reads it into numeric, digits kept
+        return str(value)  # as text: json_to_recordset reads it into numeric, digits kept
     raise TypeError(type(value).__name__)
 
 

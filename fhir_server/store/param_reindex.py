@@ -2,7 +2,7 @@
 
 Per index table, one statement deletes the batch's rows (of the named parameters, for a
 ``$reindex?url=``, which leaves every other parameter's rows alone; else all of them) and
-another inserts the new ones (``jsonb_to_recordset``), instead of one full replacement per
+another inserts the new ones (``json_rows``), instead of one full replacement per
 resource: a batch of 500 costs about 16 statements per type, whatever its size. The rows come
 through the seam (``index_writer.table_rows`` or ``param_table_rows``).
 """
@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import Delete, Insert, Table, Text, bindparam, cast, column, delete, func, insert
+from sqlalchemy import Delete, Insert, Table, Text, bindparam, delete, func, insert
 from sqlalchemy import select as select_
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fhir_server.db.json_rows import json_rows
 from fhir_server.store.index_statement import TABLES, TableRows
 from resources.search.param_def import SearchParamDef
 
@@ -44,9 +45,7 @@ def _delete(table: Table, *, every: bool) -> Delete:
 
 def _insert(table: Table) -> Insert:
     names = [c.name for c in table.c]
-    rows = cast(bindparam("rows", type_=Text()), JSONB)
-    typed = [column(name, table.c[name].type) for name in names]
-    source = func.jsonb_to_recordset(rows).table_valued(*typed).render_derived(with_types=True)
+    source = json_rows("rows", table, names)
     return insert(table).from_select(names, select_(*(source.c[n] for n in names)))
 
 
@@ -56,7 +55,7 @@ _INSERTS = {table: _insert(table) for table in TABLES}
 
 
 def _json(value: Any) -> Any:
-    return str(value)  # Decimal and datetime: read back by jsonb_to_recordset as typed
+    return str(value)  # Decimal and datetime: read back by json_to_recordset as typed
 
 
 async def replace_param_rows(
