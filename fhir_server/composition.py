@@ -43,7 +43,7 @@ async def open_store(
     engine = create_engine(database_url, pool_size)
     try:
         keys = await open_keys(settings, engine)
-        reader = FastReader(database_url, max(2, pool_size // 2))
+        reader = FastReader(database_url, max(2, pool_size // 2), settings.search_timeout_s)
         await reader.open()
         try:
             hooks: tuple[WriteHook, ...] = (SafetyRecheck(),)

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
         description="With several workers: seconds a worker may leave the supervisor's "
         "health check unanswered (while it starts, or on a busy machine) before it is replaced",
     )
+    search_timeout_s: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="Longest a search may run in PostgreSQL: then it is cancelled and answered "
+        "503 (too-costly), and no abandoned search holds a database process; 0: no limit",
+    )
     default_page_size: int = Field(20, ge=1, le=1000)
     max_page_size: int = Field(1000, ge=1, le=10000)
     max_bundle_entries: int = Field(

@@ -155,6 +155,7 @@ SEARCH_INDEX_NOT_READY = "NV-0052"
 REINDEX_BAD_PARAMETER = "NV-0053"
 REINDEX_JOB_NOT_FOUND = "NV-0054"
 REINDEX_JOB_FAILED = "NV-0055"
+SEARCH_TIMED_OUT = "NV-0056"  # a search ran past search_timeout_s and was cancelled
 # Full-text search: _text and _content (NV-0080..0089)
 FULLTEXT_MODIFIER = "NV-0080"  # a modifier other than :missing
 FULLTEXT_NO_WORDS = "NV-0081"  # a value with no letter or digit to search for

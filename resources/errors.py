@@ -163,6 +163,13 @@ class Unprocessable(FhirError):
     issue_code = "processing"
 
 
+class TooCostly(FhirError):
+    """The server stopped the request at its time limit (503): it would have cost too much."""
+
+    status = 503
+    issue_code = "too-costly"
+
+
 class ServiceUnavailable(FhirError):
     """A dependency is down (503)."""
 

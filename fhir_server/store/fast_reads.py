@@ -49,12 +49,16 @@ def _autocommit_pool(url: str, size: int, **settings: Any) -> AsyncConnectionPoo
 class FastReader:
     """``read`` and ``vread`` on a dedicated autocommit pool; ``search_pool`` for searches."""
 
-    def __init__(self, database_url: str, size: int) -> None:
+    def __init__(self, database_url: str, size: int, search_timeout_s: float = 0.0) -> None:
         url = libpq_url(database_url)
         self.pool = _autocommit_pool(url, size, prepare_threshold=0)
-        self.search_pool = _autocommit_pool(url, size, options=CUSTOM_PLANS)
+        options = CUSTOM_PLANS
+        if search_timeout_s > 0:
+            options += f" -c statement_timeout={max(1, round(search_timeout_s * 1000))}"
+        self.search_pool = _autocommit_pool(url, size, options=options)
         """Connections set as the SQLAlchemy engine's: statements prepared from their fifth
-        run, each execution planned for its values."""
+        run, each execution planned for its values; PostgreSQL cancels a statement that runs
+        past ``search_timeout_s`` (0: never)."""
 
     async def open(self) -> None:
         """Open the pools (at application start)."""

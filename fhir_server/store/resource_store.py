@@ -14,8 +14,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fhir_server.db.schema import resource, resource_version
@@ -29,7 +31,7 @@ from fhir_server.store.unit_of_work import StoreTransaction, open_transaction
 from profiles_ig.search_params import builtin_registry
 from resources import error_codes, fhir_json
 from resources.crypto.protection import seal_body
-from resources.errors import Invalid, NotFound, PreconditionFailed
+from resources.errors import Invalid, NotFound, PreconditionFailed, TooCostly
 from resources.identity import instant, new_id, now
 from resources.ports import Mutation, NewResource
 from resources.search.query import SearchQuery
@@ -204,9 +206,19 @@ class PostgresResourceStore:
     async def search(
         self, query: SearchQuery, cursor: str | None, base_url: str | None = None
     ) -> SearchPage:
-        async with self.fast.search_pool.connection() as conn:
-            statements = OnPsycopg(conn, self.engine.dialect)
-            return await run_search(statements, query, cursor, base_url)
+        try:
+            async with self.fast.search_pool.connection() as conn:
+                statements = OnPsycopg(conn, self.engine.dialect)
+                return await run_search(statements, query, cursor, base_url)
+        except (psycopg.errors.QueryCanceled, DBAPIError) as error:
+            if not isinstance(getattr(error, "orig", error), psycopg.errors.QueryCanceled):
+                raise
+            # statement_timeout (FastReader): PostgreSQL has stopped the statement already
+            raise TooCostly(
+                "The search ran past the server's time limit and was stopped; narrower "
+                "criteria (a patient, a code, a date range) or a smaller _count may finish",
+                error_codes.SEARCH_TIMED_OUT,
+            ) from None
 
     async def _lock_condition(self, conn: AsyncConnection, query: SearchQuery) -> None:
         # Identical conditional writes (create, update, delete, patch) are serialised, in the

@@ -24,6 +24,7 @@ EXPECTED_STATUS: dict[type[FhirError], int] = {
     errors.UnsupportedMediaType: 415,
     errors.Unprocessable: 422,
     errors.ServiceUnavailable: 503,
+    errors.TooCostly: 503,
 }
 
 VALID_ISSUE_CODES = frozenset(

@@ -1,0 +1,94 @@
+"""A search that runs past ``search_timeout_s`` is cancelled in PostgreSQL and answered with a
+too-costly OperationOutcome (503), and the pool's connection serves the next search.
+
+The slow search is made deterministic by a lock: another transaction holds ``resource`` in
+ACCESS EXCLUSIVE mode, so the search waits, and PostgreSQL's statement timeout counts the wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from fhir_server.composition import open_store
+from fhir_server.db import migrate
+from fhir_server.db.engine import create_engine
+from fhir_server.embedded import ServiceUrls
+from fhir_server.settings import Settings
+from resources.errors import TooCostly
+from resources.search.parse import parse_search
+from resources.search.registry import default_registry
+from tests.servers import fresh_database
+
+pytestmark = pytest.mark.integration
+LIMIT_S = 0.3
+
+
+def _settings(data_dir: Path, timeout_s: float) -> Settings:
+    key = SecretStr(base64.b64encode(os.urandom(32)).decode())
+    return Settings(
+        data_dir=data_dir, auth_required=False, master_key=key, search_timeout_s=timeout_s
+    )
+
+
+async def _searches(url: str, data_dir: Path) -> tuple[float, dict[str, object], list[str]]:
+    query = parse_search(("Patient",), [("family", "Lock")], default_registry())
+    patient = {"resourceType": "Patient", "name": [{"family": "Lock"}]}
+    locker = create_engine(url, 1)
+    try:
+        async with open_store(_settings(data_dir, LIMIT_S), url, 4) as opened:
+            async with opened.store.transaction() as tx:
+                await tx.create("Patient", patient, None)
+            async with locker.begin() as conn:
+                await conn.execute(text("LOCK TABLE resource IN ACCESS EXCLUSIVE MODE"))
+                started = time.monotonic()
+                with pytest.raises(TooCostly) as stopped:  # not the test's own TimeoutError
+                    await asyncio.wait_for(opened.store.search(query, None), LIMIT_S + 10)
+                waited = time.monotonic() - started
+            page = await opened.store.search(query, None)  # the lock is gone: it answers
+            return waited, stopped.value.outcome(), [v.id for v in page.matches]
+    finally:
+        await locker.dispose()
+
+
+def test_a_search_past_the_limit_is_stopped_with_an_outcome(services: ServiceUrls) -> None:
+    with fresh_database(services.database_url) as url, tempfile.TemporaryDirectory() as folder:
+        migrate.upgrade(url)
+        waited, outcome, found = asyncio.run(_searches(url, Path(folder)))
+    assert LIMIT_S * 0.9 <= waited < LIMIT_S + 5  # stopped by the limit, not by the lock
+    assert TooCostly.status == 503
+    issue = outcome["issue"][0]  # type: ignore[index]
+    assert issue["code"] == "too-costly"
+    assert "time limit" in issue["diagnostics"]
+    assert len(found) == 1
+
+
+async def _waits(url: str, data_dir: Path) -> bool:
+    """Without a limit the search waits for the lock, and answers once it is released."""
+    query = parse_search(("Patient",), [("family", "Lock")], default_registry())
+    locker = create_engine(url, 1)
+    try:
+        async with open_store(_settings(data_dir, 0), url, 4) as opened:
+            async with locker.begin() as conn:
+                await conn.execute(text("LOCK TABLE resource IN ACCESS EXCLUSIVE MODE"))
+                search = asyncio.ensure_future(opened.store.search(query, None))
+                await asyncio.sleep(LIMIT_S * 2)
+                still_waiting = not search.done()
+            await search
+            return still_waiting
+    finally:
+        await locker.dispose()
+
+
+def test_without_a_limit_a_search_waits(services: ServiceUrls) -> None:
+    with fresh_database(services.database_url) as url, tempfile.TemporaryDirectory() as folder:
+        migrate.upgrade(url)
+        assert asyncio.run(_waits(url, Path(folder)))
