@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+import orjson
+from sqlalchemy import Text, Update, bindparam, cast, column, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fhir_server.db.audit_tables import audit_event
+from fhir_server.db.binary_arrays import BinaryArrayType
 
 GENESIS = "0" * 64
 CHAIN_LOCK = 0x4E56_A0D1
@@ -55,7 +58,7 @@ async def seal_pending(conn: AsyncConnection) -> int:
     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     pending = (
         await conn.execute(
-            select(audit_event.c.id, audit_event.c.event)
+            select(audit_event.c.id, cast(audit_event.c.event, Text).label("event"))
             .where(audit_event.c.seq.is_(None))
             .order_by(audit_event.c.recorded, audit_event.c.id)
             .limit(SEAL_BATCH)
@@ -64,19 +67,36 @@ async def seal_pending(conn: AsyncConnection) -> int:
     if not pending:
         return 0
     seq, previous = await _chain_end(conn)
-    links = []
+    links: dict[str, list[Any]] = {array: [] for array, _ in _LINK_ARRAYS}
     for row in pending:
         seq += 1
-        digest = link_hash(previous, seq, row.event)
-        links.append({"row_id": row.id, "seq": seq, "prev_hash": previous, "hash": digest})
+        # the event as text, parsed by orjson: several times faster than the JSONB column's
+        # own parser (json.loads), and the same objects for an event, which holds no integer
+        # beyond 64 bits (orjson would read one as a float; verify_chain uses json.loads)
+        digest = link_hash(previous, seq, orjson.loads(row.event))
+        for array, value in zip(links, (row.id, seq, previous, digest), strict=True):
+            links[array].append(value)
         previous = digest
-    statement = (
+    await conn.execute(_seal_statement(), links)
+    return len(pending)
+
+
+_LINK_ARRAYS = (("ids", "id"), ("seqs", "seq"), ("prevs", "prev_hash"), ("hashes", "hash"))
+"""The arrays of a batch of links, and the column each sets (``id``: the row to set)."""
+
+
+@cache
+def _seal_statement() -> Update:
+    """The links of a batch in one UPDATE from the ``_LINK_ARRAYS``, not one UPDATE a row."""
+    types = {name: audit_event.c[name].type for _, name in _LINK_ARRAYS}
+    arrays = [bindparam(array, type_=BinaryArrayType(types[name])) for array, name in _LINK_ARRAYS]
+    columns = [column(name, types[name]) for _, name in _LINK_ARRAYS]
+    links = func.unnest(*arrays).table_valued(*columns).render_derived()
+    return (
         update(audit_event)
-        .where(audit_event.c.id == bindparam("row_id"))
-        .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
+        .where(audit_event.c.id == links.c.id)
+        .values(seq=links.c.seq, prev_hash=links.c.prev_hash, hash=links.c.hash)
     )
-    await conn.execute(statement, links)
-    return len(links)
 
 
 COLUMNS = (
