@@ -4,6 +4,7 @@ start with a message saying so (never a silent new key, never plain text)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,7 +61,13 @@ def test_first_start_creates_the_keys_and_later_starts_need_that_master_key(
 def test_a_wrong_key_stops_the_command_with_one_line(
     empty: tuple[str, Engine], services: ServiceUrls
 ) -> None:
-    url, _ = empty
+    url, engine = empty
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        engine.begin() as conn,
+        contextlib.suppress(CryptoError),  # they exist already: the first test ran here
+    ):
+        load_protection(conn, MasterSource(None, Path(folder) / "master.key"))  # the keys
     env = {
         "NUTRIVISION_DATABASE_URL": url,
         "NUTRIVISION_REDIS_URL": services.redis_url,
