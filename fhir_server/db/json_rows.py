@@ -1,13 +1,14 @@
 """Many rows in one parameter: a JSON array of objects keyed by column name, read as a table.
 
-Batch writes (index rows, versions' index rows, audit events) send each table's rows as one
-JSON text and select them with ``json_to_recordset``: one statement and one parameter however
-many rows. ``json``, not ``jsonb``: ``jsonb_to_recordset`` first builds the whole document in
-its binary form (every key sorted, every number parsed) and then reads each field back out,
-where ``json_to_recordset`` reads the text once. Writing 427 Synthea resources' index rows took
-PostgreSQL 123-196 ms against 189-226 ms (``bench/README.md``). PostgreSQL parses the constant
-when it plans the statement, which ``plan_cache_mode=force_custom_plan`` does at every
-execution, so the saving is in planning and execution alike.
+Batch writes (index rows, versions' index rows, audit events, reindexed rows) send each
+table's rows as one JSON text and select them with ``json_to_recordset``: one statement and
+one parameter however many rows. ``json``, not ``jsonb``: ``jsonb_to_recordset`` first builds
+the whole document in its binary form (every key sorted, every number parsed) and then reads
+each field back out, where ``json_to_recordset`` reads the text once. Writing 427 Synthea
+resources' index rows took PostgreSQL 123-196 ms against 189-226 ms (``bench/README.md``).
+PostgreSQL parses the constant when it plans the statement, which
+``plan_cache_mode=force_custom_plan`` does at every execution, so the saving is in planning
+and execution alike.
 """
 
 from __future__ import annotations

@@ -299,22 +299,10 @@ def _composites(
 ) -> list[CompositeValue]:
     """Per root item, every combination of its components' values (none if one is empty)."""
     walks = _walks_only(tuple(part.expression for part in parts))
-    # walked components raise nothing, so the first empty one settles it; the value, last,
-    # is the one most often absent (code-value-date on a valueQuantity)
-    order = range(len(parts) - 1, -1, -1) if walks else range(len(parts))
     combos: list[CompositeValue] = []
     for root in roots:
-        key = item_key(root)
-        per_part: list[list[SimpleValue]] = [[] for _ in parts]
-        for index in order:
-            part = parts[index]
-            if key is None:
-                per_part[index] = simple_values(part.type, part.expression, root, resource, memo)
-            else:
-                per_part[index] = _memoised(memo, part.type, part.expression, root, key, resource)
-            if walks and not per_part[index]:
-                break
-        combos.extend(CompositeValue(combo) for combo in itertools.product(*per_part))
+        values_of = functools.partial(_component, memo, root, item_key(root), resource)
+        combos.extend(_combinations(parts, values_of, walked=walks))
     return combos
 
 
@@ -324,28 +312,51 @@ def _walked_composites(
     """``_composites`` where every base branch and every component is walked: the same values
     from the JSON items, without the engine's items (``_walked_part``)."""
     model = fhir_model()
-    order = range(len(parts) - 1, -1, -1)  # as in _composites: the value first
     combos: list[CompositeValue] = []
     for branch in plan.fast:
         assert branch is not None
         for value, path in memo.items(branch, resource):
-            per_part: list[list[SimpleValue]] = [[] for _ in parts]
-            for index in order:
-                per_part[index] = _walked_part(memo, parts[index], value, path, resource, model)
-                if not per_part[index]:
-                    break
-            else:
-                combos.extend(CompositeValue(combo) for combo in itertools.product(*per_part))
+            values_of = functools.partial(_walked_part, memo, value, path, resource, model)
+            combos.extend(_combinations(parts, values_of, walked=True))
     return combos
+
+
+def _combinations(
+    parts: tuple[_Part, ...],
+    values_of: Callable[[_Part], list[SimpleValue]],
+    *,
+    walked: bool,
+) -> list[CompositeValue]:
+    """Every combination of one base item's component values (``values_of`` each part).
+
+    Walked components raise nothing, so the first empty one settles it: they are read from the
+    last, the value, the one most often absent (``code-value-date`` on a ``valueQuantity``).
+    """
+    per_part: list[list[SimpleValue]] = [[] for _ in parts]
+    for index in range(len(parts) - 1, -1, -1) if walked else range(len(parts)):
+        per_part[index] = values_of(parts[index])
+        if walked and not per_part[index]:
+            return []
+    return [CompositeValue(combo) for combo in itertools.product(*per_part)]
+
+
+def _component(
+    memo: _Memo, root: Node, key: tuple[int, str] | None, resource: Json, part: _Part
+) -> list[SimpleValue]:
+    """A component's values on an engine item: once per item where it has a key
+    (``item_key``), else evaluated each time."""
+    if key is None:
+        return simple_values(part.type, part.expression, root, resource, memo)
+    return _memoised(memo, part.type, part.expression, root, key, resource)
 
 
 def _walked_part(
     memo: _Memo,
-    part: _Part,
     value: object,
     path: str,
     resource: Json,
     model: Mapping[str, Any],
+    part: _Part,
 ) -> list[SimpleValue]:
     """A walked component's values on the base item (``value``, ``path``), once per item: the
     key and the items are those ``_memoised`` and ``CompiledPath`` give (``item_key``,

@@ -8,14 +8,9 @@ ACCESS EXCLUSIVE mode, so the search waits, and PostgreSQL's statement timeout c
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import text
 
 from fhir_server.composition import open_store
@@ -32,19 +27,12 @@ pytestmark = pytest.mark.integration
 LIMIT_S = 0.3
 
 
-def _settings(data_dir: Path, timeout_s: float) -> Settings:
-    key = SecretStr(base64.b64encode(os.urandom(32)).decode())
-    return Settings(
-        data_dir=data_dir, auth_required=False, master_key=key, search_timeout_s=timeout_s
-    )
-
-
-async def _searches(url: str, data_dir: Path) -> tuple[float, dict[str, object], list[str]]:
+async def _searches(url: str, settings: Settings) -> tuple[float, dict[str, object], list[str]]:
     query = parse_search(("Patient",), [("family", "Lock")], default_registry())
     patient = {"resourceType": "Patient", "name": [{"family": "Lock"}]}
     locker = create_engine(url, 1)
     try:
-        async with open_store(_settings(data_dir, LIMIT_S), url, 4) as opened:
+        async with open_store(settings, url, 4) as opened:
             async with opened.store.transaction() as tx:
                 await tx.create("Patient", patient, None)
             async with locker.begin() as conn:
@@ -59,10 +47,13 @@ async def _searches(url: str, data_dir: Path) -> tuple[float, dict[str, object],
         await locker.dispose()
 
 
-def test_a_search_past_the_limit_is_stopped_with_an_outcome(services: ServiceUrls) -> None:
-    with fresh_database(services.database_url) as url, tempfile.TemporaryDirectory() as folder:
+def test_a_search_past_the_limit_is_stopped_with_an_outcome(
+    services: ServiceUrls, settings: Settings
+) -> None:
+    limited = settings.model_copy(update={"search_timeout_s": LIMIT_S})
+    with fresh_database(services.database_url) as url:
         migrate.upgrade(url)
-        waited, outcome, found = asyncio.run(_searches(url, Path(folder)))
+        waited, outcome, found = asyncio.run(_searches(url, limited))
     assert LIMIT_S * 0.9 <= waited < LIMIT_S + 5  # stopped by the limit, not by the lock
     assert TooCostly.status == 503
     issue = outcome["issue"][0]  # type: ignore[index]
@@ -71,12 +62,12 @@ def test_a_search_past_the_limit_is_stopped_with_an_outcome(services: ServiceUrl
     assert len(found) == 1
 
 
-async def _waits(url: str, data_dir: Path) -> bool:
+async def _waits(url: str, settings: Settings) -> bool:
     """Without a limit the search waits for the lock, and answers once it is released."""
     query = parse_search(("Patient",), [("family", "Lock")], default_registry())
     locker = create_engine(url, 1)
     try:
-        async with open_store(_settings(data_dir, 0), url, 4) as opened:
+        async with open_store(settings, url, 4) as opened:
             async with locker.begin() as conn:
                 await conn.execute(text("LOCK TABLE resource IN ACCESS EXCLUSIVE MODE"))
                 search = asyncio.ensure_future(opened.store.search(query, None))
@@ -88,7 +79,8 @@ async def _waits(url: str, data_dir: Path) -> bool:
         await locker.dispose()
 
 
-def test_without_a_limit_a_search_waits(services: ServiceUrls) -> None:
-    with fresh_database(services.database_url) as url, tempfile.TemporaryDirectory() as folder:
+def test_without_a_limit_a_search_waits(services: ServiceUrls, settings: Settings) -> None:
+    unlimited = settings.model_copy(update={"search_timeout_s": 0})
+    with fresh_database(services.database_url) as url:
         migrate.upgrade(url)
-        assert asyncio.run(_waits(url, Path(folder)))
+        assert asyncio.run(_waits(url, unlimited))
