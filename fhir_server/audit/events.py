@@ -163,6 +163,10 @@ def _entities(references: list[str], query: str | None) -> list[dict[str, Any]]:
     return entities
 
 
+CLIENT_CLOSED = 499
+"""The status of a read stopped because its client left (``http.cancel_on_disconnect``)."""
+
+
 def outcome_code(status: int) -> str:
     """The AuditEvent outcome of an HTTP status: 0 success, 4 minor, 8 serious failure."""
     if status < 400:
@@ -215,6 +219,8 @@ def _add_details(event: dict[str, Any], facts: EventFacts) -> None:
     """The optional elements: why a sign-in failed, the break-glass reason, the priority."""
     if facts.subtype == "login-failed":
         event["outcomeDesc"] = "Sign-in refused"
+    if facts.status == CLIENT_CLOSED:
+        event["outcomeDesc"] = "The client closed its connection: stopped, nothing was sent"
     if facts.reason is not None:
         reasons = [
             _coding(ACT_REASON, "ETREAT", "Emergency Treatment"),

@@ -21,6 +21,7 @@ from fhir_server.http.account_routes import ACCOUNT_ROUTES
 from fhir_server.http.auth_guard import install_auth
 from fhir_server.http.bulk_routes import BULK_ROUTES
 from fhir_server.http.bundle_routes import bundle_endpoint
+from fhir_server.http.cancel_on_disconnect import install_disconnect_cancel
 from fhir_server.http.conditional_routes import (
     conditional_delete,
     conditional_patch,
@@ -202,6 +203,7 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
     for method, path, endpoint in ROUTES:
         app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
     errors.install(app)
+    install_disconnect_cancel(app)
     install_auth(app, settings)
     install_audit(app)  # after the guard: refused requests are audited too
     app.add_middleware(RequestLog)
