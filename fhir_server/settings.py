@@ -36,8 +36,9 @@ class Settings(BaseSettings):
         30.0,
         ge=0,
         le=3600,
-        description="Longest a search may run in PostgreSQL: then it is cancelled and answered "
-        "503 (too-costly), and no abandoned search holds a database process; 0: no limit",
+        description="Longest a search statement may run in PostgreSQL (also a conditional "
+        "write's, a transaction's): then it is cancelled and answered 503 (too-costly); "
+        "0: no limit",
     )
     default_page_size: int = Field(20, ge=1, le=1000)
     max_page_size: int = Field(1000, ge=1, le=10000)

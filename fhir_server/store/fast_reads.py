@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql
 
 from fhir_server.db.engine import CUSTOM_PLANS, sync_url
 from fhir_server.store.rows import READ_CURRENT, READ_VERSION
+from fhir_server.store.time_limit import milliseconds
 from resources.crypto.protection import open_body
 from resources.stored import StoredVersion
 
@@ -52,9 +53,10 @@ class FastReader:
     def __init__(self, database_url: str, size: int, search_timeout_s: float = 0.0) -> None:
         url = libpq_url(database_url)
         self.pool = _autocommit_pool(url, size, prepare_threshold=0)
+        self.search_timeout_ms = milliseconds(search_timeout_s)
         options = CUSTOM_PLANS
-        if search_timeout_s > 0:
-            options += f" -c statement_timeout={max(1, round(search_timeout_s * 1000))}"
+        if self.search_timeout_ms:
+            options += f" -c statement_timeout={self.search_timeout_ms}"
         self.search_pool = _autocommit_pool(url, size, options=options)
         """Connections set as the SQLAlchemy engine's: statements prepared from their fifth
         run, each execution planned for its values; PostgreSQL cancels a statement that runs

@@ -14,10 +14,8 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fhir_server.db.schema import resource, resource_version
@@ -27,16 +25,23 @@ from fhir_server.store.index_writer import replace_index
 from fhir_server.store.rows import CURRENT_JOIN, VERSION_COLUMNS, R, V, stored
 from fhir_server.store.search_engine import match_at_most, run_search
 from fhir_server.store.statements import OnConnection, OnPsycopg
+from fhir_server.store.time_limit import answered_as_too_costly
 from fhir_server.store.unit_of_work import StoreTransaction, open_transaction
 from profiles_ig.search_params import builtin_registry
 from resources import error_codes, fhir_json
 from resources.crypto.protection import seal_body
-from resources.errors import Invalid, NotFound, PreconditionFailed, TooCostly
+from resources.errors import Invalid, NotFound, PreconditionFailed
 from resources.identity import instant, new_id, now
 from resources.ports import Mutation, NewResource
 from resources.search.query import SearchQuery
 from resources.search.registry import SearchRegistry
 from resources.stored import HistoryPage, Method, SearchPage, StoredVersion, WriteResult
+
+_SET_LIMIT = text("SELECT set_config('statement_timeout', :limit, true)")
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LOCK_AND_LIMIT = text(
+    "SELECT pg_advisory_xact_lock(:key), set_config('statement_timeout', :limit, true)"
+)
 
 
 def _check_version(if_match: int | None, current: int | None, id_: str) -> None:
@@ -160,7 +165,8 @@ class PostgresResourceStore:
         self, conn: AsyncConnection, criteria: SearchQuery, limit: int
     ) -> list[StoredVersion]:
         await self._lock_condition(conn, criteria)
-        found = await match_at_most(OnConnection(conn), criteria, limit + 1)
+        with answered_as_too_costly("The conditional delete's search"):
+            found = await match_at_most(OnConnection(conn), criteria, limit + 1)
         if len(found) > limit:
             raise PreconditionFailed(
                 f"The condition matches more than {limit} {criteria.resource_types[0]}",
@@ -206,31 +212,33 @@ class PostgresResourceStore:
     async def search(
         self, query: SearchQuery, cursor: str | None, base_url: str | None = None
     ) -> SearchPage:
-        try:
+        with answered_as_too_costly("The search"):  # statement_timeout (FastReader)
             async with self.fast.search_pool.connection() as conn:
                 statements = OnPsycopg(conn, self.engine.dialect)
                 return await run_search(statements, query, cursor, base_url)
-        except (psycopg.errors.QueryCanceled, DBAPIError) as error:
-            if not isinstance(getattr(error, "orig", error), psycopg.errors.QueryCanceled):
-                raise
-            # statement_timeout (FastReader): PostgreSQL has stopped the statement already
-            raise TooCostly(
-                "The search ran past the server's time limit and was stopped; narrower "
-                "criteria (a patient, a code, a date range) or a smaller _count may finish",
-                error_codes.SEARCH_TIMED_OUT,
-            ) from None
+
+    async def limit_searches(self, conn: AsyncConnection) -> None:
+        """The search time limit for the rest of ``conn``'s transaction (``time_limit``)."""
+        if self.fast.search_timeout_ms:
+            await conn.execute(_SET_LIMIT, {"limit": str(self.fast.search_timeout_ms)})
 
     async def _lock_condition(self, conn: AsyncConnection, query: SearchQuery) -> None:
         # Identical conditional writes (create, update, delete, patch) are serialised, in the
-        # transaction of the write, so that two cannot both create or both act on one match.
+        # transaction of the write, so that two cannot both create or both act on one match;
+        # the search that follows runs under the search time limit (one statement for both).
         key = zlib.crc32(f"{query.resource_types}?{sorted(query.echo)}".encode())
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        if self.fast.search_timeout_ms:
+            limit = str(self.fast.search_timeout_ms)
+            await conn.execute(_LOCK_AND_LIMIT, {"key": key, "limit": limit})
+        else:
+            await conn.execute(_LOCK, {"key": key})
 
     async def _match_one(
         self, conn: AsyncConnection, query: SearchQuery, what: str = "If-None-Exist"
     ) -> StoredVersion | None:
         await self._lock_condition(conn, query)
-        found = await match_at_most(OnConnection(conn), query, 2)
+        with answered_as_too_costly("The conditional write's search"):
+            found = await match_at_most(OnConnection(conn), query, 2)
         if len(found) > 1:
             raise PreconditionFailed(
                 f"{what} matches more than one {query.resource_types[0]}",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from fhir_server.store.rows import READ_CURRENT, READ_VERSION, stored
 from fhir_server.store.search_engine import match_at_most, run_search
 from fhir_server.store.statements import OnConnection
+from fhir_server.store.time_limit import answered_as_too_costly
 from resources.ports import Mutation, NewResource
 from resources.search.query import SearchQuery
 from resources.stored import Method, SearchPage, StoredVersion, WriteResult
@@ -31,6 +32,7 @@ class StoreTransaction:
     def __init__(self, store: PostgresResourceStore, conn: AsyncConnection) -> None:
         self._store = store
         self._conn = conn
+        self._limited = False  # the search time limit set on the transaction
 
     async def read(self, resource_type: str, id_: str) -> StoredVersion | None:
         row = (await self._conn.execute(READ_CURRENT, {"type": resource_type, "id": id_})).first()
@@ -85,10 +87,19 @@ class StoreTransaction:
         return await self._store._delete_matching_in(self._conn, criteria, limit)
 
     async def match(self, query: SearchQuery, limit: int) -> list[StoredVersion]:
-        return await match_at_most(OnConnection(self._conn), query, limit)
+        await self._limit_searches()
+        with answered_as_too_costly("A search in the transaction"):
+            return await match_at_most(OnConnection(self._conn), query, limit)
 
     async def search(self, query: SearchQuery, base_url: str | None = None) -> SearchPage:
-        return await run_search(OnConnection(self._conn), query, None, base_url)
+        await self._limit_searches()
+        with answered_as_too_costly("A search in the transaction"):
+            return await run_search(OnConnection(self._conn), query, None, base_url)
+
+    async def _limit_searches(self) -> None:
+        if not self._limited:
+            await self._store.limit_searches(self._conn)
+            self._limited = True
 
 
 @asynccontextmanager
