@@ -39,6 +39,34 @@ def references(value: Any) -> Iterator[str]:
             yield from references(item)
 
 
+def reference_holders(value: Any) -> list[dict[str, Any]]:
+    """Every object holding a ``reference`` string in a JSON value, depth first."""
+    found: list[dict[str, Any]] = []
+    _collect(value, found)
+    return found
+
+
+def _collect(value: Any, found: list[dict[str, Any]]) -> None:
+    if isinstance(value, dict):
+        if isinstance(value.get("reference"), str):
+            found.append(value)
+        for item in value.values():
+            if isinstance(item, dict | list):
+                _collect(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict | list):
+                _collect(item, found)
+
+
+def rewrite_holders(holders: list[dict[str, Any]], mapping: Mapping[str, str]) -> None:
+    """Replace, in place, each holder's ``reference`` found in ``mapping``."""
+    for holder in holders:
+        replaced = mapping.get(holder["reference"])
+        if replaced is not None:
+            holder["reference"] = replaced
+
+
 def rewrite(value: Any, mapping: Mapping[str, str]) -> Any:
     """A copy of ``value`` with every ``reference`` found in ``mapping`` replaced."""
     if isinstance(value, dict):

@@ -53,7 +53,13 @@ from fhir_server.http.negotiation import preferences, require_content_type, resp
 from fhir_server.http.responses import base_url, fhir_response
 from fhir_server.http.rest_routes import body_limit, registry_of, store_of
 from resources import error_codes
-from resources.bundle_references import is_conditional, is_placeholder, references, rewrite
+from resources.bundle_references import (
+    is_conditional,
+    is_placeholder,
+    reference_holders,
+    references,
+    rewrite_holders,
+)
 from resources.errors import FhirError, Invalid, PreconditionFailed
 from resources.identity import instant, new_id, now
 from resources.ports import NewResource, ResourceStore, StoreTransaction
@@ -330,20 +336,21 @@ async def _target_id(tx: StoreTransaction, entry: Entry, ctx: Context) -> str | 
 async def _resolve_references(
     tx: StoreTransaction, entries: list[Entry], ctx: Context, mapping: dict[str, str]
 ) -> None:
-    """Rewrite placeholder and conditional references in every entry's resource."""
+    """Rewrite placeholder and conditional references in every entry's resource, in place
+    (the resource is the request's own, parsed for this Bundle alone)."""
     found: dict[str, str] = dict(mapping)
     for entry in entries:
         if entry.resource is None:
             continue
-        values = set(references(entry.resource))
+        holders = reference_holders(entry.resource)
         try:
-            for value in values:
+            for holder in holders:
+                value = holder["reference"]
                 if value not in found:
                     found[value] = await _resolve(tx, value, ctx) or value
         except FhirError as error:
             raise at_entry(entry, entry.full_url, error) from None
-        if any(found[value] != value for value in values):  # else the copy would be equal
-            entry.resource = rewrite(entry.resource, found)
+        rewrite_holders(holders, found)
 
 
 async def _resolve(tx: StoreTransaction, value: str, ctx: Context) -> str | None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from resources.bundle_references import is_conditional, is_placeholder, references, rewrite
+from resources.bundle_references import (
+    is_conditional,
+    is_placeholder,
+    reference_holders,
+    references,
+    rewrite,
+    rewrite_holders,
+)
 
 
 def test_references_are_found_at_any_depth() -> None:
@@ -28,6 +35,26 @@ def test_rewrite_replaces_only_reference_keys() -> None:
         "focus": [{"reference": "urn:uuid:b"}],
     }
     assert resource["subject"] == {"reference": "urn:uuid:a", "display": "urn:uuid:a"}
+
+
+def test_holders_are_rewritten_in_place_at_any_depth() -> None:
+    resource = {
+        "subject": {"reference": "urn:uuid:a", "display": "urn:uuid:a"},
+        "content": [{"attachment": {"url": "urn:uuid:a"}}],
+        "extension": [{"valueReference": {"reference": "urn:uuid:b"}}],
+        "contained": [{"resourceType": "Provenance", "target": [{"reference": "urn:uuid:a"}]}],
+        "focus": [{"reference": "Patient/1"}, {"reference": 3}],
+    }
+    holders = reference_holders(resource)
+    assert sorted(h["reference"] for h in holders) == sorted(references(resource))
+    rewrite_holders(holders, {"urn:uuid:a": "Patient/x", "urn:uuid:b": "Group/y"})
+    assert resource == {
+        "subject": {"reference": "Patient/x", "display": "urn:uuid:a"},
+        "content": [{"attachment": {"url": "urn:uuid:a"}}],
+        "extension": [{"valueReference": {"reference": "Group/y"}}],
+        "contained": [{"resourceType": "Provenance", "target": [{"reference": "Patient/x"}]}],
+        "focus": [{"reference": "Patient/1"}, {"reference": 3}],
+    }
 
 
 def test_kinds_of_reference() -> None:
