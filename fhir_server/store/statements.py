@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
+from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg.rows import namedtuple_row
@@ -81,16 +82,24 @@ def _sql(statement: Executable, dialect: Dialect) -> tuple[SQLCompiler, str, dic
     return compiled, sql, parameters
 
 
-def _result_processors(compiled: SQLCompiler, cursor: psycopg.AsyncCursor[Any]) -> list[Any]:
+_PROCESSORS: WeakKeyDictionary[SQLCompiler, tuple[Any, ...]] = WeakKeyDictionary()
+"""Result processors by compiled statement: its result's column types never change."""
+
+
+def _result_processors(compiled: SQLCompiler, cursor: psycopg.AsyncCursor[Any]) -> tuple[Any, ...]:
     """Per column of the result, SQLAlchemy's processor for its type, if any (a textual
-    statement's columns have no type, so none)."""
-    types = [column.type for column in compiled._result_columns]
-    return [
-        types[n]._cached_result_processor(compiled.dialect, column.type_code)
-        if n < len(types)
-        else None
-        for n, column in enumerate(cursor.description or [])
-    ]
+    statement's columns have no type, so none); looked up once per compiled statement."""
+    found = _PROCESSORS.get(compiled)
+    if found is None:
+        types = [column.type for column in compiled._result_columns]
+        found = tuple(
+            types[n]._cached_result_processor(compiled.dialect, column.type_code)
+            if n < len(types)
+            else None
+            for n, column in enumerate(cursor.description or [])
+        )
+        _PROCESSORS[compiled] = found
+    return found
 
 
 @dataclass(frozen=True)
