@@ -10,6 +10,7 @@ from typing import Any
 from profiles_ig.codes import CodeChecker
 from profiles_ig.definitions import Definitions
 from profiles_ig.elements import Element
+from profiles_ig.status_invariants import BY_EXPRESSION
 from resources.errors import Issue, Severity
 from resources.search.fhirpath import (
     CompiledPath,
@@ -201,7 +202,7 @@ def invariant_issues(
         key, expression = constraint.get("key"), constraint.get("expression")
         if key in SKIPPED_CONSTRAINTS or not expression:
             continue
-        native = NATIVE.get(str(key))
+        native = NATIVE.get(str(key)) or BY_EXPRESSION.get(str(expression))
         holds = native(value) if native is not None else None
         if holds is None:
             holds = _holds(str(expression), value, type_code, *resources)
