@@ -27,6 +27,7 @@ CLINICAL = {
     "AllergyIntolerance": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
 }
 VERIFICATION = {"Condition": CONDITION_VERIFICATION, "AllergyIntolerance": ALLERGY_VERIFICATION}
+CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 
 
 def _expressions(resource_type: str) -> dict[str, str]:
@@ -64,8 +65,8 @@ def _variants(resource_type: str) -> list[dict[str, Any]]:
     abatements = [None, ("abatementDateTime", "2020-01-01"), ("abatementString", "gone")]
     categories = [
         None,
-        [_concept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")],
-        [_concept("http://terminology.hl7.org/CodeSystem/condition-category", "encounter-diagnosis")],
+        [_concept(CATEGORY, "problem-list-item")],
+        [_concept(CATEGORY, "encounter-diagnosis")],
     ]
     found = []
     for status, verified, abatement, category in itertools.product(
