@@ -16,6 +16,7 @@ from fhir_server.audit.middleware import install_audit
 from fhir_server.audit.routes import AUDIT_ROUTES
 from fhir_server.composition import open_store
 from fhir_server.food_analysis import food_analysis_services
+from fhir_server.heap import startup_objects_frozen
 from fhir_server.http import code_checks, errors
 from fhir_server.http.account_routes import ACCOUNT_ROUTES
 from fhir_server.http.auth_guard import install_auth
@@ -183,7 +184,8 @@ def create_app(settings: Settings, database_url: str, redis_url: str) -> FastAPI
                         **hl7,
                         **food_analysis_services(settings),
                     }
-                    yield
+                    with startup_objects_frozen():
+                        yield
             finally:
                 await runner.stop()
                 notices.cancel()
