@@ -19,6 +19,7 @@ so nothing is sent to it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -128,8 +129,11 @@ class CancelOnDisconnect:
         finally:
             exchange.close()
         if exchange.stopped and not exchange.started:
-            await send({"type": "http.response.start", "status": CLIENT_CLOSED, "headers": []})
-            await send({"type": "http.response.body", "body": b""})
+            # for the outer middlewares: servers that follow ASGI 2.4 may raise on a send
+            # to a closed connection, once the status has passed through them
+            with contextlib.suppress(OSError):
+                await send({"type": "http.response.start", "status": CLIENT_CLOSED, "headers": []})
+                await send({"type": "http.response.body", "body": b""})
 
 
 def install_disconnect_cancel(app: FastAPI) -> None:
