@@ -93,17 +93,24 @@ def _connect(base: str) -> socket.socket:
     return socket.create_connection((parts.hostname or "", parts.port or 80), timeout=10)
 
 
+def _sent_and_left(base: str, url: str, request: bytes, seconds: float) -> tuple[bool, bool]:
+    """Send ``request`` while ``resource`` is locked and close the connection once its
+    statement waits: whether it waited, and whether no statement waits within ``seconds``."""
+    with _locked(url) as (monitor, locker):
+        client = _connect(base)
+        client.sendall(request)
+        started = _within(10, lambda: _waiting(monitor, locker) == 1)
+        client.close()
+        gone = _within(seconds, lambda: _waiting(monitor, locker) == 0)
+    return started, gone
+
+
 @pytest.mark.parametrize("request_bytes", [SEARCH, FORM_SEARCH], ids=["get", "post-search"])
 def test_a_search_whose_client_left_is_cancelled(
     services: ServiceUrls, settings: Settings, request_bytes: bytes
 ) -> None:
     with _served(services, settings) as (base, url):
-        with _locked(url) as (monitor, locker):
-            client = _connect(base)
-            client.sendall(request_bytes)
-            started = _within(10, lambda: _waiting(monitor, locker) == 1)
-            client.close()
-            cancelled = _within(5, lambda: _waiting(monitor, locker) == 0)
+        started, cancelled = _sent_and_left(base, url, request_bytes, 5)
         found = _found(base, "Lock")  # the pool's connection serves the next search
         stopped = _within(20, lambda: bool(_stopped_events(base)))
     assert started
@@ -134,12 +141,8 @@ def test_a_write_whose_client_left_completes(services: ServiceUrls, settings: Se
         + body
     )
     with _served(services, settings) as (base, url):
-        with _locked(url) as (monitor, locker):
-            client = _connect(base)
-            client.sendall(request)
-            started = _within(10, lambda: _waiting(monitor, locker) == 1)
-            client.close()
-            kept = not _within(1, lambda: _waiting(monitor, locker) == 0)
+        started, gone = _sent_and_left(base, url, request, 1)
+        kept = not gone
         written = _within(10, lambda: _found(base, "Left") == 1)
     assert started
     assert kept
