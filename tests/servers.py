@@ -10,6 +10,7 @@ import threading
 import time
 import traceback
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,10 +60,16 @@ def backing_services(data_dir: Path) -> Iterator[ServiceUrls]:
     """External servers when the environment names them, else embedded ones."""
     if os.environ.get(EXTERNAL_DB) and os.environ.get(EXTERNAL_REDIS):
         with fresh_database(os.environ[EXTERNAL_DB]) as database_url:
-            yield ServiceUrls(database_url, _worker_redis(os.environ[EXTERNAL_REDIS]))
+            try:
+                yield ServiceUrls(database_url, _worker_redis(os.environ[EXTERNAL_REDIS]))
+            finally:
+                _report_running_loops()
         return
     with EmbeddedServices(data_dir) as urls, fresh_database(urls.database_url) as database_url:
-        yield ServiceUrls(database_url, urls.redis_url)
+        try:
+            yield ServiceUrls(database_url, urls.redis_url)
+        finally:
+            _report_running_loops()
 
 
 def _worker_redis(url: str) -> str:
@@ -102,7 +109,8 @@ def running_server(urls: ServiceUrls, settings: Settings) -> Iterator[str]:
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    started_by = os.environ.get("PYTEST_CURRENT_TEST", "?")  # named in a LeftRunning warning
+    thread = threading.Thread(target=server.run, daemon=True, name=f"server of {started_by}")
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -116,6 +124,31 @@ def running_server(urls: ServiceUrls, settings: Settings) -> Iterator[str]:
         thread.join(timeout=30)
         if thread.is_alive():  # said in the run's log, past pytest's capture
             print(_still_running(thread), file=sys.__stderr__, flush=True)
+
+
+_LOOP = f"asyncio{os.sep}runners.py"
+
+
+class LeftRunning(UserWarning):
+    """A thread still runs an event loop when the session's database is about to go."""
+
+
+def _report_running_loops() -> None:
+    """Warn of each thread that still runs an event loop (``asyncio.run``, uvloop's too) when
+    the session's database is about to go: a server some test left running, which would
+    otherwise go on retrying against a database that is no longer there. The warning fails
+    the session's teardown (``filterwarnings = error``) with the thread's stack and name."""
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident or -1)
+        stack = traceback.format_stack(frame) if frame is not None else []
+        if thread is not threading.current_thread() and any(_LOOP in line for line in stack):
+            warnings.warn(
+                f"thread {thread.name} still runs an event loop at the end of the session:\n"
+                + "".join(stack),
+                LeftRunning,
+                stacklevel=1,
+            )
 
 
 def _still_running(server: threading.Thread) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from fhir_server.audit.chain import append_sealed
 from fhir_server.db.audit_tables import audit_event
 from fhir_server.db.json_rows import json_rows
+from fhir_server.outage_log import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class AuditRecorder:
         self._queue: list[dict[str, Any]] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._outage = OutageLog(log, "audit flush")
 
     def start(self) -> None:
         """Start the background flusher (once)."""
@@ -94,7 +96,9 @@ class AuditRecorder:
             try:
                 await self.flush()
             except Exception:  # the next pass retries; never kill the flusher
-                log.exception("audit flush failed; %d events kept queued", len(self._queue))
+                self._outage.failed(f"{len(self._queue)} events kept queued")
+            else:
+                self._outage.succeeded()
 
     async def close(self) -> None:
         """Stop the flusher and write what is queued."""

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fhir_server.crypto.keystore import MasterSource, load_protection, refresh
 from fhir_server.db.phi_tables import phi_key
+from fhir_server.outage_log import OutageLog
 from fhir_server.settings import Settings
 from resources.crypto import protection as state
 from resources.crypto.envelope import MasterKey
@@ -57,6 +58,7 @@ class KeyRuntime:
 async def _refresh_loop(
     engine: AsyncEngine, protection: Protection, master: MasterKey, every: float
 ) -> None:
+    outage = OutageLog(_log, "refreshing the data keys")
     while True:
         await asyncio.sleep(every)
         try:
@@ -66,7 +68,9 @@ async def _refresh_loop(
             # equal one (same keys) in its place.
             refresh(state.current() or protection, rows, master)
         except Exception:  # keep serving with the keys held; the next round tries again
-            _log.exception("refreshing the data keys failed")
+            outage.failed("the keys held are kept")
+        else:
+            outage.succeeded()
 
 
 async def open_keys(settings: Settings, engine: AsyncEngine) -> KeyRuntime:

@@ -20,6 +20,7 @@ from typing import Any
 
 from fhir_server.jobs.context import Handler, JobContext, JobStopped
 from fhir_server.jobs.queue import PostgresJobQueue
+from fhir_server.outage_log import OutageLog
 from resources.errors import FhirError
 from resources.identity import new_id
 
@@ -72,11 +73,14 @@ class JobRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _loop(self) -> None:
+        outage = OutageLog(log, "job runner: claiming")
         while not self._stopping.is_set():
             try:
                 await self._claim_all()
             except Exception:  # the database may be briefly away: try again next round
-                log.exception("job runner: claiming failed")
+                outage.failed()
+            else:
+                outage.succeeded()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             self._wake.clear()

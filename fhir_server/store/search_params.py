@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fhir_server.auth.redis_state import Redis
 from fhir_server.db.search_param_tables import search_param_index
+from fhir_server.outage_log import OutageLog
 from fhir_server.store.rows import CURRENT_JOIN, R, V
 from profiles_ig.search_params import builtin_registry, is_builtin
 from resources import fhir_json
@@ -143,18 +144,20 @@ class LiveSearchParams:
     async def listen(self, redis: Redis, retry_seconds: float = 2.0) -> None:
         """Reload on every notice, until cancelled; resubscribing after a lost connection
         reloads too, for the notices missed meanwhile."""
+        outage = OutageLog(_log, "search parameter notices")
         while True:
             try:
                 async with redis.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     await self.reload()
+                    outage.succeeded()
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             await self.reload()
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis or the database briefly away: try again
-                _log.exception("search parameter notices: reconnecting")
+                outage.failed("reconnecting")
                 await asyncio.sleep(retry_seconds)
 
 
