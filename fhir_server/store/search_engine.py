@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 import orjson
@@ -60,13 +61,22 @@ class CompiledSearch:
         return tuple(sort.kind for sort in self.sorts)
 
 
+_NOT_DELETED = ~R.deleted
+
+
+@cache
+def _of_type(resource_type: str) -> ColumnElement[bool]:
+    """``resource_type = :type``, built once per type (an expression is never changed)."""
+    return compare(R.resource_type, eq, resource_type)
+
+
 def compile_search(query: SearchQuery, base_url: str | None = None) -> CompiledSearch:
     """Compile the query's condition and sort keys (nothing runs)."""
     scope = Scope(resource, query.resource_types, now(), base_url)
     types = query.resource_types
-    clauses = [~R.deleted, compile_where(query.where, scope)]
+    clauses = [_NOT_DELETED, compile_where(query.where, scope)]
     if len(types) == 1:
-        clauses.insert(0, compare(R.resource_type, eq, types[0]))
+        clauses.insert(0, _of_type(types[0]))
     elif types:
         clauses.insert(0, R.resource_type.in_(types))
     sorts = tuple(sort_column(key, scope) for key in query.sort)
@@ -114,6 +124,36 @@ def page_statement(
 _KEY = (R.resource_type, R.id, R.version_id)
 
 
+@dataclass(frozen=True)
+class _IdOrder:
+    """The parts of a page in the default order that depend on nothing but the page's
+    direction and whether it searches one type: built once (SQLAlchemy's statements are
+    generative, so every page copies them rather than change them)."""
+
+    keys: Select[Any]
+    keys_order: tuple[ColumnElement[Any], ...]
+    tiebreak: tuple[ColumnElement[Any], ...]
+    versions_order: tuple[ColumnElement[Any], ...]
+
+
+def _id_order(single: bool, backward: bool) -> _IdOrder:
+    tiebreak = (R.resource_type, R.id)[single:]
+    last = (V.resource_type, V.id)[single:]
+    return _IdOrder(
+        select(*_KEY),
+        tuple(order_by([], (), tiebreak, reverse=backward)),
+        tiebreak,
+        tuple(order_by([], (), last, reverse=backward)),
+    )
+
+
+_ID_ORDERS = {
+    (single, back): _id_order(single, back) for single in (False, True) for back in (False, True)
+}
+_VERSIONS = select(*VERSION_COLUMNS)
+_VERSION_KEY = tuple_(V.resource_type, V.id, V.version_id)
+
+
 def _in_id_order(
     search: CompiledSearch, limit: int, cursor: cursors.Cursor | None, bound: str | None
 ) -> Select[Any]:
@@ -122,19 +162,14 @@ def _in_id_order(
     (building those was most of the cost of building a simple search's SQL)."""
     single = len(search.query.resource_types) == 1
     backward = cursor is not None and cursor.backward
-    tiebreak: Sequence[ColumnElement[Any]] = [R.resource_type, R.id][single:]
-    page = select(*_KEY).where(search.where)
+    parts = _ID_ORDERS[single, backward]
+    page = parts.keys.where(search.where)
     if cursor is not None:
-        page = page.where(after_cursor([], (), tiebreak, cursor))
+        page = page.where(after_cursor([], (), parts.tiebreak, cursor))
     if bound is not None:
         page = page.where(compare(R.id, ge if backward else le, bound))
-    page = page.order_by(*order_by([], (), tiebreak, reverse=backward)).limit(limit)
-    last: Sequence[ColumnElement[Any]] = [V.resource_type, V.id][single:]
-    return (
-        select(*VERSION_COLUMNS)
-        .where(tuple_(V.resource_type, V.id, V.version_id).in_(page))
-        .order_by(*order_by([], (), last, reverse=backward))
-    )
+    page = page.order_by(*parts.keys_order).limit(limit)
+    return _VERSIONS.where(_VERSION_KEY.in_(page)).order_by(*parts.versions_order)
 
 
 def count_statement(search: CompiledSearch) -> Select[Any]:
