@@ -96,7 +96,7 @@ def sort_column(key: SortKey, scope: Scope) -> SortColumn:
     pick = func.max if key.descending else func.min
     value = (
         select(pick(column_of(alias, key.descending)))
-        .where(owned_by(alias, scope), compare(alias.c.param, eq, param.code))
+        .where(*owned_by(alias, scope), compare(alias.c.param, eq, param.code))
         .scalar_subquery()
     )
     return SortColumn(value, key.descending, kind)

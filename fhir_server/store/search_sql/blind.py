@@ -17,23 +17,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Exists,
     FromClause,
     Table,
     and_,
     exists,
-    literal,
     or_,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import search_token
 from fhir_server.store.search_sql import token
-from fhir_server.store.search_sql.common import Scope, compare, owned_by, rows_exist
+from fhir_server.store.search_sql.common import Scope, compare, overlaps, owned_by, rows_exist
 from fhir_server.store.search_sql.leaves import leaf_table
 from resources import error_codes
 from resources.crypto.blind import MAX_PREFIX, BlindIndex, search_calendar
@@ -43,7 +40,6 @@ from resources.errors import Invalid
 from resources.search.param_def import SearchParamDef
 from resources.search.query import DateMatch, Leaf, StringMatch, TokenMatch
 
-_KEYS = ARRAY(BigInteger)
 BlindPredicate = Callable[[Any, FromClause, BlindIndex], ColumnElement[bool]]
 
 
@@ -77,8 +73,7 @@ def _string(match: StringMatch, table: FromClause, blind: BlindIndex) -> ColumnE
 
 def _overlaps(table: FromClause, keys: list[int]) -> ColumnElement[bool]:
     """Any of ``keys`` among a row's prefix keys (``&&``: one scan of the GIN index)."""
-    overlap: ColumnElement[bool] = table.c.prefixes.overlap(literal(keys, _KEYS))
-    return overlap
+    return overlaps(table.c.prefixes, keys)
 
 
 def _matches(leaves: Sequence[Leaf], table: FromClause, blind: BlindIndex) -> ColumnElement[bool]:
@@ -146,7 +141,7 @@ def _blind_rows_exist(table: FromClause, code: str, scope: Scope, *where: Any) -
     """EXISTS a blind row of ``code``, or of the parts that store its values (``name``)."""
     params = searched_params(code)
     param = compare(table.c.param, eq, params[0]) if len(params) == 1 else table.c.param.in_(params)
-    return exists().where(owned_by(table, scope), param, *where)
+    return exists().where(*owned_by(table, scope), param, *where)
 
 
 def is_blinded(leaf: Leaf, types: Sequence[str]) -> bool:

@@ -49,7 +49,7 @@ from resources.search.query import (
 def chain(node: Chain, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
     """EXISTS a reference through ``node.param`` to a live ``target_type`` matching the inner."""
     ref = scope.alias(search_reference)
-    return exists().where(owned_by(ref, scope), *_reaches(node, ref, scope, compile_))
+    return exists().where(*owned_by(ref, scope), *_reaches(node, ref, scope, compile_))
 
 
 def _reaches(
@@ -193,7 +193,7 @@ def in_compartment(node: InCompartment, scope: Scope) -> ColumnElement[bool]:
             )
         )
     return exists().where(
-        owned_by(ref, scope),
+        *owned_by(ref, scope),
         linked,
         and_(
             compare(ref.c.target_type, eq, node.compartment_type),

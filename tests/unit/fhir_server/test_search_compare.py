@@ -1,5 +1,5 @@
-"""``compare`` builds the comparison SQLAlchemy's operators build: same SQL, same bound type,
-same negation; a column on the right stays a column."""
+"""``compare`` and ``overlaps`` build the comparison SQLAlchemy's operators build: same SQL,
+same bound type, same negation; a column on the right stays a column."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import ColumnElement, create_engine, not_
+from sqlalchemy import BigInteger, ColumnElement, create_engine, literal, not_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.operators import eq, ge, gt, le, lt, ne
 
 from fhir_server.db.schema import resource, search_date, search_number, search_token
-from fhir_server.store.search_sql.common import compare
+from fhir_server.store.search_sql.common import compare, overlaps
 
 DIALECT = create_engine("postgresql+psycopg://").dialect
 TOKEN = search_token.alias()
 DATE = search_date.alias()
 NUMBER = search_number.alias()
 WHEN = datetime(2014, 1, 1, tzinfo=UTC)
+_KEYS = ARRAY(BigInteger)
 
 
 def _rendered(clause: ColumnElement[bool]) -> tuple[str, list[Any], list[str]]:
@@ -62,3 +64,14 @@ def test_negating_it_negates_the_operator(operator: Any, negated: str) -> None:
 def test_a_column_on_the_right_is_compared_not_bound() -> None:
     clause = compare(TOKEN.c.resource_id, eq, resource.c.id)
     assert _rendered(clause) == ("search_token_1.resource_id = resource.id", [], [])
+
+
+def test_overlaps_is_the_array_operator() -> None:
+    keys = [11, -7, 2**40]
+    clause = overlaps(TOKEN.c.prefixes, keys)
+    assert _rendered(clause) == _rendered(TOKEN.c.prefixes.overlap(literal(keys, _KEYS)))
+    assert _rendered(clause) == (
+        "search_token_1.prefixes && $0::BIGINT[]",
+        [keys],
+        ["ARRAY(BigInteger())"],
+    )
