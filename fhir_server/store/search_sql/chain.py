@@ -31,7 +31,7 @@ from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource, search_reference
 from fhir_server.store.index_writer import NOT_STORED
-from fhir_server.store.search_sql.common import Compiler, Scope, compare, owned_by, reads
+from fhir_server.store.search_sql.common import Compiler, Scope, compare, owned_by
 from fhir_server.store.search_sql.leaves import LEAVES
 from resources.search.query import (
     AllOf,
@@ -70,13 +70,14 @@ def _reaches(
     target = scope.alias(resource)
     own_rows = _own_rows(node.inner)
     row_id = ref.c.target_id if own_rows else None
-    inner = compile_(node.inner, scope.narrowed(target, node.target_type, row_id))
+    target_scope = scope.narrowed(target, node.target_type, row_id)
+    inner = compile_(node.inner, target_scope)
     clauses = [
         compare(ref.c.param, eq, node.param.code),
         compare(ref.c.target_type, eq, node.target_type),
         inner,
     ]
-    if not own_rows or reads(inner, target):
+    if not own_rows or target_scope.row_read():
         clauses += [
             compare(target.c.resource_type, eq, node.target_type),
             compare(target.c.id, eq, ref.c.target_id),
@@ -160,7 +161,7 @@ def has(node: Has, scope: Scope, compile_: Compiler) -> ColumnElement[bool]:
         # every row of the code for each row walked (at 1M resources 4,166 rows a patient).
         inner.is_(true()) if node.many_sources else inner,
     ]
-    if reads(inner, source):
+    if inner_scope.row_read():
         clauses += [
             compare(source.c.resource_type, eq, node.source_type),
             compare(source.c.id, eq, ref.c.resource_id),

@@ -12,7 +12,6 @@ from sqlalchemy import (
     BinaryExpression,
     BindParameter,
     Boolean,
-    ColumnClause,
     ColumnElement,
     Exists,
     FromClause,
@@ -23,7 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql.operators import OVERLAP
 from sqlalchemy.sql.operators import OperatorType, eq, ge, gt, le, lt, ne
-from sqlalchemy.sql.visitors import iterate
 
 from resources.search.query import Expr
 
@@ -60,6 +58,15 @@ class Aliases:
         return alias
 
 
+class RowUse:
+    """Whether anything built in a scope read its row's alias (``Scope.resource``)."""
+
+    __slots__ = ("read",)
+
+    def __init__(self) -> None:
+        self.read = False
+
+
 @dataclass(frozen=True)
 class Scope:
     """The resource row a predicate tests: an alias of ``resource`` and the types it can have.
@@ -68,7 +75,8 @@ class Scope:
     ``now`` anchors the ``ap`` prefix on dates.
     """
 
-    resource: FromClause
+    row: FromClause
+    """The row's alias; read it as ``resource``, which records that it was read."""
     types: tuple[str, ...]
     now: datetime
     base_url: str | None = None
@@ -76,6 +84,21 @@ class Scope:
     row_id: ColumnElement[str] | None = None
     """The row's id when another column holds it (a ``_has`` source's id is its reference
     row's ``resource_id``): predicates that need only the id then leave ``resource`` out."""
+    use: RowUse = field(default_factory=RowUse, compare=False, repr=False)
+
+    @property
+    def resource(self) -> FromClause:
+        """The row's alias. Every predicate reaches the row through here (or through
+        ``type_column`` and ``id_column``, which come here when they need it), so
+        ``row_read`` tells whether what was built in this scope reads the row: a chain's
+        target or a ``_has`` source is joined only then. Reading it without using it only
+        adds a join that changes nothing."""
+        self.use.read = True
+        return self.row
+
+    def row_read(self) -> bool:
+        """Whether what was built in this scope so far reads the row's alias."""
+        return self.use.read
 
     def type_column(self) -> ColumnElement[str] | str:
         """The row's type: a constant when the scope has one type (helps the planner)."""
@@ -156,13 +179,6 @@ def param_is(table: FromClause, param: str) -> ColumnElement[bool]:
 def rows_exist(table: FromClause, param: str, scope: Scope, *where: Any) -> Exists:
     """EXISTS a row of ``table`` for ``param`` of the scope's resource, matching ``where``."""
     return exists().where(*owned_by(table, scope), param_is(table, param), *where)
-
-
-def reads(clause: ColumnElement[bool], table: FromClause) -> bool:
-    """Whether ``clause`` (subqueries included) reads a column of ``table``."""
-    return any(
-        isinstance(element, ColumnClause) and element.table is table for element in iterate(clause)
-    )
 
 
 def successor(prefix: str) -> str | None:

@@ -27,7 +27,7 @@ from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import resource
 from fhir_server.store.search_sql.blind import is_blinded
-from fhir_server.store.search_sql.common import Scope, compare, reads
+from fhir_server.store.search_sql.common import Scope, compare
 from fhir_server.store.search_sql.compile import compile_expr
 from fhir_server.store.search_sql.leaves import LEAVES, leaf_table
 from resources.identity import now
@@ -89,7 +89,7 @@ def _lead_rows(
     row = owner.alias(resource)
     scope = owner.narrowed(row, query.resource_types[0], lead.c.resource_id)
     others = [compile_expr(other, scope) for other in items[:n] + items[n + 1 :]]
-    if any(reads(clause, row) for clause in others):
+    if scope.row_read():
         return None
     return lead, [
         compare(lead.c.resource_type, eq, query.resource_types[0]),
