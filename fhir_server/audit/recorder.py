@@ -60,7 +60,8 @@ class AuditRecorder:
         self._queue: list[dict[str, Any]] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self._outage = OutageLog(log, "audit flush")
+        self.outage = OutageLog(log, "audit flush")
+        """The flusher's failed passes (logged once per outage)."""
 
     def start(self) -> None:
         """Start the background flusher (once)."""
@@ -96,9 +97,9 @@ class AuditRecorder:
             try:
                 await self.flush()
             except Exception:  # the next pass retries; never kill the flusher
-                self._outage.failed(f"{len(self._queue)} events kept queued")
+                self.outage.failed(f"{len(self._queue)} events kept queued")
             else:
-                self._outage.succeeded()
+                self.outage.succeeded()
 
     async def close(self) -> None:
         """Stop the flusher and write what is queued."""
