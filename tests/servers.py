@@ -3,6 +3,8 @@ FHIR server itself, started in a thread on a free loopback port."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
 import socket
 import sys
@@ -122,8 +124,8 @@ def running_server(urls: ServiceUrls, settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-        if thread.is_alive():  # said in the run's log, past pytest's capture
-            print(_still_running(thread), file=sys.__stderr__, flush=True)
+        if thread.is_alive():  # the tasks it waits on, in the LeftRunning warning
+            _STUCK[thread.name] = _still_running(thread) + _awaiting(server)
 
 
 _LOOP = f"asyncio{os.sep}runners.py"
@@ -136,8 +138,9 @@ class LeftRunning(UserWarning):
 def _report_running_loops() -> None:
     """Warn of each thread that still runs an event loop (``asyncio.run``, uvloop's too) when
     the session's database is about to go: a server some test left running, which would
-    otherwise go on retrying against a database that is no longer there. The warning fails
-    the session's teardown (``filterwarnings = error``) with the thread's stack and name."""
+    otherwise go on retrying against a database that is no longer there. The warning, in
+    the run's summary, names the thread (after the test that started it) with its stack and,
+    for a server whose stop timed out, every task of its loop."""
     frames = sys._current_frames()
     for thread in threading.enumerate():
         frame = frames.get(thread.ident or -1)
@@ -145,10 +148,26 @@ def _report_running_loops() -> None:
         if thread is not threading.current_thread() and any(_LOOP in line for line in stack):
             warnings.warn(
                 f"thread {thread.name} still runs an event loop at the end of the session:\n"
-                + "".join(stack),
+                + "".join(stack)
+                + _STUCK.get(thread.name, ""),
                 LeftRunning,
                 stacklevel=1,
             )
+
+
+_STUCK: dict[str, str] = {}
+"""What each server that did not stop in time was doing, by thread name."""
+
+
+def _awaiting(server: uvicorn.Server) -> str:
+    """The stack of every task of the server's event loop (what its shutdown waits for)."""
+    loops = {listening.get_loop() for listening in server.servers}
+    stacks = io.StringIO()
+    for loop in loops:
+        for task in list(asyncio.all_tasks(loop)):
+            stacks.write(f"--- task {task.get_name()}\n")
+            task.print_stack(file=stacks)
+    return stacks.getvalue()
 
 
 def _still_running(server: threading.Thread) -> str:
