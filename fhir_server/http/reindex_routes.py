@@ -63,9 +63,10 @@ async def index_issues(
         for resource_type in types:
             param = live.registry.get(resource_type, code)
             state = live.state_of(param) if param is not None else None
-            if param is not None and state is not None and state.status != "ready":
-                state = await live.state_now(param)
-            if param is not None and state is not None and state.status != "ready":
+            if param is None or state is None or state.status == "ready":
+                continue
+            state = await live.state_now(param)
+            if state is not None and state.status != "ready":
                 messages.append(_why(base, resource_type, param, state))
     messages = list(dict.fromkeys(messages))
     if messages and strict:

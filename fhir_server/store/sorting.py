@@ -27,7 +27,6 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import (
     search_date,
@@ -40,7 +39,7 @@ from fhir_server.db.schema import (
 )
 from fhir_server.store.cursor import Cursor, KeyKind
 from fhir_server.store.search_sql.blind import refuse_sort
-from fhir_server.store.search_sql.common import Scope, compare, owned_by
+from fhir_server.store.search_sql.common import Scope, owned_by, param_is
 from resources import error_codes
 from resources.errors import Invalid
 from resources.search.query import SortKey
@@ -96,7 +95,7 @@ def sort_column(key: SortKey, scope: Scope) -> SortColumn:
     pick = func.max if key.descending else func.min
     value = (
         select(pick(column_of(alias, key.descending)))
-        .where(*owned_by(alias, scope), compare(alias.c.param, eq, param.code))
+        .where(*owned_by(alias, scope), param_is(alias, param.code))
         .scalar_subquery()
     )
     return SortColumn(value, key.descending, kind)

@@ -30,7 +30,14 @@ from sqlalchemy.sql.operators import eq
 
 from fhir_server.db.schema import search_token
 from fhir_server.store.search_sql import token
-from fhir_server.store.search_sql.common import Scope, compare, overlaps, owned_by, rows_exist
+from fhir_server.store.search_sql.common import (
+    Scope,
+    compare,
+    overlaps,
+    owned_by,
+    param_is,
+    rows_exist,
+)
 from fhir_server.store.search_sql.leaves import leaf_table
 from resources import error_codes
 from resources.crypto.blind import MAX_PREFIX, BlindIndex, search_calendar
@@ -140,7 +147,7 @@ def _split(
 def _blind_rows_exist(table: FromClause, code: str, scope: Scope, *where: Any) -> Exists:
     """EXISTS a blind row of ``code``, or of the parts that store its values (``name``)."""
     params = searched_params(code)
-    param = compare(table.c.param, eq, params[0]) if len(params) == 1 else table.c.param.in_(params)
+    param = param_is(table, params[0]) if len(params) == 1 else table.c.param.in_(params)
     return exists().where(*owned_by(table, scope), param, *where)
 
 

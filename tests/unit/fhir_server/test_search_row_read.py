@@ -61,6 +61,18 @@ def _reads(clause: ColumnElement[bool], table: FromClause) -> bool:
     )
 
 
+def _compiled(
+    params: list[tuple[str, str]], by_reference: bool
+) -> tuple[Scope, ColumnElement[bool], FromClause]:
+    """A Patient test compiled as a chain's inner test: its scope, the SQL, the row's alias."""
+    outer = Scope(resource, ("Observation",), NOW, "http://x/fhir")
+    ref = outer.alias(search_reference)
+    target = outer.alias(resource)
+    scope = outer.narrowed(target, "Patient", ref.c.target_id if by_reference else None)
+    query = parse_search(("Patient",), params, REGISTRY)
+    return scope, compile_where(query.where, scope), target
+
+
 @pytest.mark.parametrize("params", TESTS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p))
 @pytest.mark.parametrize("by_reference", [True, False], ids=["id-from-reference", "own-id"])
 @pytest.mark.parametrize("mode", PROTECTIONS)
@@ -68,24 +80,13 @@ def test_row_read_is_what_the_sql_reads(
     params: list[tuple[str, str]], by_reference: bool, mode: str
 ) -> None:
     with protection_as(PROTECTIONS[mode]):
-        outer = Scope(resource, ("Observation",), NOW, "http://x/fhir")
-        ref = outer.alias(search_reference)
-        target = outer.alias(resource)
-        scope = outer.narrowed(target, "Patient", ref.c.target_id if by_reference else None)
-        query = parse_search(("Patient",), params, REGISTRY)
-        clause = compile_where(query.where, scope)
+        scope, clause, target = _compiled(params, by_reference)
     assert scope.row_read() == _reads(clause, target)
 
 
 @pytest.mark.parametrize("mode", PROTECTIONS)
 def test_both_answers_occur(mode: str) -> None:
     """The cases above include rows read and rows not read (else the test proves little)."""
-    answers = set()
     with protection_as(PROTECTIONS[mode]):
-        for params in TESTS:
-            outer = Scope(resource, ("Observation",), NOW)
-            target = outer.alias(resource)
-            scope = outer.narrowed(target, "Patient", outer.alias(search_reference).c.target_id)
-            compile_where(parse_search(("Patient",), params, REGISTRY).where, scope)
-            answers.add(scope.row_read())
+        answers = {_compiled(params, True)[0].row_read() for params in TESTS}
     assert answers == {True, False}
