@@ -13,7 +13,6 @@ refused requests: no data changed with them. Writes are recorded in their own tr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from functools import cache
 from typing import Any
@@ -26,6 +25,7 @@ from fhir_server.audit.chain import append_sealed
 from fhir_server.db.audit_tables import audit_event
 from fhir_server.db.json_rows import json_rows
 from fhir_server.outage_log import OutageLog
+from fhir_server.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +56,15 @@ class AuditRecorder:
     def __init__(self, engine: AsyncEngine, max_queued: int, interval_s: float) -> None:
         self.engine = engine
         self.max_queued = max_queued
-        self.interval_s = interval_s
         self._queue: list[dict[str, Any]] = []
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
         self.outage = OutageLog(log, "audit flush")
         """The flusher's failed passes (logged once per outage)."""
+        self._flusher = Periodic(interval_s, self.flush, self.outage, self._kept)
 
     def start(self) -> None:
         """Start the background flusher (once)."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._flusher.start()
 
     async def record(self, row: dict[str, Any]) -> None:
         """Queue a row; flush first when the queue is full."""
@@ -91,21 +89,10 @@ class AuditRecorder:
                 self._queue = rows + self._queue  # kept for the next pass
                 raise
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_s)
-            try:
-                await self.flush()
-            except Exception:  # the next pass retries; never kill the flusher
-                self.outage.failed(f"{len(self._queue)} events kept queued")
-            else:
-                self.outage.succeeded()
+    def _kept(self) -> str:
+        return f"{len(self._queue)} events kept queued"
 
     async def close(self) -> None:
-        """Stop the flusher and write what is queued."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop the flusher (after a pass under way) and write what is queued."""
+        await self._flusher.stop()
         await self.flush()

@@ -7,8 +7,7 @@ the switch of the active key. A failure to load the keys at start stops the star
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from fhir_server.crypto.keystore import MasterSource, load_protection, refresh
 from fhir_server.db.phi_tables import phi_key
 from fhir_server.outage_log import OutageLog
+from fhir_server.periodic import Periodic
 from fhir_server.settings import Settings
 from resources.crypto import protection as state
 from resources.crypto.envelope import MasterKey
@@ -45,32 +45,20 @@ def load_sync(conn: Connection, settings: Settings) -> tuple[Protection, MasterK
 class KeyRuntime:
     """The loaded keys and the task that keeps them current."""
 
-    task: asyncio.Task[None] | None = None
+    refreshing: Periodic | None = None
 
     async def close(self) -> None:
-        """Stop refreshing."""
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        """Stop refreshing (after a refresh under way)."""
+        if self.refreshing is not None:
+            await self.refreshing.stop()
 
 
-async def _refresh_loop(
-    engine: AsyncEngine, protection: Protection, master: MasterKey, every: float
-) -> None:
-    outage = OutageLog(_log, "refreshing the data keys")
-    while True:
-        await asyncio.sleep(every)
-        try:
-            async with engine.connect() as conn:
-                rows = (await conn.execute(select(phi_key))).all()
-            # The installed protection: a command run in this process may have installed an
-            # equal one (same keys) in its place.
-            refresh(state.current() or protection, rows, master)
-        except Exception:  # keep serving with the keys held; the next round tries again
-            outage.failed("the keys held are kept")
-        else:
-            outage.succeeded()
+async def _refresh(engine: AsyncEngine, protection: Protection, master: MasterKey) -> None:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(phi_key))).all()
+    # The installed protection: a command run in this process may have installed an equal
+    # one (same keys) in its place.
+    refresh(state.current() or protection, rows, master)
 
 
 async def open_keys(settings: Settings, engine: AsyncEngine) -> KeyRuntime:
@@ -81,6 +69,11 @@ async def open_keys(settings: Settings, engine: AsyncEngine) -> KeyRuntime:
         return KeyRuntime()
     async with engine.begin() as conn:
         protection, master = await conn.run_sync(load_sync, settings)
-    every = settings.key_refresh_seconds
-    task = asyncio.create_task(_refresh_loop(engine, protection, master, every))
-    return KeyRuntime(task)
+    refreshing = Periodic(
+        settings.key_refresh_seconds,
+        functools.partial(_refresh, engine, protection, master),
+        OutageLog(_log, "refreshing the data keys"),
+        lambda: "the keys held are kept",  # serving goes on with them
+    )
+    refreshing.start()
+    return KeyRuntime(refreshing)

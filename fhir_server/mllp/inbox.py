@@ -183,20 +183,26 @@ class Inbox:
             return (await conn.execute(statement)).first() is not None
 
     @asynccontextmanager
-    async def sole_worker(self, poll_s: float = 1.0) -> AsyncIterator[None]:
+    async def sole_worker(
+        self, poll_s: float = 1.0, unless: asyncio.Event | None = None
+    ) -> AsyncIterator[bool]:
         """Hold the workers' advisory lock for the block, waiting for it while another
-        process holds it (that one takes over if this one stops)."""
+        process holds it (that one takes over if this one stops); yields whether it is held,
+        ``False`` when ``unless`` was set before it could be taken."""
         async with self.engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             take = select(func.pg_try_advisory_lock(_WORKER_LOCK))
-            while True:
-                if (await conn.execute(take)).scalar_one():
+            held = False
+            while not (unless is not None and unless.is_set()):
+                held = (await conn.execute(take)).scalar_one()
+                if held:
                     break
                 await asyncio.sleep(poll_s)  # a lock cannot be awaited without a transaction
             try:
-                yield
+                yield held
             finally:
-                await conn.execute(select(func.pg_advisory_unlock(_WORKER_LOCK)))
+                if held:
+                    await conn.execute(select(func.pg_advisory_unlock(_WORKER_LOCK)))
 
     async def claim_batch(self, after_id: int, limit: int) -> list[InboxRow]:
         """Claim up to ``limit`` rows ``received`` with an id above ``after_id``, oldest

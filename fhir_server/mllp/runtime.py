@@ -46,16 +46,15 @@ def processor(engine: AsyncEngine, store: ResourceStore, settings: Settings) -> 
 async def running_worker(
     flow: Hl7Processor, per_transaction: int = 20
 ) -> AsyncIterator[InboxWorker]:
-    """An inbox worker in a task for the block (cancelled at its end: what it had claimed
-    stays stored, and recovery takes it)."""
+    """An inbox worker in a task for the block, stopped at its end after the batch under way
+    (what it had claimed and not written stays stored, and recovery takes it)."""
     worker = InboxWorker(flow, per_transaction)
     task = asyncio.create_task(worker.run())
     try:
         yield worker
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await worker.stop()
+        await task
 
 
 @asynccontextmanager

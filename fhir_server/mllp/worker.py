@@ -26,6 +26,7 @@ from collections import defaultdict
 from fhir_server.mllp.batch import write_batch
 from fhir_server.mllp.inbox import InboxRow
 from fhir_server.mllp.processor import Hl7Processor
+from fhir_server.outage_log import OutageLog
 
 log = logging.getLogger(__name__)
 _RETRY_S = 1.0
@@ -54,7 +55,9 @@ def lanes(groups: list[list[InboxRow]], count: int) -> list[list[InboxRow]]:
 
 
 class InboxWorker:
-    """Process stored rows until cancelled: ``await worker.run()`` in a task."""
+    """Process stored rows until stopped: ``await worker.run()`` in a task, ``await
+    worker.stop()`` to end it after the batch under way (as ``fhir_server.periodic`` explains,
+    not by cancelling the task)."""
 
     def __init__(
         self,
@@ -79,25 +82,35 @@ class InboxWorker:
         self._scanned = 0.0
         self._held: list[InboxRow] = []
         self._idle = asyncio.Event()
+        self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        """Claim and write batches until cancelled, as the only worker (another process's
+        """Claim and write batches until stopped, as the only worker (another process's
         worker holding the lock is waited for)."""
         if not self.sole:
             await self._loop()
             return
-        async with self.processor.inbox.sole_worker():
-            await self._loop()
+        async with self.processor.inbox.sole_worker(unless=self._stopping) as held:
+            if held:
+                await self._loop()
+
+    async def stop(self) -> None:
+        """Let the batch under way finish and end ``run`` (the caller awaits its task)."""
+        self._stopping.set()
+        self.processor.stored.set()  # wakes the idle wait
 
     async def _loop(self) -> None:
         """Claim and write batches; between them, wait for a new message or the poll."""
-        while True:
+        outage = OutageLog(log, "HL7 v2 inbox worker")
+        while not self._stopping.is_set():
             try:
                 done = await self.run_once()
             except Exception:  # the database is away, say: the rows stay stored
-                log.exception("HL7 v2 inbox worker")
-                await asyncio.sleep(_RETRY_S)
+                outage.failed("the rows stay stored")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), _RETRY_S)
                 continue
+            outage.succeeded()
             if done:
                 continue
             self._idle.set()

@@ -85,9 +85,9 @@ async def _start(harness: Harness, database_url: str, ack_on_store: bool) -> Fas
 async def _stop(harness: Harness, reader: FastReader) -> None:
     if harness.listener is not None:
         await harness.listener.close()
-    for task in harness.tasks:
-        task.cancel()
-    await asyncio.gather(*harness.tasks, return_exceptions=True)
+    if harness.worker is not None:
+        await harness.worker.stop()
+    await asyncio.gather(*harness.tasks)
     await reader.close()
     await harness.flow.inbox.engine.dispose()
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from fhir_server.mllp.inbox import InboxRow, NewMessage
-from fhir_server.mllp.worker import patient_key
+from fhir_server.mllp.worker import InboxWorker, patient_key
 from operations.hl7v2.er7 import parse
 from tests.integration.hl7v2.client import AUTHORITY, fields, message, send
 from tests.integration.hl7v2.conftest import Harness
@@ -138,3 +138,22 @@ def test_one_inbox_worker_writes_at_a_time(mllp_stored: Harness) -> None:
         return held_off, await asyncio.wait_for(waiting, 30)
 
     assert mllp_stored.run(check()) == (True, True)  # waits while held, takes over after
+
+
+def test_an_inbox_worker_stops_when_told_idle_or_waiting_for_the_lock(
+    mllp_stored: Harness,
+) -> None:
+    async def stops(worker: InboxWorker) -> bool:
+        running = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.3)
+        await worker.stop()
+        done, _ = await asyncio.wait({running}, timeout=10)
+        return running in done
+
+    async def check() -> tuple[bool, bool]:
+        idle = await stops(InboxWorker(mllp_stored.flow, sole=False))
+        async with mllp_stored.flow.inbox.sole_worker(poll_s=0.05):
+            waiting = await stops(InboxWorker(mllp_stored.flow))
+        return idle, waiting
+
+    assert mllp_stored.run(check()) == (True, True)
