@@ -336,6 +336,14 @@ def test_a_chain_through_several_target_types_reaches_each(client: httpx.Client)
         via_episode["id"]
     ]
     assert g.batch.ids("Observation", [(chain, "ames,bond"), ("code", "1")]) == []
+    # beside another test, one EXISTS through both types: a test of the target's row too
+    by_id = [("code", "9"), ("encounter._id", f"{episode['id']},{g.id('e1')}")]
+    assert sorted(g.batch.ids("Observation", by_id)) == both
+    assert g.batch.ids("Observation", [("code", "9"), ("encounter._id", episode["id"])]) == [
+        via_episode["id"]
+    ]
+    status = [("code", "9"), ("encounter.status", "active")]  # only the episode is active
+    assert g.batch.ids("Observation", status) == [via_episode["id"]]
     # a deeper level through several types: Encounter.patient is a Patient or a Group
     deeper = "encounter.patient._id"
     assert g.batch.ids("Observation", [(deeper, g.id("p2"))]) == [via_episode["id"]]

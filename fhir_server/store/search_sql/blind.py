@@ -140,7 +140,9 @@ def _split(
     types = phi_types(scope.types, param.code, param.type)
     if scope.types and set(types) == set(scope.types):
         return blinded
-    person = scope.resource.c.resource_type.in_(types)
+    type_column = scope.type_column()  # a column: the scope has several types
+    assert not isinstance(type_column, str)
+    person = type_column.in_(types)
     return or_(and_(person, blinded), and_(~person, plain()))
 
 

@@ -84,6 +84,9 @@ class Scope:
     row_id: ColumnElement[str] | None = None
     """The row's id when another column holds it (a ``_has`` source's id is its reference
     row's ``resource_id``): predicates that need only the id then leave ``resource`` out."""
+    row_type: ColumnElement[str] | None = None
+    """The row's type, where it may have several, when another column holds it (a chain's
+    target type is its reference row's ``target_type``), as ``row_id``."""
     use: RowUse = field(default_factory=RowUse, compare=False, repr=False)
 
     @property
@@ -104,6 +107,8 @@ class Scope:
         """The row's type: a constant when the scope has one type (helps the planner)."""
         if len(self.types) == 1:
             return self.types[0]
+        if self.row_type is not None:
+            return self.row_type
         column: ColumnElement[str] = self.resource.c.resource_type
         return column
 
@@ -119,6 +124,17 @@ class Scope:
     ) -> Scope:
         """The scope of another row (a chain's target, a ``_has`` source) of one type."""
         return Scope(resource, (resource_type,), self.now, self.base_url, self.aliases, row_id)
+
+    def narrowed_to(
+        self,
+        resource: FromClause,
+        types: tuple[str, ...],
+        row_type: ColumnElement[str],
+        row_id: ColumnElement[str] | None,
+    ) -> Scope:
+        """The scope of another row of one of ``types`` (a chain's target through several),
+        its type held by ``row_type``."""
+        return Scope(resource, types, self.now, self.base_url, self.aliases, row_id, row_type)
 
     def alias(self, table: Table) -> FromClause:
         """An alias of ``table`` of its own in this scope's statement."""

@@ -16,6 +16,7 @@ from fhir_server.store.search_sql.blind import phi_exists
 from fhir_server.store.search_sql.common import Scope, rows_exist
 from fhir_server.store.search_sql.fulltext import text_exists
 from fhir_server.store.search_sql.leaves import LEAVES, leaf_table
+from resources.search.param_def import SearchParamDef
 from resources.search.query import (
     AllOf,
     AnyOf,
@@ -48,6 +49,7 @@ def _leaves_exist(leaves: Sequence[Leaf], scope: Scope) -> ColumnElement[bool]:
 def _any_of(items: Sequence[Expr], scope: Scope) -> ColumnElement[bool]:
     groups: dict[tuple[type, str], list[Leaf]] = {}
     texts: dict[str, list[TextMatch]] = {}
+    chains: list[tuple[SearchParamDef, Expr, list[str]]] = []  # the same test, by type
     others: list[ColumnElement[bool]] = []
     for item in items:
         if isinstance(item, TextMatch):
@@ -55,11 +57,27 @@ def _any_of(items: Sequence[Expr], scope: Scope) -> ColumnElement[bool]:
         elif type(item) in LEAVES:
             leaf: Leaf = item  # type: ignore[assignment]
             groups.setdefault((type(leaf), leaf.param.code), []).append(leaf)
+        elif isinstance(item, Chain):
+            _group_chain(chains, item)
         else:
             others.append(compile_expr(item, scope))
     clauses = [_leaves_exist(group, scope) for group in groups.values()] + others
     clauses += [text_exists(matches, scope) for matches in texts.values()]
+    clauses += [
+        chain.chain_across(param, tuple(types), inner, scope, compile_expr)
+        for param, inner, types in chains
+    ]
     return or_(false(), *clauses)
+
+
+def _group_chain(chains: list[tuple[SearchParamDef, Expr, list[str]]], item: Chain) -> None:
+    """Add ``item`` to the chains of its parameter and test (one EXISTS through each of
+    their target types: ``chain.chain_across``), or start one."""
+    for param, inner, types in chains:
+        if param == item.param and inner == item.inner:
+            types.append(item.target_type)
+            return
+    chains.append((item.param, item.inner, [item.target_type]))
 
 
 def compile_where(node: Expr, scope: Scope) -> ColumnElement[bool]:

@@ -12,6 +12,8 @@ from fhir_server.store.search_engine import compile_search, page_statement
 from resources.search.parse import parse_search
 from resources.search.query import AllOf, Has
 from resources.search.registry import default_registry
+from tests.protection_state import protection_as
+from tests.unit.fhir_server.test_search_row_read import PROTECTIONS
 
 ARRAY = "= ANY (array("
 
@@ -40,6 +42,34 @@ def test_beside_another_test_the_chain_stays_an_exists_per_type() -> None:
     sql = _sql([("patient", "Patient/p1"), ("encounter.status", "finished")])
     assert ARRAY not in sql, sql
     assert sql.count("EXISTS") >= 3, sql
+
+
+def test_beside_another_test_a_chain_through_several_types_is_one_exists() -> None:
+    """One EXISTS whose reference may point at either type, the target's rows owned by the
+    reference's ``target_type``: PostgreSQL can make it a join, or probe it for each row
+    walked, where an OR of an EXISTS per type was a hashed set of every match."""
+    sql = _sql([("encounter.class", "AMB"), ("encounter.date", "ge2015")])
+    assert sql.count("FROM search_reference") == 2, sql
+    assert "target_type IN (__[POSTCOMPILE" in sql, sql
+    assert "search_date_1.resource_type = search_reference_2.target_type" in sql, sql
+    assert " OR (EXISTS" not in sql, sql
+    assert ARRAY not in sql, sql
+    assert TARGET_ROW not in sql, sql
+    # a test that reads the target's row joins it, of the reference's type
+    joined = _sql([("code", "9"), ("encounter._id", "e1")])
+    assert "resource_1.resource_type = search_reference_1.target_type" in joined, joined
+    assert joined.count(TARGET_ROW) == 1, joined
+
+
+def test_a_blinded_test_through_several_types_is_owned_by_the_references_type() -> None:
+    """``performer.family``: a Patient's or a Practitioner's family name (one parameter of
+    both), kept as blind index rows under PHI protection."""
+    with protection_as(PROTECTIONS["blinded"]):
+        sql = _sql([("code", "9"), ("performer.family", "ames")])
+    assert "target_type IN (__[POSTCOMPILE" in sql, sql
+    assert "_2.resource_type = search_reference_1.target_type" in sql, sql
+    assert "prefixes &&" in sql, sql
+    assert TARGET_ROW not in sql, sql
 
 
 def test_a_chain_through_one_type_stays_an_exists() -> None:
