@@ -62,13 +62,15 @@ def chain_across(
     """EXISTS a reference through ``param`` to a live target of one of ``target_types``
     matching ``inner``: the chains of one test through several types
     (``Observation?encounter.date=``: an Encounter or an EpisodeOfCare), where ``inner`` is
-    the same test on each (``compile.chains``), as one EXISTS.
+    the same test on each (``compile._group_chain``), as one EXISTS.
 
     As an OR of an EXISTS per type, PostgreSQL could not make the chain a join: beside
     another test (``encounter.class=AMB&encounter.date=ge2015``) it tested each row walked
     against a hashed set of every Observation whose Encounter matched the date, built for
-    each search (31,720 at 100k resources, ten times as many at 1M); one EXISTS is probed
-    for each row walked, as a chain through one type is.
+    each search (31,720 at 100k resources, ten times as many at 1M). One EXISTS is planned
+    as a chain through one type is: a join, or a probe for each row walked (bench/README.md,
+    "A chain through several target types", has the figures, and where PostgreSQL's
+    estimate of two chains side by side still leads it to collect every match).
     """
     ref = scope.alias(search_reference)
     return exists().where(

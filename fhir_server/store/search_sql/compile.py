@@ -85,9 +85,10 @@ def compile_where(node: Expr, scope: Scope) -> ColumnElement[bool]:
     one test is a chain through several target types (``chain.chain_through_types``; the
     same again for a chain's target whose one test is such a chain).
 
-    With other tests beside it, the chain stays an OR of EXISTS: PostgreSQL may then start
-    from a narrower test and probe each row's chain (``patient=x&encounter.status=y``:
-    0.08 s, against 1.4-2 s to collect every Observation of a finished encounter first).
+    With other tests beside it, the chain stays an EXISTS (one through all its types,
+    ``chain.chain_across``): PostgreSQL may then start from a narrower test and probe each
+    row's chain (``patient=x&encounter.status=y``: 0.08 s, against 1.4-2 s to collect every
+    Observation of a finished encounter first).
     """
     only = node.items[0] if isinstance(node, AllOf) and len(node.items) == 1 else node
     items = only.items if isinstance(only, AnyOf) else ()

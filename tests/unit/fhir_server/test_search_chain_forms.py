@@ -1,5 +1,5 @@
 """When a chain through several target types is one array of its sources, and when it stays
-an OR of EXISTS per type (``compile.compile_where``); when a ``_has`` is a one-row probe
+an EXISTS (one through all its types: ``chain.chain_across``); when a ``_has`` is a one-row probe
 (``Has.many_sources``)."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def test_a_targets_one_test_through_several_types_is_an_array_too() -> None:
     assert sql.count(ARRAY) == 3, sql
 
 
-def test_beside_another_test_the_chain_stays_an_exists_per_type() -> None:
+def test_beside_another_test_the_chain_stays_an_exists() -> None:
     """PostgreSQL may then start from the narrower test and probe each row's chain."""
     sql = _sql([("patient", "Patient/p1"), ("encounter.status", "finished")])
     assert ARRAY not in sql, sql
