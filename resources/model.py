@@ -120,6 +120,16 @@ def _primitive_validator(annotation: Any) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(annotation)
 
 
+_ACCEPTED: set[tuple[pydantic.TypeAdapter[Any], type, Any]] = set()
+"""Values each primitive validator accepted, with their Python type (``1``, ``1.0`` and
+``True`` are equal keys otherwise): codes, systems, units and references repeat from resource
+to resource, and nine checks in ten of the first 16 Synthea Bundles' resources are of a value
+checked before. Strings longer than ``_ACCEPTED_LENGTH`` (narratives, attachments) are not
+kept; the set is emptied when it holds ``_ACCEPTED_MAX``."""
+_ACCEPTED_LENGTH = 256
+_ACCEPTED_MAX = 65_536
+
+
 def _field_spec(field: pydantic.fields.FieldInfo) -> _FieldSpec:
     base, is_list = _unwrap(field.annotation)
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
@@ -284,10 +294,18 @@ class _StrictWalker:
         if spec.primitive is None:
             self.complete = False
             return
+        key = (spec.primitive, type(value), value)
+        if key in _ACCEPTED:
+            return
         try:
             spec.primitive.validate_python(value)
         except (pydantic.ValidationError, ValueError, TypeError):
             self.complete = False
+            return
+        if not isinstance(value, str) or len(value) <= _ACCEPTED_LENGTH:
+            if len(_ACCEPTED) >= _ACCEPTED_MAX:
+                _ACCEPTED.clear()
+            _ACCEPTED.add(key)
 
     def _add(self, path: str, message: str, code: str) -> None:
         self.issues.append(Issue("error", code, f"{path}: {message}", (path,)))

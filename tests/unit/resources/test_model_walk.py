@@ -201,3 +201,21 @@ def test_what_the_walk_does_not_accept_goes_to_the_models(
     issues = validation_issues(resource)
     assert issues
     assert any(path in issue.expression[0] for issue in issues), [i.to_json() for i in issues]
+
+
+def test_a_value_accepted_by_one_primitive_type_is_checked_again_for_another() -> None:
+    """The walk remembers values each primitive type accepted (``_ACCEPTED``): a code with a
+    space is a valid ``code`` and not a valid ``id``, and ``1`` is an integer, not a boolean."""
+    coded = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://example.org", "code": "a b"}]},
+    }
+    assert validation_issues(coded) == []
+    assert _walk(coded).complete  # remembered as a code
+    with_id = {**coded, "id": "a b"}
+    assert not _walk(with_id).complete
+    assert any("id" in issue.expression[0] for issue in validation_issues(with_id))
+    counted = {"resourceType": "Patient", "multipleBirthInteger": 1}
+    assert validation_issues(counted) == []
+    assert validation_issues({"resourceType": "Patient", "multipleBirthBoolean": 1})
