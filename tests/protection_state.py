@@ -8,6 +8,15 @@ from contextlib import contextmanager
 from typing import Literal
 
 from resources.crypto import protection
+from resources.crypto.blind import BlindIndex
+from resources.crypto.envelope import new_key
+from resources.crypto.keyring import Keyring
+
+
+def blinded() -> protection.Protection:
+    """A protection with keys of its own: a person's names, birth dates and identifiers are
+    then searched on blind index rows (``search_sql.blind``)."""
+    return protection.Protection(Keyring(), BlindIndex(new_key()), b"i" * 16)
 
 
 @contextmanager

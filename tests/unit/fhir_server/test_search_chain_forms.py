@@ -12,8 +12,7 @@ from fhir_server.store.search_engine import compile_search, page_statement
 from resources.search.parse import parse_search
 from resources.search.query import AllOf, Has
 from resources.search.registry import default_registry
-from tests.protection_state import protection_as
-from tests.unit.fhir_server.test_search_row_read import PROTECTIONS
+from tests.protection_state import blinded, protection_as
 
 ARRAY = "= ANY (array("
 
@@ -64,7 +63,7 @@ def test_beside_another_test_a_chain_through_several_types_is_one_exists() -> No
 def test_a_blinded_test_through_several_types_is_owned_by_the_references_type() -> None:
     """``performer.family``: a Patient's or a Practitioner's family name (one parameter of
     both), kept as blind index rows under PHI protection."""
-    with protection_as(PROTECTIONS["blinded"]):
+    with protection_as(blinded()):
         sql = _sql([("code", "9"), ("performer.family", "ames")])
     assert "target_type IN (__[POSTCOMPILE" in sql, sql
     assert "_2.resource_type = search_reference_1.target_type" in sql, sql

@@ -15,19 +15,16 @@ from fhir_server.db.schema import resource, search_reference
 from fhir_server.store.search_sql.common import Scope
 from fhir_server.store.search_sql.compile import compile_where
 from resources.crypto import protection
-from resources.crypto.blind import BlindIndex
-from resources.crypto.envelope import new_key
-from resources.crypto.keyring import Keyring
 from resources.search.parse import parse_search
 from resources.search.registry import default_registry
-from tests.protection_state import protection_as
+from tests.protection_state import blinded, protection_as
 
 REGISTRY = default_registry()
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 PROTECTIONS: dict[str, protection.Protection | Literal["off"]] = {
     "plain": "off",
-    "blinded": protection.Protection(Keyring(), BlindIndex(new_key()), b"i" * 16),
+    "blinded": blinded(),
 }
 """Without PHI protection and with it: names, birth dates and identifiers of a Patient are
 then tested on blind index rows (``search_sql.blind``)."""
