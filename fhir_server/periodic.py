@@ -49,7 +49,7 @@ class Periodic:
             self._task = None
 
     async def _loop(self) -> None:
-        while not await self._stopped_within(self.every_s):
+        while not await set_within(self._stopping, self.every_s):
             try:
                 await self.run_pass()
             except Exception:  # the next pass retries; never end the loop
@@ -57,7 +57,10 @@ class Periodic:
             else:
                 self.outage.succeeded()
 
-    async def _stopped_within(self, seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
-        return self._stopping.is_set()
+
+async def set_within(event: asyncio.Event, seconds: float) -> bool:
+    """Wait up to ``seconds`` for ``event``; whether it is set (a loop's pause between passes
+    that its stop, or a wake-up, ends early)."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+    return event.is_set()

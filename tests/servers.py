@@ -138,9 +138,10 @@ class LeftRunning(UserWarning):
 def _report_running_loops() -> None:
     """Warn of each thread that still runs an event loop (``asyncio.run``, uvloop's too) when
     the session's database is about to go: a server some test left running, which would
-    otherwise go on retrying against a database that is no longer there. The warning, in
-    the run's summary, names the thread (after the test that started it) with its stack and,
-    for a server whose stop timed out, every task of its loop."""
+    otherwise go on retrying against a database that is no longer there. The warning fails
+    the session's teardown (``filterwarnings = error``) and names the thread (after the test
+    that started it) with its stack and, for a server whose stop timed out, every task of its
+    loop."""
     frames = sys._current_frames()
     for thread in threading.enumerate():
         frame = frames.get(thread.ident or -1)

@@ -21,6 +21,7 @@ from typing import Any
 from fhir_server.jobs.context import Handler, JobContext, JobStopped
 from fhir_server.jobs.queue import PostgresJobQueue
 from fhir_server.outage_log import OutageLog
+from fhir_server.periodic import set_within
 from resources.errors import FhirError
 from resources.identity import new_id
 
@@ -81,8 +82,7 @@ class JobRunner:
                 outage.failed()
             else:
                 outage.succeeded()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            await set_within(self._wake, self.poll_seconds)
             self._wake.clear()
 
     async def _claim_all(self) -> None:

@@ -27,6 +27,7 @@ from fhir_server.mllp.batch import write_batch
 from fhir_server.mllp.inbox import InboxRow
 from fhir_server.mllp.processor import Hl7Processor
 from fhir_server.outage_log import OutageLog
+from fhir_server.periodic import set_within
 
 log = logging.getLogger(__name__)
 _RETRY_S = 1.0
@@ -107,8 +108,7 @@ class InboxWorker:
                 done = await self.run_once()
             except Exception:  # the database is away, say: the rows stay stored
                 outage.failed("the rows stay stored")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), _RETRY_S)
+                await set_within(self._stopping, _RETRY_S)
                 continue
             outage.succeeded()
             if done:
