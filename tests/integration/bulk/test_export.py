@@ -229,7 +229,10 @@ def test_bad_kick_offs(bulk: httpx.Client, url: str, headers: dict[str, str], co
     assert code in response.text
 
 
-def test_cancel_deletes_the_files(bulk: httpx.Client, bulk_dir: Path) -> None:
+def test_cancel_deletes_the_files(
+    bulk: httpx.Client, bulk_dir: Path, synthea: dict[str, Resource]
+) -> None:
+    assert any(key.startswith("Observation/") for key in synthea)  # a file to delete
     status = kick_off(bulk, "/$export?_type=Observation")
     manifest = manifest_of(bulk, status)
     url = manifest["output"][0]["url"]
