@@ -391,3 +391,10 @@ def element_shape(resource_type: str, names: typing.Sequence[str]) -> tuple[str,
             return None
         model = spec.model if spec.kind == "object" else None
     return (spec.kind, spec.is_list) if spec is not None else None
+
+
+def choice_groups(resource_type: str) -> tuple[tuple[str, ...], ...]:
+    """The JSON names of each of the type's top-level choice elements (``deceasedBoolean``,
+    ``deceasedDateTime``, ...), of which a resource holds one value at most."""
+    rules = _cardinality(_model_class(resource_type))
+    return tuple(names for names, _ in rules.choices) if rules is not None else ()

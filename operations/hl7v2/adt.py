@@ -53,8 +53,8 @@ def encounter(plan: Plan, pv1: Segment, subject: str, trigger: str, pv2: Segment
     if service:
         resource["serviceType"] = service
     location = pv1.first(3)
-    if location:
-        names = [p for p in (location[1].text, location[2].text, location[3].text) if p]
+    names = [p for p in (location[1].text, location[2].text, location[3].text) if p]
+    if names:
         resource["location"] = [{"location": {"display": " ".join(names)}}]
     reason = dt.concept(pv2.first(3)) if pv2 else None
     if reason:
@@ -106,7 +106,7 @@ def allergy(plan: Plan, seg: Segment, subject: str, patient_key: str) -> None:
     criticality, severity = _SEVERITY.get(seg.get(4).upper(), (None, None))
     if criticality:
         resource["criticality"] = criticality
-    reactions = [{"text": r[1].text or r.text} for r in seg.reps(5)]
+    reactions = [{"text": t} for t in (r[1].text or r.text for r in seg.reps(5)) if t]
     if reactions:
         reaction: JSON = {"manifestation": reactions}
         if severity:

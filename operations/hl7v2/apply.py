@@ -30,6 +30,7 @@ import orjson
 from operations.hl7v2.plan import JSON, Plan, Write
 from operations.hl7v2.problems import Hl7Problem
 from resources.bundle_references import rewrite
+from resources.model import choice_groups, validation_issues
 from resources.ports import NewResource, StoreTransaction
 from resources.search.parse import parse_search
 from resources.search.query import SearchQuery
@@ -52,6 +53,24 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace(",", "\\,").replace("$", "\\$")
 
 
+def checked(body: JSON) -> JSON:
+    """``body`` if it is valid FHIR, else an ``AE`` (nothing of the message is written).
+
+    The mapping builds every value from the message, so this holds the adapter to what the
+    REST API lets in: a resource it cannot read back, export or import again is never stored.
+    The message is kept with its error (the dead letters) to be replayed once mapped right.
+    """
+    issues = validation_issues(body)
+    if issues:
+        found = "; ".join(issue.diagnostics for issue in issues[:3])
+        kind = body.get("resourceType")
+        raise Hl7Problem(
+            f"The {kind} this message maps to is not valid FHIR: {found}",
+            "PID" if kind == "Patient" else "MSH", 0, "AE", "207",
+        )  # fmt: skip
+    return body
+
+
 def _body(current: StoredVersion | None) -> JSON:
     if current is None or current.body is None or current.deleted:
         return {}
@@ -61,8 +80,15 @@ def _body(current: StoredVersion | None) -> JSON:
 
 
 def _merged_patient(current: JSON, incoming: JSON) -> JSON:
-    """The incoming demographics over the stored ones; identifiers and links accumulate."""
+    """The incoming demographics over the stored ones; identifiers and links accumulate. A
+    choice element the message gives replaces the stored one whatever its type (a date of
+    death after a death flag: ``deceasedDateTime`` instead of ``deceasedBoolean``)."""
     merged = {**current, **incoming}
+    for names in choice_groups("Patient"):
+        if any(name in incoming for name in names):
+            for name in names:
+                if name not in incoming:
+                    merged.pop(name, None)
     known = {(i.get("system"), i.get("value")) for i in incoming.get("identifier", [])}
     kept = [
         i for i in current.get("identifier", []) if (i.get("system"), i.get("value")) not in known
@@ -93,7 +119,7 @@ async def _patient(tx: StoreTransaction, write: Write, resource: JSON) -> str:
             return holder.reference
 
         def mutate(current: StoredVersion | None) -> dict[str, Any]:
-            return {**_merged_patient(_body(current), resource), "id": target}
+            return checked({**_merged_patient(_body(current), resource), "id": target})
 
         result = await tx.update("Patient", target, mutate, None, "PUT")
         return result.stored.reference
@@ -101,7 +127,7 @@ async def _patient(tx: StoreTransaction, write: Write, resource: JSON) -> str:
     condition = by_identifier("Patient", system, value)
 
     def create(current: StoredVersion | None) -> dict[str, Any]:
-        return _merged_patient(_body(current), resource)
+        return checked(_merged_patient(_body(current), resource))
 
     result = await tx.update_matching(condition, create, None, "PUT", None)
     return result.stored.reference
@@ -167,7 +193,8 @@ async def _move_matching(tx: StoreTransaction, query: SearchQuery, mapping: dict
             run = [m for m, b in zip(moves, batched, strict=True) if b is together]
             if run:
                 items = [
-                    NewResource(v.resource_type, {**b, "id": v.id}, v.id, "PUT") for v, b in run
+                    NewResource(v.resource_type, checked({**b, "id": v.id}), v.id, "PUT")
+                    for v, b in run
                 ]
                 _unchanged_meanwhile([v for v, _ in run], await tx.create_many(items))
         if len(found) < MOVE_LIMIT:
@@ -226,7 +253,7 @@ async def _retire(tx: StoreTransaction, write: Write, survivor: str) -> None:
         ]
 
         def mutate(current: StoredVersion | None) -> dict[str, Any]:
-            return _retired(_body(current), survivor)
+            return checked(_retired(_body(current), survivor))
 
         await tx.update("Patient", found.id, mutate, None, "PUT")
         retired.append(found.reference)
@@ -244,14 +271,14 @@ async def _carry_identifiers(tx: StoreTransaction, survivor: str, carried: list[
         held = {_key(i) for i in body.get("identifier", [])}
         new = {_key(i): i for i in carried if _key(i) not in held}
         body["identifier"] = [*body.get("identifier", []), *new.values()]
-        return body
+        return checked(body)
 
     await tx.update("Patient", survivor.split("/")[1], mutate, None, "PUT")
 
 
 async def _put(tx: StoreTransaction, write: Write, resource: JSON) -> str:
     id_ = write.id or ""
-    body = {**resource, "id": id_}
+    body = checked({**resource, "id": id_})
     current = await tx.read(write.resource_type, id_)
     if current is not None and _unchanged(current, body):
         return current.reference
@@ -294,7 +321,8 @@ async def apply_plan(tx: StoreTransaction, plan: Plan) -> list[str]:
         resource: JSON = rewrite(write.resource, mapping)
         if _batched(tx, write):
             id_ = str(write.id)
-            pending.append(NewResource(write.resource_type, {**resource, "id": id_}, id_, "PUT"))
+            body = checked({**resource, "id": id_})
+            pending.append(NewResource(write.resource_type, body, id_, "PUT"))
             reference = f"{write.resource_type}/{id_}"
         else:
             await _flush(tx, pending)

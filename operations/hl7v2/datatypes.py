@@ -5,6 +5,7 @@ https://build.fhir.org/ig/HL7/v2-to-fhir/datatype_maps.html
 
 from __future__ import annotations
 
+import datetime
 import re
 from contextvars import ContextVar
 from typing import Any
@@ -48,6 +49,8 @@ def date_time(raw: str) -> str | None:
     if not match:
         return None
     year, month, day, hour, minute, second, fraction, offset = match.groups()
+    if not _on_the_calendar(year, month, day, hour, minute, second, offset):
+        return None
     if hour is None:
         return "-".join(p for p in (year, month, day) if p)
     if month is None or day is None:
@@ -57,6 +60,20 @@ def date_time(raw: str) -> str | None:
     if fraction and second:
         text += fraction
     return text + zone
+
+
+def _on_the_calendar(*parts: str | None) -> bool:
+    """A day that exists, a time of day (a leap second allowed) and an offset of at most 14
+    hours: what FHIR's date and dateTime accept (``20261345`` matches the pattern only)."""
+    year, month, day, hour, minute, second, offset = (int(p) if p else None for p in parts)
+    assert year is not None
+    try:
+        datetime.date(year, month or 1, day or 1)
+    except ValueError:
+        return False
+    if offset is not None and (abs(offset) // 100 > 14 or abs(offset) % 100 > 59):
+        return False
+    return (hour or 0) < 24 and (minute or 0) < 60 and (second or 0) <= 60
 
 
 def zone_of(raw: str) -> str:
@@ -88,6 +105,7 @@ def system_of(coding_system: str) -> str | None:
 def coding(value: Value, first: int = 1) -> JSON | None:
     """A Coding from the triplet at ``first`` (1: primary, 4: alternate) of a CE/CWE/CNE."""
     code, display, system = value[first].text, value[first + 1].text, value[first + 2].text
+    code = " ".join(code.split())  # a FHIR code has single spaces inside it and none around
     if not code:
         return None
     result: JSON = {"code": code}
@@ -229,18 +247,31 @@ def gender(code: str) -> str | None:
     return _GENDER.get(code.strip().upper()) if code.strip() else None
 
 
-def quantity(number: str, unit: Value) -> JSON | None:
+_NM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+"""A v2 NM: an optional sign, digits and an optional decimal point (no exponent, NaN or
+infinity, which FHIR's decimal does not have either)."""
+
+
+def number(text: str) -> int | float | None:
+    """A v2 NM as a JSON number (an integer when written without a decimal point)."""
+    text = text.strip()
+    if not _NM.match(text):
+        return None
+    value = float(text)
+    return int(text) if "." not in text else value
+
+
+def quantity(text: str, unit: Value) -> JSON | None:
     """A Quantity from a numeric string and a CE/CWE unit (UCUM when so coded, or when
     no system is named, as the v2 default for OBX-6 is ISO+/UCUM)."""
-    try:
-        value = float(number.strip())
-    except ValueError:
+    value = number(text)
+    if value is None:
         return None
-    result: JSON = {"value": int(value) if value.is_integer() and "." not in number else value}
+    result: JSON = {"value": value}
     code, text, system = unit[1].text, unit[2].text, unit[3].text
     if code or text:
         result["unit"] = text or code
     if code:
         result["code"] = code
-        result["system"] = system_of(system) if system else UCUM
+        result["system"] = system_of(system) or UCUM
     return result

@@ -141,12 +141,13 @@ class Value:
 
     @property
     def text(self) -> str:
-        """The unescaped text of the first leaf (all of it for a leaf); ``""`` (HL7 null)
-        reads as empty."""
+        """The unescaped text of the first leaf (all of it for a leaf), without whitespace
+        around it (no code or identifier has any, and FHIR has no empty values); ``""`` (HL7
+        null) reads as empty."""
         value = self
         while value.depth < 2:
             value = value[1]
-        return "" if value.raw == '""' else unescape(value.raw, self.enc)
+        return "" if value.raw == '""' else unescape(value.raw, self.enc).strip()
 
 
 @dataclass(frozen=True)
@@ -188,14 +189,15 @@ class Segment:
         return found[0] if found else Value("", self.enc)
 
     def get(self, position: int, component: int = 1, sub: int = 1) -> str:
-        """The unescaped text at field.component.subcomponent of the first repetition."""
+        """The unescaped text at field.component.subcomponent of the first repetition,
+        without whitespace around it (as ``Value.text``)."""
         repetition = self.first(position)
         if repetition.depth >= 2:  # MSH-1 and MSH-2 are leaves
             leaf = repetition.raw if component == 1 and sub == 1 else ""
         else:
             parts = repetition.part(component).split(self.enc.subcomponent)
             leaf = parts[sub - 1] if 0 < sub <= len(parts) else ""
-        return "" if leaf == '""' else unescape(leaf, self.enc)
+        return "" if leaf == '""' else unescape(leaf, self.enc).strip()
 
 
 @dataclass(frozen=True)
@@ -242,9 +244,10 @@ class Message:
 
 def normalise(raw: bytes | str) -> str:
     """Text with CR segment separators: BOM removed, CRLF and LF accepted, blank lines and
-    trailing whitespace dropped (some senders pad segments)."""
+    trailing whitespace dropped (some senders pad segments), NUL characters dropped (no FHIR
+    string may hold one, nor can PostgreSQL store one in text)."""
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    text = text.removeprefix(BOM).lstrip("\x0b")
+    text = text.removeprefix(BOM).lstrip("\x0b").replace("\x00", "")
     lines = text.replace("\r\n", "\r").replace("\n", "\r").split("\r")
     return "\r".join(line.rstrip() for line in lines if line.strip()) + "\r"
 

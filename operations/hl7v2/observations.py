@@ -24,8 +24,7 @@ _NUMERIC = ("NM", "SN")
 
 
 def _limit(number: str, unit: JSON | None) -> JSON:
-    value = float(number)
-    limit: JSON = {"value": int(value) if value.is_integer() and "." not in number else value}
+    limit: JSON = {"value": dt.number(number)}
     for key in ("unit", "system", "code"):
         if unit and key in unit:
             limit[key] = unit[key]

@@ -173,7 +173,7 @@ def _order(
     keys: list[str] = []
     for start, end in zip(obrs, [*obrs[1:], len(group)], strict=True):
         body = group[start + 1 : end]
-        notes = [s.get(3) for s in body if s.name == "NTE"]
+        notes = [s.get(3) for s in body if s.name == "NTE" and s.get(3)]
         keys.append(_service_request(plan, orc, group[start], notes, ctx))
         for obx in (s for s in body if s.name == "OBX" and results):
             observation(plan, obx, ctx, f"order-{order}", [])

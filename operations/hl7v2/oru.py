@@ -42,7 +42,8 @@ def _report(plan: Plan, obr: Segment, body: list[Segment], subject: str, enc: st
     pending: tuple[Segment, list[str]] | None = None
     for seg in [*body, None]:
         if seg is not None and seg.name == "NTE":
-            (pending[1] if pending else report_notes).append(seg.get(3))
+            if seg.get(3):
+                (pending[1] if pending else report_notes).append(seg.get(3))
             continue
         if pending:
             results.append(observation(plan, pending[0], context, order, pending[1]))

@@ -33,13 +33,15 @@ def _instant(raw: str) -> str | None:
     return value if value and "T" in value else None
 
 
+_LONGEST = 366 * 24 * 60
+"""Minutes: a duration beyond a year is no appointment's (and beyond dates' range)."""
+
+
 def _minutes(amount: str, unit: str) -> int | None:
     factor = _MINUTES.get(unit.upper() or "M")
-    try:
-        minutes = round(float(amount) * factor) if factor and amount else None
-    except ValueError:
-        return None
-    return minutes if minutes and minutes > 0 else None
+    value = dt.number(amount)
+    minutes = round(value * factor) if factor and value is not None else None
+    return minutes if minutes and 0 < minutes <= _LONGEST else None
 
 
 def _timing(sch: Segment, tq1: Segment | None, ais: Segment | None, resource: JSON) -> None:
