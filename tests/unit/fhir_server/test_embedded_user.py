@@ -15,7 +15,12 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the user is created o
 
 def test_the_user_is_ensured_only_under_the_lock_another_process_may_hold() -> None:
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (ensure_system_user(), done.set()))
+
+    def ensure() -> None:
+        ensure_system_user()
+        done.set()
+
+    worker = threading.Thread(target=ensure)
     with system_user_lock().open("w") as held:  # a lock of its own, as another process's
         fcntl.flock(held, fcntl.LOCK_EX)
         worker.start()
