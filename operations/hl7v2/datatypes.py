@@ -63,8 +63,9 @@ def date_time(raw: str) -> str | None:
 
 
 def _on_the_calendar(*parts: str | None) -> bool:
-    """A day that exists, a time of day (a leap second allowed) and an offset of at most 14
-    hours: what FHIR's date and dateTime accept (``20261345`` matches the pattern only)."""
+    """A day that exists, a time of day and an offset of at most 14 hours: what FHIR's date
+    and dateTime accept (``20261345`` matches the pattern only; a leap second, which FHIR
+    allows and Python's datetime does not read, is refused too)."""
     year, month, day, hour, minute, second, offset = (int(p) if p else None for p in parts)
     assert year is not None
     try:
@@ -73,7 +74,7 @@ def _on_the_calendar(*parts: str | None) -> bool:
         return False
     if offset is not None and (abs(offset) // 100 > 14 or abs(offset) % 100 > 59):
         return False
-    return (hour or 0) < 24 and (minute or 0) < 60 and (second or 0) <= 60
+    return (hour or 0) < 24 and (minute or 0) < 60 and (second or 0) < 60
 
 
 def zone_of(raw: str) -> str:
@@ -257,14 +258,13 @@ def number(text: str) -> int | float | None:
     text = text.strip()
     if not _NM.match(text):
         return None
-    value = float(text)
-    return int(text) if "." not in text else value
+    return int(text) if "." not in text else float(text)
 
 
-def quantity(text: str, unit: Value) -> JSON | None:
+def quantity(amount: str, unit: Value) -> JSON | None:
     """A Quantity from a numeric string and a CE/CWE unit (UCUM when so coded, or when
     no system is named, as the v2 default for OBX-6 is ISO+/UCUM)."""
-    value = number(text)
+    value = number(amount)
     if value is None:
         return None
     result: JSON = {"value": value}

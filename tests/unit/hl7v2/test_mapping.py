@@ -202,6 +202,36 @@ def test_times_without_offset_take_the_senders_offset_from_msh7() -> None:
     assert _one(plan, "Observation")["effectiveDateTime"] == "2026-01-01T09:00:00+01:00"
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("20260301", "2026-03-01"),
+        ("202603", "2026-03"),
+        ("20260301235959+1400", "2026-03-01T23:59:59+14:00"),
+        ("20261345", None),  # month 13
+        ("19800230", None),  # 30 February
+        ("00000101", None),  # year 0
+        ("20260301240000", None),
+        ("20260301120060", None),  # a leap second: Python's datetime cannot read it
+        ("202603011200+9999", None),
+        ("202603011200+0160", None),
+    ],
+)
+def test_dates_off_the_calendar_are_no_value(raw: str, expected: str | None) -> None:
+    assert dt.date_time(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("7", 7), ("+3", 3), ("-0.5", -0.5), (".5", 0.5), ("1.", 1.0), (" 12 ", 12)]
+    + [(odd, None) for odd in ("NaN", "inf", "1e3", "1e400", "0x10", "1.2.3", "", "-")],
+)
+def test_numbers_are_v2_nm_only(raw: str, expected: float | None) -> None:
+    found = dt.number(raw)
+    assert found == expected
+    assert type(found) is type(expected)
+
+
 def test_ras_administration() -> None:
     plan = _plan(
         "RAS^O17",
