@@ -86,11 +86,12 @@ def _altered(text: str, draw: random.Random) -> str:
 
 
 def test_odd_field_values_map_to_valid_fhir_or_are_refused() -> None:
-    """2,000 messages, each a fixture copy with one field made odd: each maps to resources
-    the REST API would accept, or is refused (AE/AR) with a reason; none raises anything
-    else (a bug answered AE by the processor, the message only kept)."""
+    """2,000 messages, each a fixture copy (or a shared sample, where present) with one field
+    made odd: each maps to resources the REST API would accept, or is refused (AE/AR) with a
+    reason; none raises anything else (a bug answered AE by the processor, the message only
+    kept)."""
     draw = random.Random(20261128)
-    texts = [path.read_text() for path in LOCAL]
+    texts = [path.read_text(errors="replace") for path in LOCAL + SAMPLES]
     found: dict[str, str] = {}
     for _ in range(2000):
         text = _altered(draw.choice(texts), draw)
