@@ -31,9 +31,12 @@ def test_a_split_compound_is_one_food(recogniser: WhisperRecogniser, rate: int) 
     assert segment.excerpt == transcript.segments[0].text
 
 
-@pytest.mark.parametrize("rate", [175, 130])
+@pytest.mark.parametrize("rate", [160, 130])
 def test_a_fraction_read_out_is_a_fraction(recogniser: WhisperRecogniser, rate: int) -> None:
-    clip = spoken("Today I ate 1/2 cup cottage cheese.", rate)  # said "one slash two"
+    # said "one slash two"; at 175 words a minute tiny.en hears "1 slash stew" on some
+    # machines (AMD EPYC, int8 and float32 alike) and "1/2" on others: that is the model's
+    # hearing, not the path under test, which needs the words "1 slash 2" to read
+    clip = spoken("Today I ate 1/2 cup cottage cheese.", rate)
     transcript = recogniser.transcribe(clip, "audio/wav", "en")
     assert "1/2 cup" in transcript.text
     [item] = from_transcript(transcript).items
