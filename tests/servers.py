@@ -27,6 +27,7 @@ from fhir_server.db.engine import sync_url
 from fhir_server.embedded import EmbeddedServices, ServiceUrls
 from fhir_server.http.app import create_app
 from fhir_server.settings import Settings
+from tests.stored_validity import invalid_versions
 
 EXTERNAL_DB = "NUTRIVISION_TEST_DATABASE_URL"
 EXTERNAL_REDIS = "NUTRIVISION_TEST_REDIS_URL"
@@ -42,8 +43,11 @@ def sql_connection(database_url: str) -> psycopg.Connection[Any]:
 
 
 @contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server of ``server_url``, dropped afterwards."""
+def fresh_database(server_url: str, *, check_stored: bool = True) -> Iterator[str]:
+    """A new, empty database on the server of ``server_url``, dropped afterwards; when the
+    block ends without an error, every version stored there must be valid FHIR
+    (``stored_validity``), unless ``check_stored`` is False (rows made up in SQL, keys wrapped
+    by another master key, a schema migrated down)."""
     name = f"nvtest_{uuid.uuid4().hex[:12]}"
     admin = _libpq(server_url)
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -52,6 +56,8 @@ def fresh_database(server_url: str) -> Iterator[str]:
     url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
     try:
         yield url
+        invalid = invalid_versions(url) if check_stored else []
+        assert not invalid, f"stored versions that are not valid FHIR: {invalid[:10]}"
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,4 +1,5 @@
-"""Every version a test session stored in its database is valid FHIR, checked at its end.
+"""Every version a test stored in a database of its own, or a session in its database, is
+valid FHIR: checked when the database is dropped (``servers.fresh_database``).
 
 The REST API validates what clients send, but other writers build resources themselves (the
 HL7 v2 adapter's Patient merge once stored both ``deceasedBoolean`` and ``deceasedDateTime``,
@@ -10,7 +11,7 @@ resource would be.
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from fhir_server.db.engine import sync_url
 from fhir_server.db.schema import resource_version
@@ -24,10 +25,14 @@ def invalid_versions(database_url: str) -> list[str]:
     engine = create_engine(sync_url(database_url))
     try:
         with engine.connect() as conn:
+            if conn.scalar(text("SELECT to_regclass('resource_version')")) is None:
+                return []  # never migrated
             query = select(v.resource_type, v.id, v.version_id, v.body).where(v.body.is_not(None))
             rows = [(t, i, n, bytes(b)) for t, i, n, b in conn.execute(query)]
     finally:
         engine.dispose()
+    if not rows:
+        return []
     found = []
     for type_, id_, body in opened_bodies(database_url, rows):
         issues = validation_issues(orjson.loads(body))

@@ -33,7 +33,8 @@ def _config(url: str) -> Config:
 def test_upgrade_indexes_existing_resources_and_downgrade_keeps_identifiers(
     services: ServiceUrls,
 ) -> None:
-    with fresh_database(services.database_url) as url:
+    # ends migrated down, before the tables of the keys that open its bodies
+    with fresh_database(services.database_url, check_stored=False) as url:
         config = _config(url)
         command.upgrade(config, "0001")
         engine = create_engine(sync_url(url))

@@ -29,7 +29,9 @@ COUNT = 300
 @pytest.fixture
 def env(services: ServiceUrls, tmp_path: Path) -> Iterator[dict[str, str]]:
     """A server environment on a database of its own, exporting one resource per batch."""
-    with fresh_database(services.database_url) as database_url:
+    # the server runs without the session's master key: a key file of its own data directory
+    # wraps its data keys
+    with fresh_database(services.database_url, check_stored=False) as database_url:
         migrate.upgrade(database_url)
         yield {
             **{k: v for k, v in os.environ.items() if not k.startswith("NUTRIVISION_")},
