@@ -79,7 +79,7 @@ def http(texts: list[str]) -> None:
     """End to end over HTTP."""
     with (
         tempfile.TemporaryDirectory(prefix="nv-bench-") as data_dir,
-        backing_services(Path(data_dir)) as urls,
+        backing_services(Path(data_dir), check_stored=False) as urls,
         running_server(urls, Settings(auth_required=False, data_dir=Path(data_dir))) as base,
         httpx.Client(base_url=base, headers=HEADERS, timeout=30) as client,
     ):

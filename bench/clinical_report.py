@@ -67,7 +67,7 @@ def main() -> None:
     runs = parser.parse_args().runs
     with (
         tempfile.TemporaryDirectory(prefix="nv-bench-") as data_dir,
-        backing_services(Path(data_dir)) as urls,
+        backing_services(Path(data_dir), check_stored=False) as urls,
         running_server(urls, Settings(data_dir=Path(data_dir), auth_required=False)) as base,
         httpx.Client(base_url=base, timeout=120) as client,
     ):

@@ -236,7 +236,7 @@ def main() -> None:
             checkouts.insert(0, ("before", args.baseline.resolve()))
         children = []
         for name, checkout in checkouts:
-            url = stack.enter_context(fresh_database(urls.database_url))
+            url = stack.enter_context(fresh_database(urls.database_url, check_stored=False))
             children.append(_launch(checkout, name, url, urls.redis_url, Path(root) / name))
         servers = [stack.enter_context(_serving(c, [postmaster])) for c in children]
         print(measure_step())

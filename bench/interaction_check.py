@@ -157,7 +157,7 @@ def main() -> None:
     seconds = parser.parse_args().seconds
     with (
         tempfile.TemporaryDirectory(prefix="nv-bench-") as data_dir,
-        backing_services(Path(data_dir)) as urls,
+        backing_services(Path(data_dir), check_stored=False) as urls,
         running_server(urls, _settings(Path(data_dir))) as base,
         httpx.Client(base_url=base, headers=HEADERS, timeout=30) as client,
     ):

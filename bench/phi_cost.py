@@ -191,7 +191,7 @@ def main() -> None:
         postmaster = _postmaster(urls.database_url)
         children = []
         for name, protected in (("plain", False), ("encrypted", True)):
-            url = stack.enter_context(fresh_database(urls.database_url))
+            url = stack.enter_context(fresh_database(urls.database_url, check_stored=False))
             log = Path(root) / f"{name}.log"
             children.append(_start(name, url, urls.redis_url, protected, log))
         servers = [stack.enter_context(_serving(c, [postmaster])) for c in children]

@@ -95,7 +95,7 @@ def main() -> None:
 
     with (
         tempfile.TemporaryDirectory() as data_dir,
-        backing_services(Path(data_dir)) as urls,
+        backing_services(Path(data_dir), check_stored=False) as urls,
         running_server(urls, Settings()) as base,
         httpx.Client(base_url=base) as client,
     ):

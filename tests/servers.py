@@ -64,16 +64,20 @@ def fresh_database(server_url: str, *, check_stored: bool = True) -> Iterator[st
 
 
 @contextmanager
-def backing_services(data_dir: Path) -> Iterator[ServiceUrls]:
-    """External servers when the environment names them, else embedded ones."""
+def backing_services(data_dir: Path, *, check_stored: bool = True) -> Iterator[ServiceUrls]:
+    """External servers when the environment names them, else embedded ones; the database is
+    a fresh one (``fresh_database``, with ``check_stored``)."""
     if os.environ.get(EXTERNAL_DB) and os.environ.get(EXTERNAL_REDIS):
-        with fresh_database(os.environ[EXTERNAL_DB]) as database_url:
+        with fresh_database(os.environ[EXTERNAL_DB], check_stored=check_stored) as database_url:
             try:
                 yield ServiceUrls(database_url, _worker_redis(os.environ[EXTERNAL_REDIS]))
             finally:
                 _report_running_loops()
         return
-    with EmbeddedServices(data_dir) as urls, fresh_database(urls.database_url) as database_url:
+    with (
+        EmbeddedServices(data_dir) as urls,
+        fresh_database(urls.database_url, check_stored=check_stored) as database_url,
+    ):
         try:
             yield ServiceUrls(database_url, urls.redis_url)
         finally:
