@@ -278,10 +278,11 @@ async def _carry_identifiers(tx: StoreTransaction, survivor: str, carried: list[
 
 async def _put(tx: StoreTransaction, write: Write, resource: JSON) -> str:
     id_ = write.id or ""
-    body = checked({**resource, "id": id_})
+    body = {**resource, "id": id_}
     current = await tx.read(write.resource_type, id_)
     if current is not None and _unchanged(current, body):
         return current.reference
+    checked(body)  # only what is written: a resend that changes nothing is the usual case
     result = await tx.update(write.resource_type, id_, lambda _current: body, None, "PUT")
     return result.stored.reference
 
@@ -293,6 +294,8 @@ def _batched(tx: StoreTransaction, write: Write) -> bool:
 async def _flush(tx: StoreTransaction, pending: list[NewResource]) -> None:
     if pending:
         changed = await _changed(tx, pending)
+        for item in changed:  # only what is written, as in ``_put``
+            checked(item.body)
         if changed:
             await tx.create_many(changed)
         pending.clear()
@@ -321,8 +324,7 @@ async def apply_plan(tx: StoreTransaction, plan: Plan) -> list[str]:
         resource: JSON = rewrite(write.resource, mapping)
         if _batched(tx, write):
             id_ = str(write.id)
-            body = checked({**resource, "id": id_})
-            pending.append(NewResource(write.resource_type, body, id_, "PUT"))
+            pending.append(NewResource(write.resource_type, {**resource, "id": id_}, id_, "PUT"))
             reference = f"{write.resource_type}/{id_}"
         else:
             await _flush(tx, pending)
